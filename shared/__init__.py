@@ -1,0 +1,42 @@
+"""The course's shared utilities. Every notebook starts with:
+
+    import shared
+    profile = shared.setup(PROFILE, seed=SEED)   # prints profile, device, precision
+
+Modules (each small, each opening with what it is for):
+    shared.profiles  which models, data and sizes: full / offline / smoke
+    shared.models    load_model / load_tokenizer, the same code in every profile
+    shared.data      load_task (hub schema everywhere), collators, column checks
+    shared.train     TrainConfig and train(): Accelerate loop, checkpoints, resume
+    shared.metrics   offline SQuAD EM/F1, accuracy, F1, seqeval NER F1
+    shared.tracking  experiment log (JSON lines) and plots
+"""
+from __future__ import annotations
+
+import importlib
+
+from .profiles import Profile, get_profile, profile_name  # noqa: F401  (light: no torch import)
+
+__all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "models", "data", "train",
+           "metrics", "tracking"]
+
+
+def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Profile:
+    """Resolve the profile, seed every RNG, and say what this run will use."""
+    import torch
+    from accelerate.utils import set_seed
+
+    from .train import auto_precision
+    p = get_profile(profile)
+    set_seed(seed)
+    if not quiet:
+        device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+        precision = {"no": "fp32"}.get(auto_precision(), auto_precision())
+        print(f"profile: {p.name} | device: {device} | precision: {precision} | seed: {seed}")
+    return p
+
+
+def __getattr__(name: str):  # `shared.train` etc. import on first use, keeping `import shared` fast
+    if name in {"profiles", "models", "data", "train", "metrics", "tracking"}:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'shared' has no attribute {name!r}")

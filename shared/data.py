@@ -1,0 +1,118 @@
+"""Data sets for every profile, with the hub's schema, and the collators to batch them.
+
+`load_task("qa", profile)` returns a datasets.DatasetDict. In the `full`
+profile it is the hub data set (squad, glue/sst2, conll2003, wikitext-2-raw-v1);
+otherwise the course's own set in data/, loaded with exactly the hub's
+features (column names, types and ClassLabel names), so one preprocessing
+function serves both. The smoke profile also cuts each split to a few rows.
+
+Collators are the library's: DataCollatorWithPadding (classification, QA),
+DataCollatorForTokenClassification (NER), DataCollatorForLanguageModeling (MLM
+and causal LM). They pad each batch to its own longest example.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from datasets import ClassLabel, DatasetDict, Features, Sequence, Value, load_dataset
+from transformers import (DataCollatorForLanguageModeling, DataCollatorForTokenClassification,  # noqa: F401
+                          DataCollatorWithPadding)
+
+from .models import DATA
+from .profiles import Profile, get_profile
+
+NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+POS_TAGS = ['"', "''", "#", "$", "(", ")", ",", ".", ":", "``", "CC", "CD", "DT", "EX", "FW", "IN",
+            "JJ", "JJR", "JJS", "LS", "MD", "NN", "NNP", "NNPS", "NNS", "NN|SYM", "PDT", "POS", "PRP",
+            "PRP$", "RB", "RBR", "RBS", "RP", "SYM", "TO", "UH", "VB", "VBD", "VBG", "VBN", "VBP",
+            "VBZ", "WDT", "WP", "WP$", "WRB"]
+CHUNK_TAGS = ["O", "B-ADJP", "I-ADJP", "B-ADVP", "I-ADVP", "B-CONJP", "I-CONJP", "B-INTJ", "I-INTJ",
+              "B-LST", "I-LST", "B-NP", "I-NP", "B-PP", "I-PP", "B-PRT", "I-PRT", "B-SBAR", "I-SBAR",
+              "B-UCP", "I-UCP", "B-VP", "I-VP"]
+
+
+@dataclass(frozen=True)
+class TaskData:
+    hub: tuple[str, ...]       # load_dataset(*hub) in the full profile
+    folder: str                # data/<folder>/<split>.jsonl otherwise
+    features: Features         # the hub data set's features, which the local copy is given
+    splits: tuple[str, ...]
+
+
+TASKS = {
+    "qa": TaskData(("rajpurkar/squad",), "qa", Features({
+        "id": Value("string"), "title": Value("string"), "context": Value("string"),
+        "question": Value("string"),
+        "answers": {"text": Sequence(Value("string")), "answer_start": Sequence(Value("int32"))}}),
+        ("train", "validation")),
+    "sentiment": TaskData(("nyu-mll/glue", "sst2"), "sentiment", Features({
+        "sentence": Value("string"), "label": ClassLabel(names=["negative", "positive"]),
+        "idx": Value("int32")}), ("train", "validation")),
+    "ner": TaskData(("eriktks/conll2003",), "ner", Features({
+        "id": Value("string"), "tokens": Sequence(Value("string")),
+        "pos_tags": Sequence(ClassLabel(names=POS_TAGS)), "chunk_tags": Sequence(ClassLabel(names=CHUNK_TAGS)),
+        "ner_tags": Sequence(ClassLabel(names=NER_TAGS))}), ("train", "validation")),
+    "corpus": TaskData(("Salesforce/wikitext", "wikitext-2-raw-v1"), "corpus",
+                       Features({"text": Value("string")}), ("train", "validation", "test")),
+}
+
+
+def check_columns(dataset, required, where: str = "the data set") -> None:
+    """One clear error naming the missing column(s) and the ones that exist."""
+    names = dataset.column_names
+    if isinstance(names, dict):  # a DatasetDict: check every split
+        for split, cols in names.items():
+            missing = [c for c in required if c not in cols]
+            if missing:
+                raise KeyError(f"{where} (split '{split}') has no column {missing}; its columns are {cols}. "
+                               f"Rename the column or fix the name in your code.")
+        return
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise KeyError(f"{where} has no column {missing}; its columns are {names}. "
+                       f"Rename the column or fix the name in your code.")
+
+
+def load_local(task: str, folder: Path | str | None = None) -> DatasetDict:
+    spec = TASKS[task]
+    folder = Path(folder) if folder else DATA / spec.folder
+    files = {s: str(folder / f"{s}.jsonl") for s in spec.splits}
+    missing = [f for f in files.values() if not Path(f).exists()]
+    if missing:
+        raise FileNotFoundError(f"Data files missing for task '{task}': {missing}. Regenerate them with "
+                                f"`python data/{spec.folder}/make_{spec.folder}.py`, or check the path.")
+    try:
+        return load_dataset("json", data_files=files, features=spec.features)
+    except Exception as err:  # datasets raises cast/generation errors of several types here
+        raise ValueError(f"The files in {folder} do not match the '{task}' schema "
+                         f"{list(spec.features)}: {err}") from err
+
+
+def load_task(task: str, profile: Profile | str | None = None, seed: int = 0) -> DatasetDict:
+    """The task's splits for this profile (smoke: cut to the profile's sizes, shuffled with `seed`)."""
+    if task not in TASKS:
+        raise KeyError(f"Unknown task '{task}'. Tasks: {', '.join(TASKS)}.")
+    profile = profile if isinstance(profile, Profile) else get_profile(profile)
+    if profile.data == "hub":
+        try:
+            ds = load_dataset(*TASKS[task].hub)
+        except (ConnectionError, OSError) as err:
+            raise ConnectionError(f"Cannot download {TASKS[task].hub[0]} from the hub (no internet, or "
+                                  f"HF_HUB_OFFLINE=1). Use the offline profile: PROFILE = \"offline\" in the "
+                                  f"Config cell, or COURSE_PROFILE=offline.") from err
+    else:
+        ds = load_local(task)
+    limits = {"train": profile.max_train_examples}
+    for split in ds:
+        n = limits.get(split, profile.max_eval_examples)
+        if n is not None and len(ds[split]) > n:
+            ds[split] = ds[split].shuffle(seed=seed).select(range(n))
+    return ds
+
+
+def subset(dataset, n: int | None, seed: int = 0):
+    """The first n rows after a seeded shuffle (all rows when n is None or too large)."""
+    if n is None or n >= len(dataset):
+        return dataset
+    return dataset.shuffle(seed=seed).select(range(n))

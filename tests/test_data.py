@@ -1,0 +1,77 @@
+"""The shipped data sets: hub schema, sizes the issues ask for, and consistent labels."""
+import json
+
+import pytest
+
+from shared.data import NER_TAGS, TASKS, check_columns, load_local, load_task
+
+MIN_SIZES = {"qa": (1000, 200), "sentiment": (2000, 400), "ner": (1000, 200), "corpus": (1000, 100)}
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_schema_and_sizes(task):
+    ds = load_local(task)
+    for split in TASKS[task].splits:
+        assert ds[split].features == TASKS[task].features
+    n_train, n_dev = MIN_SIZES[task]
+    assert len(ds["train"]) >= n_train and len(ds["validation"]) >= n_dev
+
+
+def test_qa_answers_are_exact_spans_and_not_trivial():
+    ds = load_local("qa")
+    for split in ["train", "validation"]:
+        for row in ds[split]:
+            for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"]):
+                assert row["context"][start:start + len(text)] == text
+    # several passages per split, many questions per passage, and dev names unseen in train
+    train_titles, dev_titles = set(ds["train"]["title"]), set(ds["validation"]["title"])
+    assert len(set(ds["train"]["context"])) >= 300 and not (train_titles & dev_titles)
+
+
+def test_sentiment_has_negation_and_contrast_and_balance():
+    ds = load_local("sentiment")
+    sentences = ds["train"]["sentence"]
+    assert sum(" not " in s or " never " in s for s in sentences) > 100
+    assert sum(", but " in s for s in sentences) > 100
+    share = sum(ds["train"]["label"]) / len(ds["train"])
+    assert 0.4 < share < 0.6
+
+
+def test_ner_tags_are_valid_iob2():
+    ds = load_local("ner")
+    names = ds["train"].features["ner_tags"].feature.names
+    assert names == NER_TAGS
+    for row in ds["train"]:
+        assert len(row["tokens"]) == len(row["ner_tags"]) == len(row["pos_tags"]) == len(row["chunk_tags"])
+        prev = "O"
+        for t in row["ner_tags"]:
+            tag = names[t]
+            if tag.startswith("I-"):
+                assert prev[2:] == tag[2:], row  # an I- tag continues an entity of its type
+            prev = tag
+
+
+def test_corpus_looks_like_wikitext():
+    rows = load_local("corpus")["train"]["text"][:20]
+    assert rows[0] == "" and rows[1].startswith(" = ") and rows[1].endswith(" = \n")
+
+
+def test_smoke_profile_cuts_splits(smoke_profile):
+    ds = load_task("qa", smoke_profile)
+    assert len(ds["train"]) == smoke_profile.max_train_examples
+    assert len(ds["validation"]) == smoke_profile.max_eval_examples
+
+
+def test_wrong_column_is_named():
+    ds = load_local("sentiment")
+    with pytest.raises(KeyError, match=r"no column \['text'\].*sentence"):
+        check_columns(ds["train"], ["text", "label"])
+
+
+def test_mismatched_files_are_reported(tmp_path):
+    for split in ["train", "validation"]:
+        (tmp_path / f"{split}.jsonl").write_text(json.dumps({"text": "hello", "label": 1}) + "\n")
+    with pytest.raises(ValueError, match="do not match the 'sentiment' schema"):
+        load_local("sentiment", tmp_path)
+    with pytest.raises(FileNotFoundError, match="make_qa.py"):
+        load_local("qa", tmp_path)

@@ -1,0 +1,63 @@
+"""The shipped metrics against hand-worked cases and trusted references (sklearn, seqeval)."""
+import random
+
+import pytest
+
+from shared.metrics import load_metric, ner_f1
+
+
+def squad(pred, golds):
+    refs = [{"id": "q", "answers": {"text": golds, "answer_start": [0] * len(golds)}}]
+    return load_metric("squad_v1").compute(predictions=[{"id": "q", "prediction_text": pred}], references=refs)
+
+
+@pytest.mark.parametrize("pred,golds,em,f1", [
+    ("Denver Broncos", ["Denver Broncos"], 100.0, 100.0),
+    ("the Denver Broncos!", ["Denver Broncos"], 100.0, 100.0),   # articles and punctuation dropped
+    ("  DENVER   broncos ", ["Denver Broncos"], 100.0, 100.0),   # case and whitespace
+    ("Broncos", ["Denver Broncos"], 0.0, 2 * (1 * 0.5) / 1.5 * 100),   # P=1, R=1/2
+    ("the big red dog", ["red dog house"], 0.0, 2 / 3 * 100),   # P=2/3 (big red dog), R=2/3
+    ("Paris", ["London", "paris."], 100.0, 100.0),                # max over gold answers
+    ("an", ["a"], 100.0, 0.0),                                    # both normalise to empty: EM 1, F1 0
+])
+def test_squad_hand_worked(pred, golds, em, f1):
+    out = squad(pred, golds)
+    assert out["exact_match"] == pytest.approx(em)
+    assert out["f1"] == pytest.approx(f1)
+
+
+def test_squad_averages_over_questions():
+    preds = [{"id": "1", "prediction_text": "cat"}, {"id": "2", "prediction_text": "no"}]
+    refs = [{"id": "1", "answers": {"text": ["a cat"], "answer_start": [0]}},
+            {"id": "2", "answers": {"text": ["yes"], "answer_start": [0]}}]
+    out = load_metric("squad_v1").compute(predictions=preds, references=refs)
+    assert out == {"exact_match": 50.0, "f1": 50.0}
+
+
+def test_accuracy_and_f1_equal_sklearn():
+    from sklearn.metrics import accuracy_score, f1_score
+    rng = random.Random(0)
+    y = [rng.randint(0, 2) for _ in range(200)]
+    p = [t if rng.random() < 0.6 else rng.randint(0, 2) for t in y]
+    assert load_metric("accuracy").compute(predictions=p, references=y)["accuracy"] == pytest.approx(accuracy_score(y, p))
+    for avg in ["macro", "micro"]:
+        ours = load_metric("f1").compute(predictions=p, references=y, average=avg)["f1"]
+        assert ours == pytest.approx(f1_score(y, p, average=avg))
+    yb, pb = [t % 2 for t in y], [t % 2 for t in p]
+    assert load_metric("f1").compute(predictions=pb, references=yb)["f1"] == pytest.approx(f1_score(yb, pb))
+
+
+def test_ner_f1_is_entity_level():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG", "O"]]
+    pred = [["B-PER", "O", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG", "O"]]
+    # 3 gold entities; predicted: PER 'B-PER' alone (wrong span), LOC right, ORG right -> P=2/3, R=2/3
+    out = ner_f1(gold, pred)
+    assert out["precision"] == pytest.approx(2 / 3) and out["recall"] == pytest.approx(2 / 3)
+    assert out["f1"] == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="one predicted tag per gold tag"):
+        ner_f1(gold, [["O"]])
+
+
+def test_unknown_metric_lists_shipped():
+    with pytest.raises(ValueError, match="squad_v1"):
+        load_metric("bleu")
