@@ -74,4 +74,4 @@ def test_mismatched_files_are_reported(tmp_path):
     with pytest.raises(ValueError, match="do not match the 'sentiment' schema"):
         load_local("sentiment", tmp_path)
     with pytest.raises(FileNotFoundError, match="make_qa.py"):
-        load_local("qa", tmp_path)
+        load_local("qa", tmp_path / "nowhere")
