@@ -304,6 +304,7 @@ def _load_checkpoint(acc: Accelerator, path: Path, fingerprint: dict) -> tuple[d
     try:
         acc.load_state(str(path))
     except Exception as err:  # torch/pickle errors of many kinds all mean the same here
-        raise CheckpointError(f"Checkpoint {path} is corrupt ({type(err).__name__}: {err}). Delete that "
+        first_line = (str(err).strip().splitlines() or [""])[0][:160]
+        raise CheckpointError(f"Checkpoint {path} is corrupt ({type(err).__name__}: {first_line}). Delete that "
                               f"folder to resume from the one before, or set resume=False.") from err
     return state, history

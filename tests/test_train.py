@@ -1,0 +1,113 @@
+"""The shared training loop: learning, resume, bad checkpoints, accumulation, and a plain-PyTorch reference."""
+import shutil
+
+import pytest
+import torch
+from transformers import get_scheduler
+
+from helpers import collate, same_weights, tiny_classifier, toy_dataset, weights
+from shared.train import CheckpointError, TrainConfig, train
+
+
+def cfg(tmp_path, **kw):
+    base = dict(output_dir=str(tmp_path / "run"), max_steps=8, batch_size=8, lr=3e-3, log_every=1,
+                progress=False, warmup_ratio=0.0)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_loss_goes_down(tmp_path):
+    ds = toy_dataset(64)
+    res = train(tiny_classifier(), ds, cfg(tmp_path, max_steps=60, batch_size=16), eval_dataset=ds,
+                collate_fn=collate)
+    losses = [e["loss"] for e in res.history["train"]]
+    assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 - 0.1
+    assert res.history["eval"][-1]["eval_loss"] < 0.6
+
+
+def test_resume_equals_uninterrupted_run(tmp_path):
+    """Stopped at step 6 of 10 (as a Colab disconnect would), resumed, it ends where a straight run ends.
+    Dropout is on and the run crosses an epoch boundary, so RNG and data order must both be restored."""
+    ds = toy_dataset(40)
+    config = dict(max_steps=10, batch_size=8, save_every=2, eval_every=5)
+    straight = train(tiny_classifier(dropout=0.1), ds, cfg(tmp_path / "a", **config), eval_dataset=ds,
+                     collate_fn=collate)
+    first = train(tiny_classifier(dropout=0.1), ds, cfg(tmp_path / "b", **config), eval_dataset=ds,
+                  collate_fn=collate, stop_after=6)
+    assert first.steps == 6
+    resumed = train(tiny_classifier(seed=123, dropout=0.1), ds, cfg(tmp_path / "b", **config),
+                    eval_dataset=ds, collate_fn=collate)
+    assert resumed.resumed_from.endswith("step-0000006")
+    assert same_weights(weights(straight.model), weights(resumed.model))
+    assert [e["step"] for e in resumed.history["train"]] == list(range(1, 11))
+    for a, b in zip(straight.history["train"], resumed.history["train"]):
+        assert a["loss"] == pytest.approx(b["loss"], abs=1e-6)
+    assert straight.history["eval"][-1]["eval_loss"] == pytest.approx(resumed.history["eval"][-1]["eval_loss"])
+
+
+def test_half_written_checkpoint_is_never_resumed(tmp_path):
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=2)
+    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4)
+    root = tmp_path / "run" / "checkpoints"
+    # a crash mid-write leaves only a .tmp folder, which resume ignores
+    shutil.copytree(root / "step-0000004", root / "step-0000005.tmp")
+    res = train(tiny_classifier(), ds, c, collate_fn=collate)
+    assert res.resumed_from.endswith("step-0000004")
+
+
+def test_corrupt_checkpoint_is_named(tmp_path):
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=2)
+    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2)
+    ckpt = tmp_path / "run" / "checkpoints" / "step-0000002"
+    (ckpt / "pytorch_model.bin").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="step-0000002 is corrupt.*resume=False"):
+        train(tiny_classifier(), ds, c, collate_fn=collate)
+
+
+def test_checkpoint_of_another_model_or_config_is_refused(tmp_path):
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=2)
+    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2)
+    with pytest.raises(CheckpointError, match="different model"):
+        train(tiny_classifier(hidden=32), ds, c, collate_fn=collate)
+    with pytest.raises(CheckpointError, match="different training settings"):
+        train(tiny_classifier(), ds, cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2), collate_fn=collate)
+    # resume=False starts over instead
+    assert train(tiny_classifier(), ds, cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2, resume=False),
+                 collate_fn=collate).resumed_from is None
+
+
+def test_accumulation_matches_the_larger_batch(tmp_path):
+    """batch 4 x 2 accumulation steps == batch 8: same examples per step, loss averaged the same way.
+    Every example has the same length, so per-batch mean losses combine exactly."""
+    ds = toy_dataset(32).map(lambda r: {"input_ids": (r["input_ids"] * 3)[:8], "attention_mask": [1] * 8})
+    big = train(tiny_classifier(), ds, cfg(tmp_path / "a", batch_size=8, grad_accum=1), collate_fn=collate)
+    acc = train(tiny_classifier(), ds, cfg(tmp_path / "b", batch_size=4, grad_accum=2), collate_fn=collate)
+    assert same_weights(weights(big.model), weights(acc.model), atol=1e-5)
+
+
+def test_equals_a_plain_pytorch_loop(tmp_path):
+    """Trusted reference: full-batch training with AdamW, clipping and a linear schedule, written out by hand."""
+    ds = toy_dataset(16)
+    config = cfg(tmp_path, max_steps=5, batch_size=16, lr=1e-2, warmup_ratio=0.2, weight_decay=0.0,
+                 max_grad_norm=0.5)
+    ours = train(tiny_classifier(), ds, config, collate_fn=collate).model
+
+    ref = tiny_classifier()
+    opt = torch.optim.AdamW(ref.parameters(), lr=1e-2, weight_decay=0.0)
+    sched = get_scheduler("linear", opt, num_warmup_steps=1, num_training_steps=5)
+    batch = collate(list(ds))
+    for _ in range(5):
+        loss = ref(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(ref.parameters(), 0.5)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+    assert same_weights(weights(ours), weights(ref), atol=1e-5)
+
+
+def test_empty_dataset_is_reported(tmp_path):
+    with pytest.raises(ValueError, match="train_dataset is empty"):
+        train(tiny_classifier(), toy_dataset(4).select([]), cfg(tmp_path), collate_fn=collate)
