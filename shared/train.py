@@ -161,7 +161,9 @@ def train(model: torch.nn.Module, train_dataset, config: TrainConfig | None = No
 def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, evaluate_fn,
            stop_after) -> TrainResult:
     precision = auto_precision() if config.mixed_precision == "auto" else config.mixed_precision
-    acc = Accelerator(mixed_precision=precision, gradient_accumulation_steps=config.grad_accum,
+    # Several processes without a GPU (torchrun on a CPU machine): Accelerate needs cpu=True to use gloo.
+    multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
+    acc = Accelerator(mixed_precision=precision, gradient_accumulation_steps=config.grad_accum, cpu=multi_cpu,
                       step_scheduler_with_optimizer=False,
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,
                                                                 data_seed=config.seed))
@@ -174,13 +176,13 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
                if eval_dataset is not None else None)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
 
-    # Steps are counted per process: Accelerate gives each process 1/N of the batches.
-    batches_per_epoch = math.ceil(len(train_dl) / acc.num_processes)
+    model, optimizer, train_dl = acc.prepare(model, optimizer, train_dl)
+    # After prepare, len(train_dl) is this process's share: 1/N of the batches.
+    batches_per_epoch = len(train_dl)
     steps_per_epoch = max(1, math.ceil(batches_per_epoch / config.grad_accum))
     total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
-    scheduler = get_scheduler(config.scheduler, optimizer, num_warmup_steps=int(config.warmup_ratio * total),
-                              num_training_steps=total)
-    model, optimizer, train_dl, scheduler = acc.prepare(model, optimizer, train_dl, scheduler)
+    scheduler = acc.prepare(get_scheduler(config.scheduler, optimizer, num_training_steps=total,
+                                          num_warmup_steps=int(config.warmup_ratio * total)))
     if eval_dl is not None:
         eval_dl = acc.prepare(eval_dl)
 
