@@ -1,0 +1,1 @@
+"""The instructor's side of the course: nbgrader wiring (see course.py and nbgrader_config.py)."""

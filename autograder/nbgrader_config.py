@@ -1,0 +1,26 @@
+"""nbgrader configuration of the course: solutions/ is the source, notebooks/ the release.
+
+The instructor's command line (`python -m autograder`) loads this file; nbgrader
+run by hand from the repository root picks it up too if copied there. The
+gradebook and student folders live in a separate course folder (`--course`),
+never in the repository.
+"""
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
+
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+
+# What students see in place of a solution, and of hidden tests.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
+c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+
+# Grading runs in the smoke profile (nbgrader sets NBGRADER_EXECUTION); a cell
+# that runs longer than this is stopped and its tests score zero.
+c.ExecutePreprocessor.timeout = 120
+c.ExecutePreprocessor.kernel_name = "python3"
+c.Execute.interrupt_on_timeout = True

@@ -1,0 +1,30 @@
+"""nbgrader end to end: every assignment in solutions/ (and the fixture notebook) is
+released and autograded in a temporary course folder. The solution gets full
+marks on its autograded cells; the untouched release gets zero and does not crash."""
+from pathlib import Path
+
+import pytest
+
+from autograder.course import REPO, CourseFolder, assignments
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SOURCES = [FIXTURES / "ps0"] + [REPO / "solutions" / a for a in assignments()]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.name for s in SOURCES])
+def test_solution_full_marks_release_zero(source, tmp_path):
+    course = CourseFolder(tmp_path / "course")
+    course.add_source(source)
+    release = course.generate(source.name)
+    text = release.read_text()
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    course.submit("solution", source.name, course.root / "solutions" / source.name / f"{source.name}.ipynb")
+    course.submit("untouched", source.name, release)
+    course.autograde(source.name)
+
+    full = course.scores(source.name, "solution")
+    assert full["auto_max"] > 0
+    assert full["auto_score"] == full["auto_max"], full["cells"]
+    zero = course.scores(source.name, "untouched")
+    assert zero["auto_max"] == full["auto_max"]
+    assert zero["auto_score"] == 0, zero["cells"]
