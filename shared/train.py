@@ -174,7 +174,8 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
                           collate_fn=collate_fn, generator=torch.Generator().manual_seed(config.seed))
     eval_dl = (DataLoader(eval_dataset, batch_size=config.batch_size, collate_fn=collate_fn)
                if eval_dataset is not None else None)
-    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
+    # fused AdamW: one kernel for all parameters (what Trainer uses by default on torch >= 2.8)
+    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
 
     model, optimizer, train_dl = acc.prepare(model, optimizer, train_dl)
     # After prepare, len(train_dl) is this process's share: 1/N of the batches.
