@@ -1,0 +1,133 @@
+"""Extractive QA plumbing for a1: evaluation features, prediction, and one-line experiment runs.
+
+Students write the two functions that carry the ideas (turning answers into
+token labels, and logits back into answer text); this module does the rest:
+
+    prepare_validation_features(examples, tok, max_length, doc_stride)
+        windows of each dev example, keeping its id and the context offsets
+        (None for question and special tokens) for postprocessing
+    predict_logits(model, features, collate)      -> (start_logits, end_logits) arrays
+    evaluate_qa(model, tok, dev, postprocess_fn, ...)  -> {"exact_match", "f1"}
+    QARun + run_qa(...)                            one training run, evaluated and logged
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .data import DataCollatorWithPadding, subset
+from .metrics import load_metric
+from .models import load_model, load_tokenizer
+from .tracking import ExperimentLog
+from .train import TrainConfig, train
+
+
+def prepare_validation_features(examples, tokenizer, max_length: int, doc_stride: int):
+    """Tokenize question + context in overlapping windows; keep example ids and context offsets."""
+    enc = tokenizer([q.lstrip() for q in examples["question"]], examples["context"], truncation="only_second",
+                    max_length=max_length, stride=doc_stride, return_overflowing_tokens=True,
+                    return_offsets_mapping=True)
+    sample_map = enc.pop("overflow_to_sample_mapping")
+    enc["example_id"] = []
+    for i in range(len(enc["input_ids"])):
+        seq_ids = enc.sequence_ids(i)
+        enc["example_id"].append(examples["id"][sample_map[i]])
+        # Only context tokens keep an offset: postprocessing can then never pick a question token.
+        enc["offset_mapping"][i] = [o if seq_ids[k] == 1 else None for k, o in enumerate(enc["offset_mapping"][i])]
+    return enc
+
+
+@torch.no_grad()
+def predict_logits(model, features, tokenizer, batch_size: int = 64):
+    """Start and end logits for every feature, as float32 arrays of shape (n_features, max_len) padded with -inf."""
+    model.eval()
+    cols = [c for c in ("input_ids", "attention_mask", "token_type_ids") if c in features.column_names]
+    collate = DataCollatorWithPadding(tokenizer)
+    device = next(model.parameters()).device
+    starts, ends = [], []
+    for i in range(0, len(features), batch_size):
+        rows = features.select(range(i, min(i + batch_size, len(features))))
+        batch = collate([{c: r[c] for c in cols} for r in rows])
+        out = model(**{k: v.to(device) for k, v in batch.items()})
+        starts += [s for s in out.start_logits.float().cpu().numpy()]
+        ends += [e for e in out.end_logits.float().cpu().numpy()]
+    width = max(len(s) for s in starts)
+    pad = lambda xs: np.stack([np.pad(x, (0, width - len(x)), constant_values=-np.inf) for x in xs])  # noqa: E731
+    return pad(starts), pad(ends)
+
+
+def evaluate_qa(model, tokenizer, dev, postprocess_fn: Callable, max_length: int, doc_stride: int,
+                n_best: int = 20, max_answer_length: int = 30) -> dict:
+    """SQuAD EM/F1 of `model` on the examples `dev`, decoding with the student's postprocess_fn."""
+    features = dev.map(prepare_validation_features, batched=True, remove_columns=dev.column_names,
+                       fn_kwargs=dict(tokenizer=tokenizer, max_length=max_length, doc_stride=doc_stride))
+    start, end = predict_logits(model, features, tokenizer)
+    answers = postprocess_fn(dev, features, start, end, n_best=n_best, max_answer_length=max_answer_length)
+    preds = [{"id": ex["id"], "prediction_text": answers.get(ex["id"], "")} for ex in dev]
+    refs = [{"id": ex["id"], "answers": ex["answers"]} for ex in dev]
+    return load_metric("squad_v1").compute(predictions=preds, references=refs)
+
+
+@dataclass
+class QARun:
+    """One experiment of a1: which model, how much data, and how it is trained."""
+    name: str
+    model: str                         # a model spec (see shared.profiles)
+    train_examples: int | None = None  # None = the whole training split
+    epochs: float = 1.0
+    lr: float = 3e-5
+    batch_size: int = 16
+    scheduler: str = "linear"
+    warmup_ratio: float = 0.1
+    max_length: int = 384
+    doc_stride: int = 128
+    from_scratch: bool = False         # same architecture, random weights: what pretraining is worth
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def but(self, **changes) -> "QARun":
+        return replace(self, **changes)
+
+
+def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callable, profile,
+           log: ExperimentLog | None = None, output_dir: str = "runs/a1", time_only: bool = False) -> dict:
+    """Train `run` on data["train"], evaluate EM/F1 on data["validation"], log and return the row.
+
+    In the smoke profile (tests, grading) steps are capped by the profile, so it takes seconds.
+    """
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+    tok = load_tokenizer(run.model)
+    max_length = min(run.max_length, profile.max_length) if profile.name == "smoke" else run.max_length
+    stride = min(run.doc_stride, max_length // 2)
+    train_ex = subset(data["train"], run.train_examples, seed=run.seed)
+    feats = train_ex.map(prepare_train_fn, batched=True, remove_columns=train_ex.column_names,
+                         fn_kwargs=dict(tokenizer=tok, max_length=max_length, doc_stride=stride))
+    if run.from_scratch:
+        from .models import resolve
+        torch.manual_seed(run.seed)
+        model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(resolve(run.model)))
+    else:
+        model = load_model(AutoModelForQuestionAnswering, run.model)
+    cfg = TrainConfig(output_dir=f"{output_dir}/{run.name}", epochs=run.epochs, lr=run.lr,
+                      batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
+                      seed=run.seed, max_steps=profile.max_steps, resume=False, log_every=5)
+    if time_only:  # a short timed run to extrapolate the time per epoch on this device
+        steps = 10 if profile.name != "smoke" else 2
+        res = train(model, feats, replace(cfg, max_steps=steps, progress=False), collate_fn=DataCollatorWithPadding(tok))
+        per_step = res.seconds / res.steps
+        steps_per_epoch = -(-len(feats) // run.batch_size)
+        return {"seconds_per_step": per_step, "steps_per_epoch": steps_per_epoch,
+                "seconds_per_epoch": per_step * steps_per_epoch}
+    t0 = time.perf_counter()
+    res = train(model, feats, cfg, collate_fn=DataCollatorWithPadding(tok))
+    scores = evaluate_qa(res.model, tok, data["validation"], postprocess_fn, max_length, stride)
+    row = {"run": run.name, **scores, "train_examples": len(train_ex), "train_features": len(feats),
+           "steps": res.steps, "train_seconds": round(res.seconds, 1),
+           "total_seconds": round(time.perf_counter() - t0, 1), "history": res.history}
+    if log is not None:
+        log.add(run.name, run, {k: v for k, v in row.items() if k not in ("run", "history")}, profile=profile.name)
+    return row
