@@ -5,6 +5,7 @@ internet, so the course ships its metric modules in shared/metric_modules/ and
 loads them by path. Entity-level NER F1 is seqeval's, the CoNLL standard.
 
     load_metric("squad_v1").compute(predictions=..., references=...)  # exact_match, f1 (percent)
+    squad_reference().f1_score(prediction, gold)                     # the same scoring, one pair
     load_metric("accuracy") / load_metric("f1")
     ner_f1(true_tag_sequences, predicted_tag_sequences)               # precision, recall, f1
 """
@@ -24,6 +25,19 @@ def load_metric(name: str):
         known = sorted(p.name for p in MODULES.iterdir() if p.is_dir() and not p.name.startswith("_"))
         raise ValueError(f"No shipped metric '{name}'. Shipped metrics: {', '.join(known)}.")
     return evaluate.load(str(path))
+
+
+@lru_cache(maxsize=None)
+def squad_reference():
+    """The shipped SQuAD scoring functions as a plain module (no Arrow tables: fast for many small checks).
+
+    ref = squad_reference(); ref.max_over_ground_truths(ref.f1_score, prediction, golds)  # 0.0-1.0
+    """
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("course_squad_v1", MODULES / "squad_v1" / "squad_v1.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def ner_f1(y_true: list[list[str]], y_pred: list[list[str]]) -> dict:

@@ -28,3 +28,11 @@ def test_solution_full_marks_release_zero(source, tmp_path):
     zero = course.scores(source.name, "untouched")
     assert zero["auto_max"] == full["auto_max"]
     assert zero["auto_score"] == 0, zero["cells"]
+
+
+def test_committed_releases_match_their_sources():
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "autograder", "release", "--check"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
