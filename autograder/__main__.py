@@ -2,6 +2,13 @@
 
     release            generate notebooks/ from solutions/ (every assignment, or those named)
     release --check    fail if any committed release differs from what its source generates
+    collect SRC        take an LMS export (folder or zip) into COURSE/submitted/<student>/<assignment>/
+    grade A            autograde every collected submission of A, in parallel, resuming where stopped
+    feedback A         one HTML report per student (no hidden test source, ever)
+    export A           grades CSV from the gradebook, and a per-question summary (table and figure)
+    demo               the whole loop on bundled sample submissions of a1 (the course's main grading job)
+
+COURSE is --course (default: ./course), a folder outside the repository's tracked files.
 """
 from __future__ import annotations
 
@@ -52,14 +59,117 @@ def cmd_release(args) -> int:
     return 1 if stale else 0
 
 
+def _limits(args):
+    from .engine import Limits
+    return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, mem_mb=args.mem_mb)
+
+
+def cmd_collect(args) -> int:
+    from .pipeline import collect
+    report = collect(Path(args.source), Path(args.course), args.pattern, args.assignment)
+    print(report.text())
+    print(f"report: {Path(args.course) / 'collect_report.txt'}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from .pipeline import grade
+    results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force)
+    for student, r in results.items():
+        note = f"  ({r.reasons[0]})" if r.reasons else ""
+        print(f"{student:20} {r.score:5g} / {r.max_score:g}{note}")
+    print(f"results: {Path(args.course) / 'grades' / args.assignment}; gradebook: {Path(args.course) / 'gradebook.db'}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from .pipeline import feedback
+    paths = feedback(Path(args.course), args.assignment)
+    print(f"{len(paths)} feedback report(s) in {Path(args.course) / 'feedback' / args.assignment}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .pipeline import export, summary_table
+    paths = export(Path(args.course), args.assignment)
+    print(summary_table(paths["summary"]))
+    print("\n".join(f"{k}: {v}" for k, v in paths.items()))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import shutil
+    import time
+
+    from . import samples
+    from .pipeline import collect, export, feedback, grade, summary_table
+    course = Path(args.course).resolve()
+    if course.exists():
+        shutil.rmtree(course)
+    course.mkdir(parents=True)
+    print(f"demo course folder: {course}")
+    built = samples.build(course / "lms-export", course)
+    zip_path = samples.lms_zip(course / "lms-export", course / "lms-export.zip")
+    report = collect(zip_path, course)
+    print(f"collected {len(report.collected)} submissions from {zip_path.name}; unmatched: {report.unmatched}")
+    t0 = time.perf_counter()
+    results = grade(course, samples.A1, args.workers, _limits(args))
+    seconds = time.perf_counter() - t0
+    print(f"\ngraded {len(results)} submissions in {seconds:.0f} s\n")
+    print(f"{'student':16} {'score':>6}  expected  reason")
+    for student, r in results.items():
+        exp, why = samples.EXPECTED.get(student, ("?", ""))
+        mark = "" if exp == r.score else "   <-- differs"
+        print(f"{student:16} {r.score:4g}/{r.max_score:g}  {exp!s:>8}  {why}{mark}")
+    fb = feedback(course, samples.A1)
+    paths = export(course, samples.A1)
+    print("\n" + summary_table(paths["summary"]))
+    print(f"\ngrades CSV:   {paths['grades']}\nsummary:      {paths['summary']}\nfigure:       {paths['figure']}"
+          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {course / 'gradebook.db'}")
+    return 0 if all(samples.EXPECTED[s][0] == r.score for s, r in results.items() if s in samples.EXPECTED) else 1
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0],
+                                     epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
+
+    def with_course(p):
+        p.add_argument("--course", default="course", help="the course folder (default: ./course)")
+        return p
+
+    def with_limits(p):
+        p.add_argument("--workers", type=int, default=None, help="parallel gradings (default: CPU count)")
+        p.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+        p.add_argument("--notebook-timeout", type=int, default=240, help="seconds per notebook (default 240)")
+        p.add_argument("--mem-mb", type=int, default=6144, help="memory cap per kernel in MB (default 6144)")
+        return p
+
+    col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
+    col.add_argument("source", help="a folder or a zip of .ipynb files")
+    col.add_argument("--pattern", default=None, help="regex with (?P<student>...) and (?P<assignment>...) for file names")
+    col.add_argument("--assignment", default=None, help="the assignment, if the pattern has no assignment group")
+    col.set_defaults(func=cmd_collect)
+    gr = with_limits(with_course(sub.add_parser("grade", help="autograde collected submissions in parallel")))
+    gr.add_argument("assignment")
+    gr.add_argument("--force", action="store_true", help="grade again even if a result is up to date")
+    gr.set_defaults(func=cmd_grade)
+    for name, func, text in [("feedback", cmd_feedback, "HTML report per student"),
+                             ("export", cmd_export, "grades CSV and summary")]:
+        p = with_course(sub.add_parser(name, help=text))
+        p.add_argument("assignment")
+        p.set_defaults(func=func)
+    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"))
+    demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
+    demo.set_defaults(func=cmd_demo)
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--check", action="store_true", help="fail if a committed release is out of date")
     rel.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
+    if getattr(args, "pattern", "unset") is None:
+        from .pipeline import DEFAULT_PATTERN
+        args.pattern = DEFAULT_PATTERN
     return args.func(args)
 
 

@@ -373,7 +373,7 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
 
 def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -382,10 +382,13 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
         (workdir / sub).mkdir(exist_ok=True)
     env = grading_env(workdir)
     ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env))])
-    km = KernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
+    km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                        ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
     nb = nbformat.v4.new_notebook()
+    # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
     client = NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                                              "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
                             resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
     stash = "_ag" + secrets.token_hex(6)
     dead = None
@@ -438,6 +441,7 @@ def _run_test(step: dict, run, stash: str, result: Result) -> None:
         text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
         errored = any(o.get("output_type") == "error" for o in outputs)
         part_ok = ok in text and fail not in text and not errored
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in outputs if o.get("output_type") == "error")
         if not part_ok:
             passed = False
             if name == "visible":
@@ -445,6 +449,9 @@ def _run_test(step: dict, run, stash: str, result: Result) -> None:
                 cell.visible_error = msg[:500]
             else:
                 cell.hidden_failed.append(name)
+            if timed_out:  # the rest of this test would time out too: it has failed already
+                result.reasons.append(f"'{step['grade_id']}' ran past the cell time limit and was stopped")
+                break
     cell.status = "passed" if passed else "failed"
     cell.score = cell.points if passed else 0.0
 

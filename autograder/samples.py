@@ -1,0 +1,184 @@
+"""Sample submissions of a1 for the demo and the tests: good, partial, untouched and broken ones.
+
+Each is built from the current source and release, so they stay in step with
+the assignment. `EXPECTED` gives the autograded score each must get and why.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+from .course import REPO
+from .engine import nbg
+
+A1 = "a1_qa_finetuning"
+SOL = re.compile(r"\s*### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", re.S)
+
+
+def _source():
+    return nbformat.read(REPO / "solutions" / A1 / f"{A1}.ipynb", as_version=4)
+
+
+def _release():
+    return nbformat.read(REPO / "notebooks" / A1 / f"{A1}.ipynb", as_version=4)
+
+
+def _answer(cell_source: str) -> str:
+    """A solution cell as a student would hand it in: the code without the nbgrader markers."""
+    return SOL.sub(lambda m: "\n" + m.group(1), cell_source)
+
+
+def completed(skip=(), edit: dict | None = None):
+    """The release with the solution's answers filled in, except the cells in `skip`."""
+    src = {nbg(c).get("grade_id"): c for c in _source().cells}
+    nb = _release()
+    for c in nb.cells:
+        gid = nbg(c).get("grade_id")
+        if nbg(c).get("solution") and gid not in skip and c.cell_type == "code":
+            c.source = _answer(src[gid].source)
+        if edit and gid in edit:
+            c.source = edit[gid](c.source)
+    return nb
+
+
+def _cell(nb, gid):
+    return next(c for c in nb.cells if nbg(c).get("grade_id") == gid)
+
+
+def _insert_after(nb, gid, code):
+    i = next(i for i, c in enumerate(nb.cells) if nbg(c).get("grade_id") == gid)
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def build(folder: Path, course: Path) -> dict[str, Path]:
+    """Write every sample as <student>_<assignment>.ipynb (LMS-style names) into folder.
+
+    `course` is the course folder they will be graded in: the file-writing sample aims at it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+
+    def put(student, nb=None, text=None):
+        path = folder / f"{student}_{A1}.ipynb"
+        path.write_text(text if text is not None else nbformat.writes(nb))
+        out[student] = path
+
+    put("complete", completed())
+    put("partial", completed(skip={"postprocess_predictions"}))
+    put("untouched", _release())
+    put("brokenjson", text='{"cells": [ this is not json')
+    put("emptyfile", text="")
+    empty = nbformat.v4.new_notebook()
+    put("nocells", empty)
+    put("otherassignment", nbformat.read(REPO / "tests" / "fixtures" / "ps0" / "ps0.ipynb", as_version=4))
+    put("infiniteloop", completed(edit={"postprocess_predictions": lambda s: s.replace(
+        '    by_example = collections.defaultdict(list)', '    while True:\n        pass')}))
+    put("sysexit", completed(edit={"squad_metric": lambda s: "import sys\nsys.exit(1)\n" + s}))
+    put("osexit", completed(edit={"postprocess_predictions": lambda s: "import os\nos._exit(1)\n" + s}))
+    put("memorybomb", completed(edit={"postprocess_predictions": lambda s: s.replace(
+        '    by_example = collections.defaultdict(list)',
+        '    hog = [bytearray(10**8) for _ in range(1000)]\n    by_example = collections.defaultdict(list)')}))
+    # test cells deleted, edited, duplicated and reordered, and outputs faked; postprocess left undone
+    nb = completed(skip={"postprocess_predictions"})
+    t_pre, t_post = _cell(nb, "test_prepare_train_features"), _cell(nb, "test_postprocess_predictions")
+    nb.cells.remove(t_post)
+    t_pre.source = "pass  # tests removed"
+    for where in (2, len(nb.cells)):
+        dup = copy.deepcopy(_cell(nb, "test_squad_metric"))
+        dup["id"] = f"dup{where}"
+        nb.cells.insert(where, dup)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible check passed\n")]
+            c.execution_count = 1
+    put("tamperedtests", nb)
+    # saved by Colab / VS Code: new cell ids, their metadata, one cell's nbgrader metadata dropped
+    nb = completed()
+    nb.metadata["colab"] = {"provenance": [], "name": f"{A1}.ipynb"}
+    nb.metadata["accelerator"] = "GPU"
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"colab{i:04x}x"
+        c.metadata["id"] = c["id"]
+        c.metadata["vscode"] = {"languageId": "python"}
+    del _cell(nb, "squad_metric").metadata["nbgrader"]
+    put("colab", nb)
+    # code that writes where it must not, and code that replaces what the tests call
+    put("writesfiles", _insert_after(completed(), "squad_metric",
+                                     WRITE_ATTACK.replace("COURSE", str(Path(course).resolve())).replace("REPO", str(REPO))))
+    put("replacestests", _insert_after(completed(skip={"squad_metric"}), "squad_metric", REPLACE_ATTACK))
+    put("swapsfunction", _insert_after(completed(), "postprocess_predictions",
+                                       "prepare_train_features = lambda *a, **k: {}  # swapped after definition\n"
+                                       "postprocess_predictions = None"))
+    return out
+
+
+WRITE_ATTACK = r'''
+import glob, os
+hits = []
+targets = ["COURSE/gradebook.db", "COURSE/nbgrader_config.py", "REPO/README.md"]
+targets += glob.glob("COURSE/submitted/*/*/*.ipynb") + glob.glob("COURSE/grades/*/*.json")
+for p in targets:
+    try:
+        open(p, "a").write("tampered")
+        hits.append(p)
+    except OSError:
+        pass
+try:
+    open("COURSE/grades/injected.json", "w").write("{}")
+    hits.append("new file")
+except OSError:
+    pass
+print("wrote to", len(hits), "files")
+'''
+
+REPLACE_ATTACK = r'''
+# A stub metric, and everything the tests could call made to agree with it.
+import builtins, math, numpy, torch
+normalize_answer = lambda s: s
+exact_match = lambda p, g: 1.0
+f1 = lambda p, g: 1.0
+builtins.abs = lambda x: 0
+builtins.max = lambda *a, **k: 1.0
+math.isclose = lambda *a, **k: True
+numpy.allclose = torch.allclose = lambda *a, **k: True
+get_ipython().input_transformers_post.append(lambda lines: ["pass\n"])
+'''
+
+# Autograded points each sample must get (a1: 3 + 3 + 2 = 8), and why.
+EXPECTED = {
+    "complete": (8, "every function right"),
+    "partial": (5, "postprocess_predictions left undone"),
+    "untouched": (0, "the release as handed out"),
+    "brokenjson": (0, "not valid JSON"),
+    "emptyfile": (0, "an empty file"),
+    "nocells": (0, "a notebook without cells"),
+    "otherassignment": (0, "a notebook of another assignment"),
+    "infiniteloop": (5, "postprocess_predictions never returns: its test times out"),
+    "sysexit": (6, "sys.exit() before the metric's definitions: the kernel lives, the metric is undefined"),
+    "osexit": (3, "os._exit() kills the kernel after the first test"),
+    "memorybomb": (5, "postprocess_predictions allocates past the memory cap"),
+    "tamperedtests": (5, "tests deleted, edited, duplicated, outputs faked; postprocess undone"),
+    "colab": (8, "Colab and VS Code metadata, new cell ids, one cell without nbgrader metadata"),
+    "writesfiles": (8, "writes to the gradebook and other folders are blocked; the work itself is right"),
+    "replacestests": (6, "a stub metric plus replaced builtins, comparisons and IPython hooks"),
+    "swapsfunction": (8, "functions swapped after their cells: the tests use the cells' own definitions"),
+}
+
+
+def lms_zip(folder: Path, dest: Path) -> Path:
+    """The samples zipped as an LMS export, with one file that matches no student pattern."""
+    with zipfile.ZipFile(dest, "w") as z:
+        for p in sorted(folder.glob("*.ipynb")):
+            z.write(p, p.name)
+        z.writestr("README from the LMS.txt", "export notes")
+    return dest
+
+
+def expected_json() -> str:
+    return json.dumps({k: v[0] for k, v in EXPECTED.items()})
