@@ -414,7 +414,7 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
                         run(step["code"])
                         run(f"{stash}_keep({step['names']!r})")
                     else:
-                        _run_test(step, run, stash, result)
+                        _run_test(step, run, stash, result, limits.cell_timeout)
                         save_progress()
                 except CellTimeoutError:
                     result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
@@ -431,21 +431,23 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
             c.status = "failed"
 
 
-def _run_test(step: dict, run, stash: str, result: Result) -> None:
+def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) -> None:
     cell = result.cells[step["grade_id"]]
     passed = True
     parts = [("visible", step["visible"])] + list(step["hidden"])
     for name, code in parts:
         ok, fail = secrets.token_hex(8), secrets.token_hex(8)
+        started = time.perf_counter()
         outputs = run(guarded(code, stash, ok, fail))
+        timed_out = time.perf_counter() - started >= cell_timeout - 0.5
         text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
         errored = any(o.get("output_type") == "error" for o in outputs)
         part_ok = ok in text and fail not in text and not errored
-        timed_out = any(o.get("ename") == "CellTimeoutError" for o in outputs if o.get("output_type") == "error")
         if not part_ok:
             passed = False
             if name == "visible":
-                msg = text.split(fail, 1)[1].strip().splitlines()[0] if fail in text else "the test did not finish"
+                msg = (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else \
+                    (f"stopped after {cell_timeout:g} s (time limit)" if timed_out else "the test did not finish")
                 cell.visible_error = msg[:500]
             else:
                 cell.hidden_failed.append(name)

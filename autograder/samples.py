@@ -125,7 +125,7 @@ targets = ["COURSE/gradebook.db", "COURSE/nbgrader_config.py", "REPO/README.md"]
 targets += glob.glob("COURSE/submitted/*/*/*.ipynb") + glob.glob("COURSE/grades/*/*.json")
 for p in targets:
     try:
-        open(p, "a").write("tampered")
+        open(p, "a").write("INJECTED-BY-STUDENT")
         hits.append(p)
     except OSError:
         pass

@@ -128,10 +128,16 @@ def load_model(auto_class, spec: str, **kwargs):
     from transformers.utils import logging as hf_logging
     source = resolve(spec)
     verbosity = hf_logging.get_verbosity()
-    if spec.startswith("smoke:"):
-        hf_logging.set_verbosity_error()  # a tiny random model: the "newly initialised" notice is noise
+    # transformers prints a long load report when a task head is new (it always is when we fine-tune);
+    # replace it with one line that says what was initialised and why that is expected.
+    hf_logging.set_verbosity_error()
     try:
-        return auto_class.from_pretrained(source, **kwargs)
+        model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
+        new = sorted({k.rsplit(".", 1)[0] for k in info.get("missing_keys", [])})
+        if new and not spec.startswith("smoke:"):
+            print(f"{type(model).__name__} from {spec}: new, randomly initialised layer(s) {', '.join(new)} "
+                  f"(expected: this head is what fine-tuning trains).")
+        return model
     except ModelNotAvailable:
         raise
     except OSError as err:

@@ -1,0 +1,169 @@
+"""The grading pipeline end to end on the bundled sample submissions of a1: every broken,
+hostile or odd submission gets its expected recorded grade and a reason; nothing else changes."""
+import csv
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import samples
+from autograder.course import REPO
+from autograder.engine import Limits, grade_in_fresh_dir, split_test
+from autograder.pipeline import collect, ensure_gradebook, export, feedback, grade
+
+A1 = samples.A1
+LIMITS = Limits(cell_timeout=10, notebook_timeout=120, mem_mb=6144)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    samples.build(root / "export", root)
+    zip_path = samples.lms_zip(root / "export", root / "export.zip")
+    report = collect(zip_path, root)
+    ensure_gradebook(root, A1)
+    protected = {p: digest(p) for p in [REPO / "README.md", root / "nbgrader_config.py"]
+                 + sorted((root / "submitted").rglob("*.ipynb"))}
+    results = grade(root, A1, workers=2, limits=LIMITS, progress_bar=False)
+    return {"root": root, "report": report, "results": results, "protected": protected}
+
+
+def test_collect_matches_every_student_and_reports_the_rest(course):
+    report = course["report"]
+    assert sorted(s for s, _, _ in report.collected) == sorted(samples.EXPECTED)
+    assert report.unmatched == ["README from the LMS.txt"]
+    assert (course["root"] / "unmatched" / "README from the LMS.txt").exists()
+    assert "NOT matched" in (course["root"] / "collect_report.txt").read_text()
+
+
+@pytest.mark.parametrize("student", sorted(samples.EXPECTED))
+def test_sample_gets_its_expected_grade(course, student):
+    expected, why = samples.EXPECTED[student]
+    result = course["results"][student]
+    assert result.score == expected, f"{student} ({why}): {result.score}, cells {result.cells}, {result.reasons}"
+    if expected < result.max_score:  # every lost point comes with a reason the report can show
+        explained = result.reasons or all(c.visible_error or c.hidden_failed
+                                          for c in result.cells.values() if c.score < c.points)
+        assert explained, f"{student} lost points without a recorded reason"
+
+
+def test_writes_to_course_files_are_blocked(course):
+    for path, before in course["protected"].items():
+        assert digest(path) == before, f"{path} was changed during grading"
+    assert not (course["root"] / "grades" / "injected.json").exists()
+    assert b"INJECTED-BY-STUDENT" not in (course["root"] / "gradebook.db").read_bytes()
+
+
+def test_feedback_never_shows_hidden_tests(course):
+    pages = feedback(course["root"], A1)
+    assert len(pages) == len(samples.EXPECTED)
+    source = nbformat.read(REPO / "solutions" / A1 / f"{A1}.ipynb", as_version=4)
+    hidden_lines = set()
+    for cell in source.cells:
+        for _, part in split_test(cell.source)[1]:
+            hidden_lines |= {ln.strip() for ln in part.splitlines() if len(ln.strip()) > 12}
+    assert len(hidden_lines) > 20
+    for page in pages:
+        text = page.read_text()
+        leaked = [ln for ln in hidden_lines if ln in text]
+        assert not leaked, f"{page.name} shows hidden test source: {leaked[:3]}"
+    partial = (course["root"] / "feedback" / A1 / "partial.html").read_text()
+    assert "hidden check failed: <b>" in partial and "NotImplementedError" in partial
+
+
+def test_export_equals_the_gradebook(course):
+    from nbgrader.api import Gradebook
+    paths = export(course["root"], A1)
+    rows = {r["student"]: r for r in csv.DictReader(open(paths["grades"]))}
+    assert set(rows) == set(samples.EXPECTED)
+    with Gradebook(f"sqlite:///{course['root'] / 'gradebook.db'}") as gb:
+        for student, row in rows.items():
+            sub = gb.find_submission(A1, student)
+            assert float(row["total"]) == sub.score
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    if g.cell_type == "code":
+                        assert float(row[g.name]) == g.score
+    assert paths["figure"].stat().st_size > 5000
+    summary = list(csv.DictReader(open(paths["summary"])))
+    assert {r["cell"] for r in summary} >= {"test_prepare_train_features", "a1_report"}
+
+
+def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course):
+    root = course["root"]
+    before = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    # a batch stopped midway: two results missing
+    for name in ["complete.json", "partial.json"]:
+        (root / "grades" / A1 / name).unlink()
+    t0 = time.perf_counter()
+    again = grade(root, A1, workers=2, limits=LIMITS, progress_bar=False)
+    assert time.perf_counter() - t0 < 90  # two gradings, not sixteen
+    for student, r in again.items():
+        assert r.score == course["results"][student].score
+    after = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    untouched = [n for n in before if n not in {"complete.json", "partial.json"}]
+    assert all(after[n] == before[n] for n in untouched), "finished students were graded again"
+
+
+def _tiny_course(tmp_path, student_code, extra_cell=""):
+    """A one-test source notebook whose test uses every comparison a test may call."""
+    def meta(gid, **kw):
+        return {"nbgrader": {"grade_id": gid, "schema_version": 3, "task": False, "locked": False,
+                             "solution": False, "grade": False, **kw}}
+    src = nbformat.v4.new_notebook()
+    src.cells = [
+        nbformat.v4.new_code_cell("def area(r):\n    ### BEGIN SOLUTION\n    return 3.14159 * r * r\n    ### END SOLUTION",
+                                  metadata=meta("area", solution=True)),
+        nbformat.v4.new_code_cell(
+            "import math, numpy as np, torch\n"
+            "assert math.isclose(area(1.0), 3.14159)\n"
+            "assert np.allclose(area(np.ones(2)), 3.14159)\n"
+            "np.testing.assert_allclose(area(2.0), 12.56636)\n"
+            "assert torch.allclose(area(torch.ones(2)), torch.tensor(3.14159))\n"
+            "assert abs(area(3.0) - 28.27431) < 1e-4 and max([area(1.0), 0]) > 3",
+            metadata=meta("test_area", grade=True, locked=True, points=1)),
+    ]
+    sub = nbformat.v4.new_notebook()
+    sub.cells = [nbformat.v4.new_code_cell(student_code, metadata=meta("area", solution=True))]
+    if extra_cell:
+        sub.cells.append(nbformat.v4.new_code_cell(extra_cell))
+    sub.cells.append(nbformat.v4.new_code_cell(src.cells[1].source, metadata=src.cells[1].metadata))
+    nbformat.write(src, tmp_path / "source.ipynb")
+    nbformat.write(sub, tmp_path / "sub.ipynb")
+    return grade_in_fresh_dir(tmp_path / "source.ipynb", tmp_path / "sub.ipynb", "s", "tiny", LIMITS)
+
+
+REPLACE_EVERYTHING = """
+import builtins, math, numpy, numpy.testing, torch
+math.isclose = lambda *a, **k: True
+numpy.allclose = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+torch.allclose = lambda *a, **k: True
+builtins.abs = lambda x: 0
+"""
+
+
+def test_replaced_comparisons_cannot_make_a_wrong_answer_pass(tmp_path):
+    assert _tiny_course(tmp_path, "def area(r):\n    return 3.14159 * r * r").score == 1
+    wrong = "def area(r):\n    return 2 * r"
+    assert _tiny_course(tmp_path, wrong).score == 0
+    assert _tiny_course(tmp_path, wrong, REPLACE_EVERYTHING).score == 0
+    # the same replacements made from inside the function the test calls
+    sneaky = "def area(r):\n" + "\n".join("    " + ln for ln in REPLACE_EVERYTHING.strip().splitlines()) + "\n    return 2 * r"
+    assert _tiny_course(tmp_path, sneaky).score == 0
+
+
+def test_a_stub_swapped_in_after_the_solution_is_not_what_is_tested(tmp_path):
+    right = "def area(r):\n    return 3.14159 * r * r"
+    assert _tiny_course(tmp_path, right, "area = lambda r: 0").score == 1
+    wrong = "def area(r):\n    return 0"
+    hooks = "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"
+    assert _tiny_course(tmp_path, wrong, hooks).score == 0
