@@ -106,9 +106,10 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
     train_ex = subset(data["train"], run.train_examples, seed=run.seed)
     feats = train_ex.map(prepare_train_fn, batched=True, remove_columns=train_ex.column_names,
                          fn_kwargs=dict(tokenizer=tok, max_length=max_length, doc_stride=stride))
+    from accelerate.utils import set_seed
+    set_seed(run.seed)  # the new QA head's initial weights: identical configs give identical runs
     if run.from_scratch:
         from .models import resolve
-        torch.manual_seed(run.seed)
         model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(resolve(run.model)))
     else:
         model = load_model(AutoModelForQuestionAnswering, run.model)

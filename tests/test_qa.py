@@ -1,0 +1,40 @@
+"""shared.qa: evaluation features and one-line runs (used by a1)."""
+import nbformat
+import pytest
+
+from autograder.course import REPO
+from shared.data import load_task
+from shared.models import load_tokenizer
+from shared.qa import QARun, prepare_validation_features, run_qa
+
+
+@pytest.fixture
+def a1_functions(monkeypatch):
+    """The solution's prepare_train_features and postprocess_predictions, taken from the notebook."""
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    nb = nbformat.read(REPO / "solutions" / "a1_qa_finetuning" / "a1_qa_finetuning.ipynb", as_version=4)
+    ns = {}
+    exec("import collections, re, string\nimport numpy as np", ns)
+    for c in nb.cells:
+        if c.metadata.get("nbgrader", {}).get("grade_id") in {"prepare_train_features", "postprocess_predictions"}:
+            exec(c.source, ns)
+    return ns["prepare_train_features"], ns["postprocess_predictions"]
+
+
+def test_validation_features_keep_only_context_offsets():
+    tok = load_tokenizer("smoke:bert")
+    batch = {"id": ["a"], "question": ["who founded it?"], "context": ["Varno was founded by Mira. " * 8]}
+    feats = prepare_validation_features(batch, tok, max_length=32, doc_stride=8)
+    assert len(feats["input_ids"]) > 1 and feats["example_id"] == ["a"] * len(feats["input_ids"])
+    for i, offsets in enumerate(feats["offset_mapping"]):
+        seq = feats.sequence_ids(i)
+        assert all((o is None) == (s != 1) for o, s in zip(offsets, seq))
+
+
+def test_same_run_twice_gives_the_same_result(a1_functions, smoke_profile, tmp_path):
+    prep, post = a1_functions
+    data = load_task("qa", smoke_profile)
+    run = QARun(name="r", model="smoke:bert", train_examples=16, lr=1e-3, max_length=64, doc_stride=16)
+    a = run_qa(run, data, prep, post, smoke_profile, output_dir=str(tmp_path / "a"))
+    b = run_qa(run, data, prep, post, smoke_profile, output_dir=str(tmp_path / "b"))
+    assert a["f1"] == b["f1"] and a["history"]["train"] == b["history"]["train"]
