@@ -143,6 +143,10 @@ def train(model: torch.nn.Module, train_dataset, config: TrainConfig | None = No
     if len(train_dataset) == 0:
         raise ValueError("train_dataset is empty: check the split name and any subset size in the Config cell.")
     start_bs, start_accum = config.batch_size, config.grad_accum
+    # On a GPU keep the starting weights on the CPU, so that a retry after out-of-memory starts
+    # from them (or from the newest checkpoint), not from weights a failed attempt already changed.
+    initial = ({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+               if torch.cuda.is_available() else None)
     while True:
         try:
             return _train(model, train_dataset, config, eval_dataset, collate_fn, evaluate_fn, stop_after)
@@ -150,6 +154,8 @@ def train(model: torch.nn.Module, train_dataset, config: TrainConfig | None = No
             # On CUDA out-of-memory: halve the micro-batch, double accumulation, same effective batch.
             if not _is_oom(err) or config.batch_size == 1:
                 raise
+            if initial is not None:
+                model.load_state_dict(initial)
             torch.cuda.empty_cache()
             config = dataclasses.replace(config, batch_size=config.batch_size // 2,
                                          grad_accum=config.grad_accum * 2)

@@ -111,3 +111,20 @@ def test_equals_a_plain_pytorch_loop(tmp_path):
 def test_empty_dataset_is_reported(tmp_path):
     with pytest.raises(ValueError, match="train_dataset is empty"):
         train(tiny_classifier(), toy_dataset(4).select([]), cfg(tmp_path), collate_fn=collate)
+
+
+def test_out_of_memory_halves_the_micro_batch_and_keeps_the_effective_batch(tmp_path, capsys):
+    """A model that 'runs out of memory' on batches over 4 examples (as CUDA would raise it)."""
+    model = tiny_classifier()
+    forward = model.forward
+
+    def limited(**batch):
+        if batch["input_ids"].shape[0] > 4:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return forward(**batch)
+
+    model.forward = limited
+    res = train(model, toy_dataset(32), cfg(tmp_path, max_steps=4, batch_size=16), collate_fn=collate)
+    assert res.batch_size == 4 and res.steps == 4
+    out = capsys.readouterr().out
+    assert "batch_size=4, grad_accum=4" in out and "effective batch 16 unchanged" in out
