@@ -22,14 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from world import FIRST_NAMES, World, make_world  # noqa: E402
 
-NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-POS_TAGS = ['"', "''", "#", "$", "(", ")", ",", ".", ":", "``", "CC", "CD", "DT", "EX", "FW", "IN",
-            "JJ", "JJR", "JJS", "LS", "MD", "NN", "NNP", "NNPS", "NNS", "NN|SYM", "PDT", "POS", "PRP",
-            "PRP$", "RB", "RBR", "RBS", "RP", "SYM", "TO", "UH", "VB", "VBD", "VBG", "VBN", "VBP",
-            "VBZ", "WDT", "WP", "WP$", "WRB"]
-CHUNK_TAGS = ["O", "B-ADJP", "I-ADJP", "B-ADVP", "I-ADVP", "B-CONJP", "I-CONJP", "B-INTJ", "I-INTJ",
-              "B-LST", "I-LST", "B-NP", "I-NP", "B-PP", "I-PP", "B-PRT", "I-PRT", "B-SBAR", "I-SBAR",
-              "B-UCP", "I-UCP", "B-VP", "I-VP"]
+from shared.data import CHUNK_TAGS, NER_TAGS, POS_TAGS  # noqa: E402  (the CoNLL-2003 tag names, one copy)
 
 # Fixed words carry their POS after a slash; {SLOTS} are entities or numbers.
 TEMPLATES = [
