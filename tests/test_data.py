@@ -75,3 +75,19 @@ def test_mismatched_files_are_reported(tmp_path):
         load_local("sentiment", tmp_path)
     with pytest.raises(FileNotFoundError, match="make_qa.py"):
         load_local("qa", tmp_path / "nowhere")
+
+
+def test_generators_reproduce_the_shipped_files(tmp_path):
+    """Each data set is exactly what its script writes (run on a copy of data/)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from shared.models import DATA
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy, ignore=shutil.ignore_patterns("*.jsonl", "__pycache__"))
+    for folder, script in [("qa", "make_qa.py"), ("sentiment", "make_sentiment.py"), ("ner", "make_ner.py"),
+                           ("corpus", "make_corpus.py")]:
+        subprocess.run([sys.executable, str(copy / folder / script)], check=True, capture_output=True)
+        for shipped in sorted((DATA / folder).glob("*.jsonl")):
+            assert (copy / folder / shipped.name).read_bytes() == shipped.read_bytes(), f"{folder}/{shipped.name}"
