@@ -93,6 +93,9 @@ def build(folder: Path, course: Path) -> dict[str, Path]:
         dup = copy.deepcopy(_cell(nb, "test_squad_metric"))
         dup["id"] = f"dup{where}"
         nb.cells.insert(where, dup)
+    metric = _cell(nb, "squad_metric")  # cells reordered: the metric's solution moved to the top
+    nb.cells.remove(metric)
+    nb.cells.insert(0, metric)
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible check passed\n")]
@@ -163,7 +166,7 @@ EXPECTED = {
     "sysexit": (6, "sys.exit() before the metric's definitions: the kernel lives, the metric is undefined"),
     "osexit": (3, "os._exit() kills the kernel after the first test"),
     "memorybomb": (5, "postprocess_predictions allocates past the memory cap"),
-    "tamperedtests": (5, "tests deleted, edited, duplicated, outputs faked; postprocess undone"),
+    "tamperedtests": (5, "tests deleted, edited, duplicated, cells reordered, outputs faked; postprocess undone"),
     "colab": (8, "Colab and VS Code metadata, new cell ids, one cell without nbgrader metadata"),
     "writesfiles": (8, "writes to the gradebook and other folders are blocked; the work itself is right"),
     "replacestests": (6, "a stub metric plus replaced builtins, comparisons and IPython hooks"),
