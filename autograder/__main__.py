@@ -161,7 +161,7 @@ def main(argv=None) -> int:
         p.set_defaults(func=func)
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"))
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=cmd_demo, cell_timeout=20)  # the looping sample need not take a minute
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--check", action="store_true", help="fail if a committed release is out of date")
