@@ -84,7 +84,11 @@ def collect(source: Path, course: Path, pattern: str = DEFAULT_PATTERN, assignme
             src = Path(tmp)
         elif not src.is_dir():
             raise SystemExit(f"{source} is neither a folder nor a zip file.")
-        files = sorted(p for p in src.rglob("*") if p.is_file() and "__MACOSX" not in p.parts)
+        # LMS exports mark resubmissions name-1, name-2, ...: sort them after the first upload, so the newest wins
+        def upload_order(p: Path):
+            m = re.match(r"^(.*?)(?:-(\d+))?(\.[^.]*)?$", p.name)
+            return (m.group(1), int(m.group(2) or 0), p.name)
+        files = sorted((p for p in src.rglob("*") if p.is_file() and "__MACOSX" not in p.parts), key=upload_order)
         report = CollectReport([], [], [])
         seen: dict[tuple[str, str], Path] = {}
         (course / "unmatched").mkdir(parents=True, exist_ok=True)
@@ -96,7 +100,7 @@ def collect(source: Path, course: Path, pattern: str = DEFAULT_PATTERN, assignme
                 continue
             student, assign = m.group("student"), (m.groupdict().get("assignment") or assignment)
             dest = course / "submitted" / student / assign / f"{assign}.ipynb"
-            if (student, assign) in seen:  # a later upload of the same student: keep the newest name-sorted file
+            if (student, assign) in seen:  # a later upload of the same student replaces the earlier one
                 shutil.copy2(seen[(student, assign)], course / "unmatched" / seen[(student, assign)].name)
                 report.replaced.append(seen[(student, assign)].name)
                 report.collected = [c for c in report.collected if (c[0], c[1]) != (student, assign)]

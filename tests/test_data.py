@@ -91,3 +91,11 @@ def test_generators_reproduce_the_shipped_files(tmp_path):
         subprocess.run([sys.executable, str(copy / folder / script)], check=True, capture_output=True)
         for shipped in sorted((DATA / folder).glob("*.jsonl")):
             assert (copy / folder / shipped.name).read_bytes() == shipped.read_bytes(), f"{folder}/{shipped.name}"
+
+
+def test_hub_data_without_internet_names_the_offline_profile():
+    import time as _time
+    t0 = _time.perf_counter()
+    with pytest.raises(ConnectionError, match="offline profile"):
+        load_task("sentiment", "full")
+    assert _time.perf_counter() - t0 < 30
