@@ -16,7 +16,10 @@ Trust nothing in the submission but the student's answers:
   are all put back, so a test never calls a replaced function or a stub swapped
   in later. Each test part runs inside try/except written by the engine and
   reports through random per-part tokens; a test passes only if its OK token is
-  printed and its FAIL token is not.
+  printed and its FAIL token is not. Known limit: code that reads its caller's
+  frame (to learn the OK token) *and* silences the kernel's output stream class
+  while a failing test runs could still fake a pass; nothing short of running
+  tests outside the student's process closes that completely.
 * **Limits.** The kernel runs through autograder.sandbox (memory cap, no
   network and an unprivileged user where the OS allows), with a per-cell
   timeout; the caller enforces the per-notebook wall limit.
