@@ -108,7 +108,7 @@ def cmd_demo(args) -> int:
         shutil.rmtree(course)
     course.mkdir(parents=True)
     print(f"demo course folder: {course}")
-    built = samples.build(course / "lms-export", course)
+    samples.build(course / "lms-export", course)
     zip_path = samples.lms_zip(course / "lms-export", course / "lms-export.zip")
     report = collect(zip_path, course)
     print(f"collected {len(report.collected)} submissions from {zip_path.name}; unmatched: {report.unmatched}")

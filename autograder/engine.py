@@ -325,16 +325,22 @@ def grading_env(workdir: Path) -> dict:
     return keep
 
 
-def grade_notebook(source_path: Path, submission_path: Path, student: str, assignment: str,
-                   workdir: Path, limits: Limits = Limits(), progress_file: Path | None = None) -> Result:
-    """Grade one submission; never raises for anything the submission does."""
-    t0 = time.perf_counter()
-    source_nb = nbformat.read(source_path, as_version=4)
+def empty_result(source_nb, student: str, assignment: str) -> Result:
+    """A result with every autograded test cell of the source at 0 points, not yet run."""
     result = Result(student, assignment)
     for c in source_nb.cells:
         m = nbg(c)
         if c.cell_type == "code" and m.get("grade"):
             result.cells[m["grade_id"]] = CellResult(m["grade_id"], float(m.get("points", 0)))
+    return result
+
+
+def grade_notebook(source_path: Path, submission_path: Path, student: str, assignment: str,
+                   workdir: Path, limits: Limits = Limits(), progress_file: Path | None = None) -> Result:
+    """Grade one submission; never raises for anything the submission does."""
+    t0 = time.perf_counter()
+    source_nb = nbformat.read(source_path, as_version=4)
+    result = empty_result(source_nb, student, assignment)
 
     def save_progress():
         if progress_file is not None:
@@ -462,9 +468,9 @@ def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) 
 
 
 def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits=Limits(),
-                       progress_file=None, keep_dir: Path | None = None) -> Result:
+                       progress_file=None) -> Result:
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
         os.chmod(tmp, 0o711)  # the sandboxed kernel (user nobody) must reach its working folder inside
-        workdir = Path(keep_dir or tmp) / "work"
+        workdir = Path(tmp) / "work"
         return grade_notebook(Path(source_path), Path(submission_path), student, assignment, workdir, limits,
                               progress_file)

@@ -226,6 +226,8 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
                     reason = f"the grader's worker failed ({err[-1][:200] if err else proc.returncode})"
                 result = (Result.from_json(json.loads(progress.read_text())) if progress.exists()
                           else _empty_result(src, student, assignment))
+                if not progress.exists() and not reason:
+                    reason = "the grader's worker wrote no result"
                 if reason:
                     result.reasons.append(reason + ": tests not reached score 0")
                     for c in result.cells.values():
@@ -248,13 +250,8 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
 def _empty_result(src: Path, student: str, assignment: str) -> Result:
     import nbformat
 
-    from .engine import CellResult, nbg
-    r = Result(student, assignment)
-    for c in nbformat.read(src, as_version=4).cells:
-        m = nbg(c)
-        if c.cell_type == "code" and m.get("grade"):
-            r.cells[m["grade_id"]] = CellResult(m["grade_id"], float(m.get("points", 0)), status="failed")
-    return r
+    from .engine import empty_result
+    return empty_result(nbformat.read(src, as_version=4), student, assignment)
 
 
 # ----------------------------------------------------------------- feedback

@@ -6,7 +6,6 @@ the assignment. `EXPECTED` gives the autograded score each must get and why.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -181,7 +180,3 @@ def lms_zip(folder: Path, dest: Path) -> Path:
             z.write(p, p.name)
         z.writestr("README from the LMS.txt", "export notes")
     return dest
-
-
-def expected_json() -> str:
-    return json.dumps({k: v[0] for k, v in EXPECTED.items()})

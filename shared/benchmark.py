@@ -69,7 +69,7 @@ def run_one(backend: str, args) -> dict:
                                   fp16=torch.cuda.is_available() and torch.cuda.get_device_capability()[0] < 8)
         trainer = Trainer(model=model, args=targs, train_dataset=ds, data_collator=collator)
         t0 = time.perf_counter()
-        out = trainer.train()
+        trainer.train()
         seconds = time.perf_counter() - t0
         final_loss = [h["loss"] for h in trainer.state.log_history if "loss" in h][-1]
     return {"backend": backend, "model": spec, "steps": args.steps, "seconds": seconds,

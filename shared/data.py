@@ -103,11 +103,8 @@ def load_task(task: str, profile: Profile | str | None = None, seed: int = 0) ->
                                   f"Config cell, or COURSE_PROFILE=offline.") from err
     else:
         ds = load_local(task)
-    limits = {"train": profile.max_train_examples}
     for split in ds:
-        n = limits.get(split, profile.max_eval_examples)
-        if n is not None and len(ds[split]) > n:
-            ds[split] = ds[split].shuffle(seed=seed).select(range(n))
+        ds[split] = subset(ds[split], profile.max_train_examples if split == "train" else profile.max_eval_examples, seed)
     return ds
 
 

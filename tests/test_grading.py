@@ -3,7 +3,6 @@ hostile or odd submission gets its expected recorded grade and a reason; nothing
 import csv
 import hashlib
 import json
-import re
 import time
 from pathlib import Path
 

@@ -1,8 +1,6 @@
 """Every solution notebook executes top to bottom in the smoke profile, offline, on CPU,
 and committed notebooks (sources and releases) carry no outputs."""
 import json
-import os
-from pathlib import Path
 
 import nbformat
 import pytest
