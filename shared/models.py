@@ -123,6 +123,14 @@ def load_tokenizer(spec: str, **kwargs):
         raise ModelNotAvailable(f"{_offline_hint(spec)}\n(Underlying error: {err})") from err
 
 
+def quiet_loss_type(model):
+    """GPT-2's class name (GPT2LMHeadModel) does not tell transformers which loss it uses, so every first
+    loss prints a warning about `loss_type=None`; name the causal-LM loss it falls back to anyway."""
+    if getattr(model, "loss_type", "") is None and type(model).__name__.endswith("LMHeadModel"):
+        model.loss_type = "ForCausalLM"
+    return model
+
+
 def load_model(auto_class, spec: str, **kwargs):
     """`auto_class.from_pretrained` on the resolved spec, e.g. load_model(AutoModelForMaskedLM, spec)."""
     from transformers.utils import logging as hf_logging
@@ -133,6 +141,7 @@ def load_model(auto_class, spec: str, **kwargs):
     hf_logging.set_verbosity_error()
     try:
         model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
+        quiet_loss_type(model)
         new = sorted({k.rsplit(".", 1)[0] for k in info.get("missing_keys", [])})
         if new and not spec.startswith("smoke:"):
             print(f"{type(model).__name__} from {spec}: new, randomly initialised layer(s) {', '.join(new)} "

@@ -52,6 +52,7 @@ class TrainConfig:
     epochs: float = 1.0
     max_steps: int | None = None        # optimizer steps; overrides epochs when set
     batch_size: int = 16                # micro-batch per process
+    shuffle: bool = True                # False: keep the dataset's order (e.g. a pre-drawn task mixture)
     grad_accum: int = 1                 # micro-batches per optimizer step
     lr: float = 5e-5
     weight_decay: float = 0.01
@@ -71,7 +72,7 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """The settings a resumed run must share with the run that wrote the checkpoint."""
         keys = ["epochs", "max_steps", "lr", "weight_decay", "scheduler", "warmup_ratio",
-                "max_grad_norm", "seed"]
+                "max_grad_norm", "seed", "shuffle"]
         effective = self.batch_size * self.grad_accum  # OOM halving keeps this constant
         blob = json.dumps({k: getattr(self, k) for k in keys} | {"effective_batch": effective})
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
@@ -176,7 +177,7 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
     set_seed(config.seed)
     ckpt_root = Path(config.checkpoint_dir or Path(config.output_dir) / "checkpoints")
 
-    train_dl = DataLoader(train_dataset, batch_size=config.batch_size, shuffle=True,
+    train_dl = DataLoader(train_dataset, batch_size=config.batch_size, shuffle=config.shuffle,
                           collate_fn=collate_fn, generator=torch.Generator().manual_seed(config.seed))
     eval_dl = (DataLoader(eval_dataset, batch_size=config.batch_size, collate_fn=collate_fn)
                if eval_dataset is not None else None)

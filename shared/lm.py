@@ -1,0 +1,151 @@
+"""Causal language models for a3: a ladder of sizes, trained for equal compute, and measured.
+
+    ids = corpus_ids(corpus["validation"], tokenizer)            # (1, N) token ids of a whole split
+    model = build_gpt("small", tokenizer)                         # GPT-2 architecture from a config
+    run = train_for_flops(model, corpus["train"], tokenizer, flops=2e12)   # steps = flops / (6 N tokens/step)
+    zero_shot_sentiment(model, tokenizer, dev)                    # label-word accuracy
+    sample_texts(model, tokenizer, prompts, 40, do_sample=True, top_k=50)
+    pareto_front(costs, qualities)                                # indices of the non-dominated models
+"""
+from __future__ import annotations
+
+import math
+import torch
+
+from .train import TrainConfig, train
+
+SIZES = {  # GPT-2 shapes in miniature (gpt2 itself: n_embd=768, n_layer=12, n_head=12)
+    "tiny": dict(n_embd=64, n_layer=2, n_head=2),
+    "small": dict(n_embd=128, n_layer=4, n_head=4),
+    "medium": dict(n_embd=256, n_layer=6, n_head=8),
+}
+
+
+def corpus_ids(split, tokenizer, text_column: str = "text", max_tokens: int | None = None) -> torch.Tensor:
+    """The whole split as one (1, N) tensor of ids, lines joined as in the WikiText perplexity recipe."""
+    text = "\n\n".join(split[text_column])
+    ids = tokenizer(text, return_tensors="pt", verbose=False)["input_ids"]
+    return ids[:, :max_tokens] if max_tokens else ids
+
+
+def build_gpt(size: str, tokenizer, n_positions: int = 256, seed: int = 0):
+    """A GPT-2-architecture model of one of SIZES, randomly initialised (seeded), with tied embeddings."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+    if size not in SIZES:
+        raise KeyError(f"Unknown size '{size}': choose one of {', '.join(SIZES)}.")
+    torch.manual_seed(seed)
+    cfg = GPT2Config(vocab_size=len(tokenizer), n_positions=n_positions, bos_token_id=tokenizer.bos_token_id,
+                     eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, **SIZES[size])
+    from .models import quiet_loss_type
+    return quiet_loss_type(GPT2LMHeadModel(cfg))
+
+
+def lm_blocks(split, tokenizer, block_size: int, text_column: str = "text"):
+    """Training blocks for a causal LM: the split's text concatenated and cut into block_size tokens."""
+    from datasets import Dataset
+    ids = corpus_ids(split, tokenizer, text_column)[0]
+    n = (len(ids) // block_size) * block_size
+    blocks = ids[:n].view(-1, block_size)
+    return Dataset.from_dict({"input_ids": blocks.tolist(), "labels": blocks.tolist()})
+
+
+def _unique_params(model) -> int:
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def train_for_flops(model, split, tokenizer, flops: float, block_size: int = 128, batch_size: int = 16,
+                    lr: float = 1e-3, seed: int = 0, output_dir: str = "runs/lm", max_steps: int | None = None,
+                    progress: bool = True):
+    """Train for a compute budget: steps = flops / (6 * parameters * tokens per step) (Kaplan et al.'s estimate).
+
+    Smaller models get more steps for the same budget. max_steps caps the steps (smoke profile).
+    Returns (TrainResult, steps the budget allowed).
+    """
+    blocks = lm_blocks(split, tokenizer, block_size)
+    tokens_per_step = batch_size * block_size
+    steps = max(1, int(flops / (6 * _unique_params(model) * tokens_per_step)))
+    if max_steps:
+        steps = min(steps, max_steps)
+    cfg = TrainConfig(output_dir=output_dir, max_steps=steps, batch_size=batch_size, lr=lr, warmup_ratio=0.05,
+                      scheduler="cosine", seed=seed, resume=False, log_every=max(1, steps // 50), progress=progress)
+    return train(model, blocks, cfg, collate_fn=_stack), steps
+
+
+def _stack(examples):
+    return {k: torch.tensor([e[k] for e in examples]) for k in ("input_ids", "labels")}
+
+
+@torch.no_grad()
+def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\nSentiment:",
+                        label_words=(" negative", " positive"), batch_size: int = 16) -> float:
+    """Zero-shot accuracy: the label word with the higher log-probability as the prompt's continuation."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    words = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in label_words]
+    prompts = [tokenizer(template.format(text=t))["input_ids"] for t in dev["sentence"]]
+    limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 10 ** 9)
+    scores = torch.zeros(len(prompts), len(words))
+    for j, wid in enumerate(words):
+        for s in range(0, len(prompts), batch_size):
+            rows = [(p + wid)[-limit:] for p in prompts[s:s + batch_size]]
+            width = max(map(len, rows))
+            ids = torch.full((len(rows), width), pad)
+            mask = torch.zeros_like(ids)
+            for r, seq in enumerate(rows):
+                ids[r, :len(seq)], mask[r, :len(seq)] = torch.tensor(seq), 1
+            logp = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().log_softmax(-1).cpu()
+            for r, seq in enumerate(rows):
+                pos = torch.arange(len(seq) - len(wid) - 1, len(seq) - 1)
+                scores[s + r, j] = logp[r, pos, torch.tensor(wid)].sum()
+    model.train(was_training)
+    return float((scores.argmax(-1) == torch.tensor(dev["label"])).float().mean())
+
+
+@torch.no_grad()
+def sample_texts(model, tokenizer, prompts: list[str], new_tokens: int = 40, seed: int = 0, **generate_kwargs) -> list[str]:
+    """Continuations of each prompt (prompt excluded), generated with the attention mask and pad token set."""
+    device = next(model.parameters()).device
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    out = []
+    torch.manual_seed(seed)
+    for p in prompts:
+        enc = tokenizer(p, return_tensors="pt").to(device)
+        gen = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=pad, **generate_kwargs)
+        out.append(tokenizer.decode(gen[0, enc["input_ids"].shape[1]:], skip_special_tokens=True))
+    return out
+
+
+def bits_per_character(perplexity: float, scored_tokens: int, characters: int) -> float:
+    """Token perplexity -> bits per character, comparable across tokenizers: log2(ppl) * tokens / characters."""
+    return math.log2(perplexity) * scored_tokens / characters
+
+
+def pareto_front(costs, qualities, higher_is_better: bool = True) -> list[int]:
+    """Indices of the points no other point beats on both cost (lower) and quality."""
+    pts = list(zip(costs, qualities))
+    front = []
+    for i, (c, q) in enumerate(pts):
+        dominated = any((c2 <= c and (q2 >= q if higher_is_better else q2 <= q)) and (c2, q2) != (c, q)
+                        for c2, q2 in pts)
+        if not dominated:
+            front.append(i)
+    return front
+
+
+def plot_tradeoff(frame, cost: str, quality: str, higher_is_better: bool = True, ax=None, label: str = "model"):
+    """Quality against cost on log axes, each model named, the Pareto front drawn as a line."""
+    import matplotlib.pyplot as plt
+    ax = ax or plt.gca()
+    ax.scatter(frame[cost], frame[quality])
+    for _, r in frame.iterrows():
+        ax.annotate(str(r[label]), (r[cost], r[quality]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    front = frame.iloc[pareto_front(frame[cost].tolist(), frame[quality].tolist(), higher_is_better)].sort_values(cost)
+    ax.plot(front[cost], front[quality], "r--", label="Pareto front")
+    ax.set_xscale("log")
+    if (frame[quality] > 0).all() and not higher_is_better:
+        ax.set_yscale("log")
+    ax.set(xlabel=cost, ylabel=quality)
+    ax.legend()
+    return ax

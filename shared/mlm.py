@@ -1,0 +1,293 @@
+"""Masked-language modelling and encoder fine-tuning helpers for a2.
+
+The notebook implements the ideas (masking, the loss, label alignment, pooling);
+this module does the plumbing around them, one call each:
+
+    blocks = mlm_blocks(corpus["validation"], tokenizer, block_size=128)
+    mlm_perplexity(model, blocks, tokenizer, mask_fn)          # exp(mean masked-token NLL), fixed masks
+    fill_mask(model, tokenizer, ["The capital of X is [MASK] ."])
+    train_mlm(model, blocks, tokenizer, mask_fn, config)       # domain-adaptive MLM with shared.train
+    finetune_ner(spec, data, tokenizer, align_fn, config)      # token classification, seqeval F1
+    finetune_sentiment(spec, data, tokenizer, pool_fn, method, config)   # pooled head, accuracy
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import torch
+from torch import nn
+
+from .models import load_model
+from .train import TrainConfig, train
+
+
+# ---------------------------------------------------------------- MLM data
+
+def mlm_blocks(split, tokenizer, block_size: int = 128, text_column: str = "text", max_blocks: int | None = None):
+    """Concatenate the non-empty lines of a corpus split and cut it into blocks of block_size tokens.
+
+    Each block is [CLS] ... [SEP] (the tokenizer's own special tokens) with a special_tokens_mask,
+    as BERT saw its pretraining text. Returns a datasets.Dataset.
+    """
+    from datasets import Dataset
+    lines = [t.strip() for t in split[text_column] if t.strip()]
+    ids = []
+    for start in range(0, len(lines), 1000):
+        for seq in tokenizer(lines[start:start + 1000], add_special_tokens=False)["input_ids"]:
+            ids.extend(seq)
+    if tokenizer.cls_token_id is None or tokenizer.sep_token_id is None:
+        raise ValueError("mlm_blocks needs a BERT-style tokenizer with [CLS] and [SEP] tokens.")
+    body = block_size - 2
+    rows = {"input_ids": [], "attention_mask": [], "special_tokens_mask": []}
+
+    def add(chunk):
+        seq = [tokenizer.cls_token_id] + chunk + [tokenizer.sep_token_id]
+        rows["input_ids"].append(seq)
+        rows["attention_mask"].append([1] * len(seq))
+        rows["special_tokens_mask"].append([1] + [0] * len(chunk) + [1])
+    for start in range(0, len(ids) - body + 1, body):
+        add(ids[start:start + body])
+        if max_blocks and len(rows["input_ids"]) >= max_blocks:
+            break
+    if not rows["input_ids"] and ids:  # a tiny corpus (smoke profile): one short block
+        add(ids[:body])
+    if not rows["input_ids"]:
+        raise ValueError("The corpus split has no text: check the split name.")
+    return Dataset.from_dict(rows)
+
+
+class MaskingCollator:
+    """Pads a list of blocks, then masks them with `mask_fn` (the notebook's mask_tokens).
+
+    mask_fn(input_ids, special_tokens_mask, tokenizer, mlm_probability, generator) -> (inputs, labels)
+    The collator owns a seeded torch.Generator, so a run's masks are reproducible.
+    """
+
+    def __init__(self, tokenizer, mask_fn, mlm_probability: float = 0.15, seed: int = 0):
+        self.tokenizer, self.mask_fn, self.p = tokenizer, mask_fn, mlm_probability
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, examples):
+        batch = self.tokenizer.pad([{k: e[k] for k in ("input_ids", "attention_mask", "special_tokens_mask")}
+                                    for e in examples], return_tensors="pt")
+        special = batch.pop("special_tokens_mask")
+        inputs, labels = self.mask_fn(batch["input_ids"], special, self.tokenizer, self.p, self.generator)
+        return {"input_ids": inputs, "attention_mask": batch["attention_mask"], "labels": labels}
+
+
+def _mlm_head(model):
+    """The prediction head of a BERT- or DistilBERT-style MLM, as a function of hidden states (None: unknown)."""
+    if hasattr(model, "cls") and hasattr(model, "bert"):
+        return model.cls
+    if hasattr(model, "vocab_projector") and hasattr(model, "vocab_transform"):
+        return lambda h: model.vocab_projector(model.vocab_layer_norm(model.activation(model.vocab_transform(h))))
+    return None
+
+
+class MaskedOnlyMLM(nn.Module):
+    """Wraps an MLM so that the vocabulary projection runs at the masked positions only.
+
+    The loss is the same as the model's own (mean cross-entropy over labels != -100), but
+    the projection onto ~30k words, the most expensive part of BERT's MLM step on a CPU,
+    is computed for ~15% of the positions instead of all of them.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.head = model, _mlm_head(model)
+
+    def forward(self, input_ids, attention_mask, labels, **kwargs):
+        from transformers.modeling_outputs import MaskedLMOutput
+        if self.head is None:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, labels=labels, **kwargs)
+        hidden = self.model.base_model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        where = labels != -100
+        logits = self.head(hidden[where])
+        return MaskedLMOutput(loss=nn.functional.cross_entropy(logits.float(), labels[where]), logits=logits)
+
+
+@torch.no_grad()
+def mlm_perplexity(model, blocks, tokenizer, mask_fn, mlm_probability: float = 0.15, batch_size: int = 32,
+                   seed: int = 0) -> dict:
+    """exp(mean negative log-likelihood of the masked tokens), with the same masks every call (seed).
+
+    This is the "perplexity" that BERT-style models report: it scores only the masked
+    positions, each predicted from both sides, so it is not comparable to a causal LM's.
+    """
+    collate = MaskingCollator(tokenizer, mask_fn, mlm_probability, seed)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(blocks), batch_size):
+        batch = collate([blocks[i] for i in range(start, min(start + batch_size, len(blocks)))])
+        batch = {k: v.to(device) for k, v in batch.items()}
+        n = int((batch["labels"] != -100).sum())
+        if n == 0:
+            continue
+        total += MaskedOnlyMLM(model)(**batch).loss.float().item() * n
+        count += n
+    model.train(was_training)
+    nll = total / max(count, 1)
+    return {"perplexity": math.exp(nll), "nll": nll, "masked_tokens": count}
+
+
+@torch.no_grad()
+def fill_mask(model, tokenizer, sentences: list[str], k: int = 5) -> list[list[tuple[str, float]]]:
+    """Top-k predictions (token, probability) for the first [MASK] of each sentence.
+
+    Write the mask as "[MASK]" whatever the tokenizer's own mask token is.
+    """
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    for s in sentences:
+        enc = tokenizer(s.replace("[MASK]", tokenizer.mask_token), return_tensors="pt").to(device)
+        where = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero()
+        if len(where) == 0:
+            raise ValueError(f"No [MASK] in {s!r}.")
+        probs = model(**enc).logits[0, where[0, 0]].softmax(-1)
+        top = probs.topk(k)
+        out.append([(tokenizer.convert_ids_to_tokens(int(i)), float(p)) for p, i in zip(top.values, top.indices)])
+    model.train(was_training)
+    return out
+
+
+def train_mlm(model, blocks, tokenizer, mask_fn, config: TrainConfig, mlm_probability: float = 0.15):
+    """Domain-adaptive MLM: continue the MLM objective on the course corpus with shared.train.
+
+    Trains through MaskedOnlyMLM (same loss, the vocabulary projection at masked positions
+    only); the returned result's .model is the MLM itself.
+    """
+    result = train(MaskedOnlyMLM(model), blocks, config,
+                   collate_fn=MaskingCollator(tokenizer, mask_fn, mlm_probability, config.seed))
+    result.model = result.model.model
+    return result
+
+
+# ---------------------------------------------------------------- fine-tuning
+
+def tokenize_ner(split, tokenizer, align_fn, max_length: int = 128, **align_kwargs):
+    """Tokenize pre-split words and align the word labels with align_fn (the notebook's function)."""
+    def prep(batch):
+        enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
+        enc["labels"] = [align_fn(enc.word_ids(i), tags, **align_kwargs) for i, tags in enumerate(batch["ner_tags"])]
+        return enc
+    return split.map(prep, batched=True, remove_columns=split.column_names)
+
+
+@torch.no_grad()
+def evaluate_ner(model, tokenized, tokenizer, label_names: list[str], batch_size: int = 32) -> dict:
+    """Entity-level F1 (seqeval) scored at the positions whose label is not -100."""
+    from transformers import DataCollatorForTokenClassification
+    from .metrics import ner_f1
+    collate = DataCollatorForTokenClassification(tokenizer)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    y_true, y_pred = [], []
+    for start in range(0, len(tokenized), batch_size):
+        batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
+        labels = batch.pop("labels")
+        pred = model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+        for p_row, l_row in zip(pred, labels):
+            keep = l_row != -100
+            y_true.append([label_names[i] for i in l_row[keep].tolist()])
+            y_pred.append([label_names[i] for i in p_row[keep].tolist()])
+    model.train(was_training)
+    return {f"ner_{k}": v for k, v in ner_f1(y_true, y_pred).items()}
+
+
+class PooledClassifier(nn.Module):
+    """An encoder, a pooling of its last hidden layer, dropout and one linear layer: y = W pool(H) + b.
+
+    pool_fn(hidden_states, attention_mask, method) is the notebook's pooling function.
+    forward() returns an object with .loss (when labels are given) and .logits, like a
+    transformers model, so shared.train can train it.
+    """
+
+    def __init__(self, encoder, num_labels: int, pool_fn, method: str = "cls", dropout: float = 0.1):
+        super().__init__()
+        self.encoder, self.pool_fn, self.method = encoder, pool_fn, method
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+
+    def forward(self, input_ids, attention_mask, labels=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        logits = self.head(self.dropout(self.pool_fn(hidden, attention_mask, self.method)))
+        loss = nn.functional.cross_entropy(logits, labels) if labels is not None else None
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+@torch.no_grad()
+def evaluate_accuracy(model, tokenized, tokenizer, batch_size: int = 64) -> dict:
+    from transformers import DataCollatorWithPadding
+    collate = DataCollatorWithPadding(tokenizer)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    right = 0
+    for start in range(0, len(tokenized), batch_size):
+        batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
+        labels = batch.pop("labels")
+        pred = model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+        right += int((pred == labels).sum())
+    model.train(was_training)
+    return {"accuracy": right / max(len(tokenized), 1)}
+
+
+def _cap(config: TrainConfig, profile) -> TrainConfig:
+    return replace(config, max_steps=profile.max_steps) if profile is not None and profile.max_steps else config
+
+
+def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, profile=None, max_length: int = 128,
+                 **align_kwargs) -> dict:
+    """Replace the MLM head with a token-classification head (one logit per tag) and fine-tune.
+
+    spec: a model spec or a folder (e.g. the domain-adapted encoder). Returns a result row.
+    """
+    from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
+    from accelerate.utils import set_seed
+    names = data["train"].features["ner_tags"].feature.names
+    train_set = tokenize_ner(data["train"], tokenizer, align_fn, max_length, **align_kwargs)
+    dev_set = tokenize_ner(data["validation"], tokenizer, align_fn, max_length)
+    set_seed(config.seed)
+    model = load_model(AutoModelForTokenClassification, spec, num_labels=len(names),
+                       id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
+    t0 = time.perf_counter()
+    res = train(model, train_set, _cap(config, profile), collate_fn=DataCollatorForTokenClassification(tokenizer))
+    scores = evaluate_ner(res.model, dev_set, tokenizer, names)
+    return {**scores, "steps": res.steps, "seconds": round(time.perf_counter() - t0, 1), "history": res.history,
+            "model": res.model}
+
+
+def finetune_sentiment(spec: str, data, tokenizer, pool_fn, method: str, config: TrainConfig, profile=None,
+                       max_length: int = 128) -> dict:
+    """A pooled classification head on the encoder (its MLM head dropped), fine-tuned; dev accuracy."""
+    from transformers import AutoModel, DataCollatorWithPadding
+    from accelerate.utils import set_seed
+
+    def prep(batch):
+        enc = tokenizer(batch["sentence"], truncation=True, max_length=max_length)
+        enc["labels"] = batch["label"]
+        return enc
+    cols = data["train"].column_names
+    train_set = data["train"].map(prep, batched=True, remove_columns=cols)
+    dev_set = data["validation"].map(prep, batched=True, remove_columns=data["validation"].column_names)
+    set_seed(config.seed)
+    from transformers import AutoConfig
+    from .models import resolve
+    # BERT-like encoders carry a pooler (a dense layer on [CLS]) that MLM checkpoints never trained: leave it out.
+    no_pooler = AutoConfig.from_pretrained(resolve(spec)).model_type in {"bert", "roberta", "xlm-roberta"}
+    encoder = load_model(AutoModel, spec, **({"add_pooling_layer": False} if no_pooler else {}))
+    num_labels = data["train"].features["label"].num_classes
+    model = PooledClassifier(encoder, num_labels, pool_fn, method)
+    t0 = time.perf_counter()
+    res = train(model, train_set, _cap(config, profile), collate_fn=DataCollatorWithPadding(tokenizer))
+    scores = evaluate_accuracy(res.model, dev_set, tokenizer)
+    return {**scores, "steps": res.steps, "seconds": round(time.perf_counter() - t0, 1), "history": res.history,
+            "model": res.model}

@@ -1,0 +1,142 @@
+"""Multi-task and instruction fine-tuning for a5, around the notebook's own functions.
+
+    ner_spans(tokens, tags, names)                 # [(entity text, type), ...] from IOB2 tags
+    build_seq2seq(tokenizer)                       # a small T5 from a config (no pretrained T5 offline)
+    mixture_dataset(features, sampler)             # the sampler's batches, in order, as one Dataset
+    train_in_order(model, dataset, config, collate)  # shared.train without shuffling
+    generate_answers(model, tokenizer, sources)    # greedy answers, batched (seq2seq or causal)
+    score(task, predictions, references)           # accuracy / SQuAD F1 / entity F1, one number per task
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+
+import torch
+from tqdm.auto import tqdm
+
+from .train import TrainConfig, train
+
+SCORES = {"sentiment": "accuracy", "qa": "F1", "ner": "entity F1", "person": "exact match"}
+
+
+def ner_spans(tokens: list[str], tags: list[int], names: list[str]) -> list[tuple[str, str]]:
+    """Entities of an IOB2-tagged sentence as (text, type) pairs, in order."""
+    spans, current = [], None
+    for word, tag in zip(tokens, tags):
+        name = names[tag]
+        if name.startswith("B-") or (name.startswith("I-") and (current is None or current[1] != name[2:])):
+            current = ([word], name[2:])
+            spans.append(current)
+        elif name.startswith("I-"):
+            current[0].append(word)
+        else:
+            current = None
+    return [(" ".join(words), kind) for words, kind in spans]
+
+
+def build_seq2seq(tokenizer, d_model: int = 128, layers: int = 3, heads: int = 4, seed: int = 0):
+    """A small T5 (encoder-decoder) from a config, randomly initialised: offline there is no pretrained T5."""
+    from transformers import T5Config, T5ForConditionalGeneration
+    torch.manual_seed(seed)
+    cfg = T5Config(vocab_size=len(tokenizer), d_model=d_model, d_kv=d_model // heads, d_ff=4 * d_model,
+                   num_layers=layers, num_decoder_layers=layers, num_heads=heads,
+                   pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                   decoder_start_token_id=tokenizer.pad_token_id)
+    return T5ForConditionalGeneration(cfg)
+
+
+def mixture_dataset(features: dict, sampler):
+    """Lay the sampler's batches out in order: batch i is rows [i*B, (i+1)*B) of the returned Dataset.
+
+    features: task -> datasets.Dataset of model inputs; sampler yields lists of (task, index).
+    Each row keeps its task name in a "task" column (drop it before training).
+    """
+    from datasets import Dataset
+    rows = []
+    for batch in sampler:
+        for task, i in batch:
+            rows.append({**features[task][int(i)], "task": task})
+    if not rows:
+        raise ValueError("The sampler yielded no batch: check num_batches.")
+    return Dataset.from_list(rows)
+
+
+def train_in_order(model, dataset, config: TrainConfig, collate_fn, profile=None):
+    """shared.train over `dataset` in its order (shuffle off), so that each minibatch is one sampler batch."""
+    if profile is not None and profile.max_steps:
+        config = replace(config, max_steps=min(config.max_steps or profile.max_steps, profile.max_steps))
+    config = replace(config, shuffle=False)
+    cols = [c for c in dataset.column_names if c != "task"]
+    return train(model, dataset.select_columns(cols), config, collate_fn=collate_fn)
+
+
+@torch.no_grad()
+def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int = 16, batch_size: int = 16,
+                     desc: str = "generating") -> list[str]:
+    """Greedy answers to each source. Causal models get left padding (the answer follows the prompt)
+    and keep only the first line of what they generate."""
+    device = next(model.parameters()).device
+    causal = not model.config.is_encoder_decoder
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left" if causal else "right"
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        for s in tqdm(range(0, len(sources), batch_size), desc=desc, leave=False):
+            enc = tokenizer(sources[s:s + batch_size], return_tensors="pt", padding=True, truncation=True,
+                            max_length=512).to(device)
+            gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id)
+            if causal:
+                gen = gen[:, enc["input_ids"].shape[1]:]
+            for text in tokenizer.batch_decode(gen, skip_special_tokens=True):
+                out.append(text.strip().split("\n")[0].strip())
+    finally:
+        tokenizer.padding_side = side
+        model.train(was_training)
+    return out
+
+
+def _norm(s: str) -> str:
+    s = re.sub(r"[^\w\s]", " ", s.lower())
+    return " ".join(w for w in s.split() if w not in {"a", "an", "the"})
+
+
+def _f1(pred: str, gold: str) -> float:
+    p, g = _norm(pred).split(), _norm(gold).split()
+    common = sum((Counter(p) & Counter(g)).values())
+    if not p or not g:
+        return float(p == g)
+    if common == 0:
+        return 0.0
+    prec, rec = common / len(p), common / len(g)
+    return 2 * prec * rec / (prec + rec)
+
+
+def _entities(text: str) -> set[str]:
+    return {_norm(e) for e in text.split(";") if _norm(e) and _norm(e) != "none"}
+
+
+def score(task: str, predictions: list[str], references: list[str]) -> float:
+    """One number per task, in [0, 1]: sentiment accuracy (first word), QA token F1 (SQuAD normalisation),
+    NER entity F1 over the "TYPE: text" items, person exact match."""
+    if len(predictions) != len(references):
+        raise ValueError("One prediction per reference.")
+    if not references:
+        return 0.0
+    if task == "sentiment":
+        return sum((_norm(p).split() or [""])[0] == _norm(r) for p, r in zip(predictions, references)) / len(references)
+    if task == "qa":
+        return sum(_f1(p, r) for p, r in zip(predictions, references)) / len(references)
+    if task == "person":
+        return sum(_norm(p) == _norm(r) for p, r in zip(predictions, references)) / len(references)
+    if task == "ner":
+        tp = fp = fn = 0
+        for p, r in zip(predictions, references):
+            pe, re_ = _entities(p), _entities(r)
+            tp, fp, fn = tp + len(pe & re_), fp + len(pe - re_), fn + len(re_ - pe)
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    raise KeyError(f"Unknown task '{task}': one of {', '.join(SCORES)}.")
