@@ -22,15 +22,19 @@ from pathlib import Path
 import nbformat
 
 from . import samples
-from .course import CourseFolder
+from .course import CourseFolder, assignments
+from .engine import nbg
 from .pipeline import grade
 
 A1 = samples.A1
 
 
-def batch(folder: Path, n: int) -> list[tuple[str, Path]]:
-    kinds = [("complete", samples.completed()), ("partial", samples.completed(skip={"postprocess_predictions"})),
-             ("untouched", samples._release())]
+def batch(folder: Path, n: int, assignment: str = A1) -> list[tuple[str, Path]]:
+    solution_cells = [nbg(c)["grade_id"] for c in samples._source(assignment).cells
+                      if nbg(c).get("solution") and c.cell_type == "code"]
+    kinds = [("complete", samples.completed(assignment=assignment)),
+             ("partial", samples.completed(skip={solution_cells[-1]}, assignment=assignment)),
+             ("untouched", samples._release(assignment))]
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i in range(n):
@@ -45,33 +49,35 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-n", type=int, default=20, help="submissions in the batch (default 20)")
     p.add_argument("--workers", type=int, default=None, help="parallel gradings for `grade` (default: CPU count)")
+    p.add_argument("--assignment", default=A1, choices=assignments(), help=f"which assignment (default {A1})")
     args = p.parse_args(argv)
+    A = args.assignment
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
-        subs = batch(tmp / "subs", args.n)
+        subs = batch(tmp / "subs", args.n, A)
         # 1. plain nbgrader: generate, then one `nbgrader autograde` over the whole batch (sequential)
         nbg = CourseFolder(tmp / "nbgrader-course")
-        nbg.add_source(Path(samples.REPO) / "solutions" / A1)
-        nbg.generate(A1)
+        nbg.add_source(Path(samples.REPO) / "solutions" / A)
+        nbg.generate(A)
         for student, path in subs:
-            nbg.submit(student, A1, path)
+            nbg.submit(student, A, path)
         t0 = time.perf_counter()
-        nbg.autograde(A1)
+        nbg.autograde(A)
         t_nbgrader = time.perf_counter() - t0
-        scores_nbg = {s: nbg.scores(A1, s)["auto_score"] for s, _ in subs}
+        scores_nbg = {s: nbg.scores(A, s)["auto_score"] for s, _ in subs}
         # 2. this course's grader
         course = tmp / "course"
         for student, path in subs:
-            dest = course / "submitted" / student / A1 / f"{A1}.ipynb"
+            dest = course / "submitted" / student / A / f"{A}.ipynb"
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest)
         t0 = time.perf_counter()
-        results = grade(course, A1, workers=args.workers, progress_bar=False)
+        results = grade(course, A, workers=args.workers, progress_bar=False)
         t_ours = time.perf_counter() - t0
         scores_ours = {s: r.score for s, r in results.items()}
     workers = args.workers or os.cpu_count()
     print(f"# {time.strftime('%Y-%m-%d')} | {platform.node()} | {os.cpu_count()} CPU cores | "
-          f"{args.n} submissions of {A1} (complete / partial / untouched in turn)\n")
+          f"{args.n} submissions of {A} (complete / partial / untouched in turn)\n")
     print("| grader | seconds | seconds per submission |")
     print("|---|---|---|")
     print(f"| nbgrader autograde (sequential) | {t_nbgrader:.1f} | {t_nbgrader / args.n:.2f} |")

@@ -19,12 +19,12 @@ A1 = "a1_qa_finetuning"
 SOL = re.compile(r"\s*### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", re.S)
 
 
-def _source():
-    return nbformat.read(REPO / "solutions" / A1 / f"{A1}.ipynb", as_version=4)
+def _source(assignment: str = A1):
+    return nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
 
 
-def _release():
-    return nbformat.read(REPO / "notebooks" / A1 / f"{A1}.ipynb", as_version=4)
+def _release(assignment: str = A1):
+    return nbformat.read(REPO / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
 
 
 def _answer(cell_source: str) -> str:
@@ -32,10 +32,10 @@ def _answer(cell_source: str) -> str:
     return SOL.sub(lambda m: "\n" + m.group(1), cell_source)
 
 
-def completed(skip=(), edit: dict | None = None):
+def completed(skip=(), edit: dict | None = None, assignment: str = A1):
     """The release with the solution's answers filled in, except the cells in `skip`."""
-    src = {nbg(c).get("grade_id"): c for c in _source().cells}
-    nb = _release()
+    src = {nbg(c).get("grade_id"): c for c in _source(assignment).cells}
+    nb = _release(assignment)
     for c in nb.cells:
         gid = nbg(c).get("grade_id")
         if nbg(c).get("solution") and gid not in skip and c.cell_type == "code":

