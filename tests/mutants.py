@@ -4,16 +4,36 @@
 in this process, up to its last autograded test cell, after replacing text in
 solution cells: mutations = {solution grade_id: [(old, new), ...]}. Every `old`
 must occur in its cell, so a mutation test can never go vacuous when the
-solution is edited. Returns {test grade_id: passed}. A test cell that raises
+solution is edited. The cells before the first solution cell (setup, imports, model
+loading; never mutated) run once per notebook, and each call starts from a copy of
+their namespace. Returns {test grade_id: passed}. A test cell that raises
 scores zero, exactly as nbgrader scores it.
 """
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
 import nbformat
+
+
+_PREFIX: dict = {}
+
+
+def _prefix_namespace(notebook: Path, cells) -> tuple[dict, int]:
+    """Run the cells before the first solution cell (setup, imports, model loading) once per
+    notebook and profile, and hand each caller a copy of the resulting namespace."""
+    first = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    key = (str(notebook), notebook.stat().st_mtime_ns, os.environ.get("COURSE_PROFILE"))
+    if key not in _PREFIX:
+        namespace: dict = {"__name__": "__main__"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for i, cell in enumerate(cells[:first]):
+                exec(compile(cell.source, f"<cell {i}>", "exec"), namespace)
+        _PREFIX[key] = namespace
+    return dict(_PREFIX[key]), first
 
 
 def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, bool]:
@@ -21,9 +41,11 @@ def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] |
     mutations = dict(mutations or {})
     cells = [c for c in nb.cells if c.cell_type == "code"]
     graded = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade")]
-    namespace: dict = {"__name__": "__main__"}
+    namespace, first = _prefix_namespace(notebook, cells)
     results = {}
     for i, cell in enumerate(cells[:graded[-1] + 1]):
+        if i < first:
+            continue
         meta = cell.metadata.get("nbgrader", {})
         source = cell.source
         for old, new in mutations.pop(meta.get("grade_id"), []):
