@@ -56,15 +56,15 @@ def main(argv=None) -> None:
         tmp = Path(tmp)
         subs = batch(tmp / "subs", args.n, A)
         # 1. plain nbgrader: generate, then one `nbgrader autograde` over the whole batch (sequential)
-        nbg = CourseFolder(tmp / "nbgrader-course")
-        nbg.add_source(Path(samples.REPO) / "solutions" / A)
-        nbg.generate(A)
+        plain = CourseFolder(tmp / "nbgrader-course")
+        plain.add_source(Path(samples.REPO) / "solutions" / A)
+        plain.generate(A)
         for student, path in subs:
-            nbg.submit(student, A, path)
+            plain.submit(student, A, path)
         t0 = time.perf_counter()
-        nbg.autograde(A)
+        plain.autograde(A)
         t_nbgrader = time.perf_counter() - t0
-        scores_nbg = {s: nbg.scores(A, s)["auto_score"] for s, _ in subs}
+        scores_nbg = {s: plain.scores(A, s)["auto_score"] for s, _ in subs}
         # 2. this course's grader
         course = tmp / "course"
         for student, path in subs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import torch
 
-from .train import TrainConfig, train
+from .train import TrainConfig, evaluating, train
 
 SIZES = {  # GPT-2 shapes in miniature (gpt2 itself: n_embd=768, n_layer=12, n_head=12)
     "tiny": dict(n_embd=64, n_layer=2, n_head=2),
@@ -75,31 +75,28 @@ def _stack(examples):
     return {k: torch.tensor([e[k] for e in examples]) for k in ("input_ids", "labels")}
 
 
-@torch.no_grad()
 def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\nSentiment:",
                         label_words=(" negative", " positive"), batch_size: int = 16) -> float:
     """Zero-shot accuracy: the label word with the higher log-probability as the prompt's continuation."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     words = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in label_words]
     prompts = [tokenizer(template.format(text=t))["input_ids"] for t in dev["sentence"]]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 10 ** 9)
     scores = torch.zeros(len(prompts), len(words))
-    for j, wid in enumerate(words):
-        for s in range(0, len(prompts), batch_size):
-            rows = [(p + wid)[-limit:] for p in prompts[s:s + batch_size]]
-            width = max(map(len, rows))
-            ids = torch.full((len(rows), width), pad)
-            mask = torch.zeros_like(ids)
-            for r, seq in enumerate(rows):
-                ids[r, :len(seq)], mask[r, :len(seq)] = torch.tensor(seq), 1
-            logp = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().log_softmax(-1).cpu()
-            for r, seq in enumerate(rows):
-                pos = torch.arange(len(seq) - len(wid) - 1, len(seq) - 1)
-                scores[s + r, j] = logp[r, pos, torch.tensor(wid)].sum()
-    model.train(was_training)
+    with evaluating(model) as device:
+        for j, wid in enumerate(words):
+            for s in range(0, len(prompts), batch_size):
+                rows = [(p + wid)[-limit:] for p in prompts[s:s + batch_size]]
+                width = max(map(len, rows))
+                ids = torch.full((len(rows), width), pad)
+                mask = torch.zeros_like(ids)
+                for r, seq in enumerate(rows):
+                    ids[r, :len(seq)], mask[r, :len(seq)] = torch.tensor(seq), 1
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+                logp = logits.float().log_softmax(-1).cpu()
+                for r, seq in enumerate(rows):
+                    pos = torch.arange(len(seq) - len(wid) - 1, len(seq) - 1)
+                    scores[s + r, j] = logp[r, pos, torch.tensor(wid)].sum()
     return float((scores.argmax(-1) == torch.tensor(dev["label"])).float().mean())
 
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 
 import torch
 from torch import nn
 
 from .models import load_model
-from .train import TrainConfig, train
+from .train import TrainConfig, cap_steps, evaluating, train
 
 
 # ---------------------------------------------------------------- MLM data
@@ -108,7 +107,6 @@ class MaskedOnlyMLM(nn.Module):
         return MaskedLMOutput(loss=nn.functional.cross_entropy(logits.float(), labels[where]), logits=logits)
 
 
-@torch.no_grad()
 def mlm_perplexity(model, blocks, tokenizer, mask_fn, mlm_probability: float = 0.15, batch_size: int = 32,
                    seed: int = 0) -> dict:
     """exp(mean negative log-likelihood of the masked tokens), with the same masks every call (seed).
@@ -117,42 +115,34 @@ def mlm_perplexity(model, blocks, tokenizer, mask_fn, mlm_probability: float = 0
     positions, each predicted from both sides, so it is not comparable to a causal LM's.
     """
     collate = MaskingCollator(tokenizer, mask_fn, mlm_probability, seed)
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     total, count = 0.0, 0
-    for start in range(0, len(blocks), batch_size):
-        batch = collate([blocks[i] for i in range(start, min(start + batch_size, len(blocks)))])
-        batch = {k: v.to(device) for k, v in batch.items()}
-        n = int((batch["labels"] != -100).sum())
-        if n == 0:
-            continue
-        total += MaskedOnlyMLM(model)(**batch).loss.float().item() * n
-        count += n
-    model.train(was_training)
+    with evaluating(model) as device:
+        for start in range(0, len(blocks), batch_size):
+            batch = collate([blocks[i] for i in range(start, min(start + batch_size, len(blocks)))])
+            batch = {k: v.to(device) for k, v in batch.items()}
+            n = int((batch["labels"] != -100).sum())
+            if n == 0:
+                continue
+            total += MaskedOnlyMLM(model)(**batch).loss.float().item() * n
+            count += n
     nll = total / max(count, 1)
     return {"perplexity": math.exp(nll), "nll": nll, "masked_tokens": count}
 
 
-@torch.no_grad()
 def fill_mask(model, tokenizer, sentences: list[str], k: int = 5) -> list[list[tuple[str, float]]]:
     """Top-k predictions (token, probability) for the first [MASK] of each sentence.
 
     Write the mask as "[MASK]" whatever the tokenizer's own mask token is.
     """
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     out = []
-    for s in sentences:
-        enc = tokenizer(s.replace("[MASK]", tokenizer.mask_token), return_tensors="pt").to(device)
-        where = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero()
-        if len(where) == 0:
-            raise ValueError(f"No [MASK] in {s!r}.")
-        probs = model(**enc).logits[0, where[0, 0]].softmax(-1)
-        top = probs.topk(k)
-        out.append([(tokenizer.convert_ids_to_tokens(int(i)), float(p)) for p, i in zip(top.values, top.indices)])
-    model.train(was_training)
+    with evaluating(model) as device:
+        for s in sentences:
+            enc = tokenizer(s.replace("[MASK]", tokenizer.mask_token), return_tensors="pt").to(device)
+            where = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero()
+            if len(where) == 0:
+                raise ValueError(f"No [MASK] in {s!r}.")
+            top = model(**enc).logits[0, where[0, 0]].softmax(-1).topk(k)
+            out.append([(tokenizer.convert_ids_to_tokens(int(i)), float(p)) for p, i in zip(top.values, top.indices)])
     return out
 
 
@@ -179,25 +169,17 @@ def tokenize_ner(split, tokenizer, align_fn, max_length: int = 128, **align_kwar
     return split.map(prep, batched=True, remove_columns=split.column_names)
 
 
-@torch.no_grad()
 def evaluate_ner(model, tokenized, tokenizer, label_names: list[str], batch_size: int = 32) -> dict:
     """Entity-level F1 (seqeval) scored at the positions whose label is not -100."""
     from transformers import DataCollatorForTokenClassification
     from .metrics import ner_f1
     collate = DataCollatorForTokenClassification(tokenizer)
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     y_true, y_pred = [], []
-    for start in range(0, len(tokenized), batch_size):
-        batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
-        labels = batch.pop("labels")
-        pred = model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+    for labels, pred in _predictions(model, tokenized, collate, batch_size):
         for p_row, l_row in zip(pred, labels):
             keep = l_row != -100
             y_true.append([label_names[i] for i in l_row[keep].tolist()])
             y_pred.append([label_names[i] for i in p_row[keep].tolist()])
-    model.train(was_training)
     return {f"ner_{k}": v for k, v in ner_f1(y_true, y_pred).items()}
 
 
@@ -223,25 +205,45 @@ class PooledClassifier(nn.Module):
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 
-@torch.no_grad()
+def _predictions(model, tokenized, collate, batch_size: int):
+    """(labels, argmax predictions) batch by batch, in eval mode without gradients."""
+    with evaluating(model) as device:
+        for start in range(0, len(tokenized), batch_size):
+            batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
+            labels = batch.pop("labels")
+            yield labels, model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+
+
 def evaluate_accuracy(model, tokenized, tokenizer, batch_size: int = 64) -> dict:
     from transformers import DataCollatorWithPadding
-    collate = DataCollatorWithPadding(tokenizer)
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    right = 0
-    for start in range(0, len(tokenized), batch_size):
-        batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
-        labels = batch.pop("labels")
-        pred = model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
-        right += int((pred == labels).sum())
-    model.train(was_training)
+    right = sum(int((pred == labels).sum())
+                for labels, pred in _predictions(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size))
     return {"accuracy": right / max(len(tokenized), 1)}
 
 
-def _cap(config: TrainConfig, profile) -> TrainConfig:
-    return replace(config, max_steps=profile.max_steps) if profile is not None and profile.max_steps else config
+def tokenize_sentences(split, tokenizer, max_length: int = 128):
+    """A sentence-classification split ("sentence", "label") as model inputs with "labels"."""
+    def prep(batch):
+        enc = tokenizer(batch["sentence"], truncation=True, max_length=max_length)
+        enc["labels"] = batch["label"]
+        return enc
+    return split.map(prep, batched=True, remove_columns=split.column_names)
+
+
+def count_trainable(model) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
+    """Train a sentence classifier (any module whose forward returns .loss and .logits); dev accuracy."""
+    from transformers import DataCollatorWithPadding
+    train_set = tokenize_sentences(data["train"], tokenizer, max_length)
+    dev_set = tokenize_sentences(data["validation"], tokenizer, max_length)
+    t0 = time.perf_counter()
+    res = train(model, train_set, cap_steps(config, profile), collate_fn=DataCollatorWithPadding(tokenizer))
+    scores = evaluate_accuracy(res.model, dev_set, tokenizer)
+    return {**scores, "trainable_parameters": count_trainable(model), "steps": res.steps,
+            "seconds": round(time.perf_counter() - t0, 1), "history": res.history, "model": res.model}
 
 
 def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, profile=None, max_length: int = 128,
@@ -259,7 +261,7 @@ def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, prof
     model = load_model(AutoModelForTokenClassification, spec, num_labels=len(names),
                        id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
     t0 = time.perf_counter()
-    res = train(model, train_set, _cap(config, profile), collate_fn=DataCollatorForTokenClassification(tokenizer))
+    res = train(model, train_set, cap_steps(config, profile), collate_fn=DataCollatorForTokenClassification(tokenizer))
     scores = evaluate_ner(res.model, dev_set, tokenizer, names)
     return {**scores, "steps": res.steps, "seconds": round(time.perf_counter() - t0, 1), "history": res.history,
             "model": res.model}
@@ -268,26 +270,13 @@ def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, prof
 def finetune_sentiment(spec: str, data, tokenizer, pool_fn, method: str, config: TrainConfig, profile=None,
                        max_length: int = 128) -> dict:
     """A pooled classification head on the encoder (its MLM head dropped), fine-tuned; dev accuracy."""
-    from transformers import AutoModel, DataCollatorWithPadding
     from accelerate.utils import set_seed
-
-    def prep(batch):
-        enc = tokenizer(batch["sentence"], truncation=True, max_length=max_length)
-        enc["labels"] = batch["label"]
-        return enc
-    cols = data["train"].column_names
-    train_set = data["train"].map(prep, batched=True, remove_columns=cols)
-    dev_set = data["validation"].map(prep, batched=True, remove_columns=data["validation"].column_names)
-    set_seed(config.seed)
-    from transformers import AutoConfig
+    from transformers import AutoConfig, AutoModel
     from .models import resolve
+    set_seed(config.seed)
     # BERT-like encoders carry a pooler (a dense layer on [CLS]) that MLM checkpoints never trained: leave it out.
     no_pooler = AutoConfig.from_pretrained(resolve(spec)).model_type in {"bert", "roberta", "xlm-roberta"}
     encoder = load_model(AutoModel, spec, **({"add_pooling_layer": False} if no_pooler else {}))
     num_labels = data["train"].features["label"].num_classes
     model = PooledClassifier(encoder, num_labels, pool_fn, method)
-    t0 = time.perf_counter()
-    res = train(model, train_set, _cap(config, profile), collate_fn=DataCollatorWithPadding(tokenizer))
-    scores = evaluate_accuracy(res.model, dev_set, tokenizer)
-    return {**scores, "steps": res.steps, "seconds": round(time.perf_counter() - t0, 1), "history": res.history,
-            "model": res.model}
+    return finetune_classifier(model, data, tokenizer, config, profile, max_length)

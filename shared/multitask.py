@@ -16,7 +16,7 @@ from dataclasses import replace
 import torch
 from tqdm.auto import tqdm
 
-from .train import TrainConfig, train
+from .train import TrainConfig, cap_steps, evaluating, train
 
 SCORES = {"sentiment": "accuracy", "qa": "F1", "ner": "entity F1", "person": "exact match"}
 
@@ -65,38 +65,32 @@ def mixture_dataset(features: dict, sampler):
 
 def train_in_order(model, dataset, config: TrainConfig, collate_fn, profile=None):
     """shared.train over `dataset` in its order (shuffle off), so that each minibatch is one sampler batch."""
-    if profile is not None and profile.max_steps:
-        config = replace(config, max_steps=min(config.max_steps or profile.max_steps, profile.max_steps))
-    config = replace(config, shuffle=False)
+    config = replace(cap_steps(config, profile), shuffle=False)
     cols = [c for c in dataset.column_names if c != "task"]
     return train(model, dataset.select_columns(cols), config, collate_fn=collate_fn)
 
 
-@torch.no_grad()
 def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int = 16, batch_size: int = 16,
                      desc: str = "generating") -> list[str]:
     """Greedy answers to each source. Causal models get left padding (the answer follows the prompt)
     and keep only the first line of what they generate."""
-    device = next(model.parameters()).device
     causal = not model.config.is_encoder_decoder
     side = tokenizer.padding_side
     tokenizer.padding_side = "left" if causal else "right"
-    was_training = model.training
-    model.eval()
     out = []
     try:
-        for s in tqdm(range(0, len(sources), batch_size), desc=desc, leave=False):
-            enc = tokenizer(sources[s:s + batch_size], return_tensors="pt", padding=True, truncation=True,
-                            max_length=512).to(device)
-            gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id)
-            if causal:
-                gen = gen[:, enc["input_ids"].shape[1]:]
-            for text in tokenizer.batch_decode(gen, skip_special_tokens=True):
-                out.append(text.strip().split("\n")[0].strip())
+        with evaluating(model) as device:
+            for s in tqdm(range(0, len(sources), batch_size), desc=desc, leave=False):
+                enc = tokenizer(sources[s:s + batch_size], return_tensors="pt", padding=True, truncation=True,
+                                max_length=512).to(device)
+                gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                     pad_token_id=tokenizer.pad_token_id)
+                if causal:
+                    gen = gen[:, enc["input_ids"].shape[1]:]
+                out.extend(text.strip().split("\n")[0].strip()
+                           for text in tokenizer.batch_decode(gen, skip_special_tokens=True))
     finally:
         tokenizer.padding_side = side
-        model.train(was_training)
     return out
 
 

@@ -4,19 +4,19 @@
               contextual_calibration, template, label_words, shots=(0, 1, 4, 8), seeds=(0, 1, 2))
         -> one row per (shots, seed): accuracy with and without calibration, and the
            mean probability of each label before and after calibration
-    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy
+    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy (shared.mlm)
 """
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import replace
 
 import torch
 from tqdm.auto import tqdm
 
-from .train import TrainConfig, train
+from .mlm import count_trainable, finetune_classifier  # noqa: F401  (a4 imports them from here)
 
+__all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep", "finetune_classifier", "count_trainable"]
 CONTENT_FREE = ("N/A", "[MASK]", "")
 
 
@@ -54,30 +54,3 @@ def icl_sweep(model, tokenizer, train, dev, build_prompt_fn, logprob_fn, calibra
                      **{f"p_cf_{w.strip()}": float(cf.mean(0)[i]) for i, w in enumerate(label_words)},
                      "seconds": round(time.perf_counter() - t0, 1)})
     return rows
-
-
-def tokenize_sentences(split, tokenizer, max_length: int = 128):
-    def prep(batch):
-        enc = tokenizer(batch["sentence"], truncation=True, max_length=max_length)
-        enc["labels"] = batch["label"]
-        return enc
-    return split.map(prep, batched=True, remove_columns=split.column_names)
-
-
-def count_trainable(model) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
-    """Train a sequence classifier (any module whose forward returns .loss and .logits) and score dev accuracy."""
-    from transformers import DataCollatorWithPadding
-    from .mlm import evaluate_accuracy
-    if profile is not None and profile.max_steps:
-        config = replace(config, max_steps=profile.max_steps)
-    train_set = tokenize_sentences(data["train"], tokenizer, max_length)
-    dev_set = tokenize_sentences(data["validation"], tokenizer, max_length)
-    t0 = time.perf_counter()
-    res = train(model, train_set, config, collate_fn=DataCollatorWithPadding(tokenizer))
-    scores = evaluate_accuracy(res.model, dev_set, tokenizer)
-    return {**scores, "trainable_parameters": count_trainable(model), "steps": res.steps,
-            "seconds": round(time.perf_counter() - t0, 1), "history": res.history}

@@ -19,6 +19,7 @@ settings wrote it; resuming with another one stops with a clear message.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -127,6 +128,25 @@ def _checkpoints(folder: Path) -> list[Path]:
     done = [p for p in folder.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")
             and (p / STATE_FILE).exists()]
     return sorted(done, key=lambda p: int(p.name.split("-")[1]))
+
+
+def cap_steps(config: TrainConfig, profile) -> TrainConfig:
+    """The config with its steps capped by the profile's max_steps (the smoke profile: a few steps)."""
+    if profile is None or not profile.max_steps:
+        return config
+    return dataclasses.replace(config, max_steps=min(config.max_steps or profile.max_steps, profile.max_steps))
+
+
+@contextlib.contextmanager
+def evaluating(model: torch.nn.Module):
+    """Eval mode and no gradients inside the block; the model's train/eval mode restored after it."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield next(model.parameters()).device
+    finally:
+        model.train(was_training)
 
 
 def train(model: torch.nn.Module, train_dataset, config: TrainConfig | None = None, *,

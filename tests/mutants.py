@@ -63,3 +63,28 @@ def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] |
                 exec(code, namespace)
     assert not mutations, f"mutations for unknown cells: {list(mutations)}"
     return results
+
+
+def mistake_tests(notebook: Path, tests: list[str], mistakes: dict):
+    """The two tests every assignment's mistake file needs, in the smoke profile:
+
+        test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)
+
+    mistakes: {description: (solution grade_id, [(old, new), ...], the test that must fail)}.
+    The untouched solution passes every test; each planted mistake fails its own test and only that one.
+    """
+    import pytest
+
+    def test_solution_passes_every_test(monkeypatch):
+        monkeypatch.setenv("COURSE_PROFILE", "smoke")
+        assert graded_results(notebook) == {t: True for t in tests}
+
+    @pytest.mark.parametrize("mistake", sorted(mistakes))
+    def test_mistake_loses_its_tests_points(mistake, monkeypatch):
+        monkeypatch.setenv("COURSE_PROFILE", "smoke")
+        cell, edits, target = mistakes[mistake]
+        results = graded_results(notebook, {cell: edits})
+        assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
+        assert all(results[t] for t in tests if t != target), f"'{mistake}' also failed other tests: {results}"
+
+    return test_solution_passes_every_test, test_mistake_loses_its_tests_points

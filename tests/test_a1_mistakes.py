@@ -1,9 +1,7 @@
 """a1: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
-import pytest
-
 from autograder.course import REPO
-from mutants import graded_results
+from mutants import mistake_tests
 
 NB = REPO / "solutions" / "a1_qa_finetuning" / "a1_qa_finetuning.ipynb"
 TESTS = ["test_prepare_train_features", "test_postprocess_predictions", "test_squad_metric"]
@@ -60,19 +58,4 @@ MISTAKES = {
         "test_squad_metric"),
 }
 
-
-@pytest.fixture(autouse=True)
-def smoke(monkeypatch):
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-
-
-def test_solution_passes_every_test():
-    assert graded_results(NB) == {t: True for t in TESTS}
-
-
-@pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_mistake_loses_its_tests_points(mistake):
-    cell, edits, target = MISTAKES[mistake]
-    results = graded_results(NB, {cell: edits})
-    assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
-    assert all(results[t] for t in TESTS if t != target), f"'{mistake}' also failed other tests: {results}"
+test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

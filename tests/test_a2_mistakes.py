@@ -1,9 +1,7 @@
 """a2: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
-import pytest
-
 from autograder.course import REPO
-from mutants import graded_results
+from mutants import mistake_tests
 
 NB = REPO / "solutions" / "a2_mlm_objective" / "a2_mlm_objective.ipynb"
 TESTS = ["test_mask_tokens", "test_mlm_loss", "test_align_labels_with_tokens", "test_pool"]
@@ -74,19 +72,4 @@ MISTAKES = {
     "CLS taken from the last position": ("pool", [("return hidden_states[:, 0]", "return hidden_states[:, -1]")], "test_pool"),
 }
 
-
-@pytest.fixture(autouse=True)
-def smoke(monkeypatch):
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-
-
-def test_solution_passes_every_test():
-    assert graded_results(NB) == {t: True for t in TESTS}
-
-
-@pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_mistake_loses_its_tests_points(mistake):
-    cell, edits, target = MISTAKES[mistake]
-    results = graded_results(NB, {cell: edits})
-    assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
-    assert all(results[t] for t in TESTS if t != target), f"'{mistake}' also failed other tests: {results}"
+test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

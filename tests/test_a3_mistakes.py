@@ -1,9 +1,7 @@
 """a3: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
-import pytest
-
 from autograder.course import REPO
-from mutants import graded_results
+from mutants import mistake_tests
 
 NB = REPO / "solutions" / "a3_slm_vs_llm" / "a3_slm_vs_llm.ipynb"
 TESTS = ["test_count_parameters", "test_memory_footprint", "test_perplexity", "test_benchmark_generation",
@@ -70,19 +68,4 @@ MISTAKES = {
         "test_distinct_n"),
 }
 
-
-@pytest.fixture(autouse=True)
-def smoke(monkeypatch):
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-
-
-def test_solution_passes_every_test():
-    assert graded_results(NB) == {t: True for t in TESTS}
-
-
-@pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_mistake_loses_its_tests_points(mistake):
-    cell, edits, target = MISTAKES[mistake]
-    results = graded_results(NB, {cell: edits})
-    assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
-    assert all(results[t] for t in TESTS if t != target), f"'{mistake}' also failed other tests: {results}"
+test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

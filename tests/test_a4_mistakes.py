@@ -1,9 +1,7 @@
 """a4: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
-import pytest
-
 from autograder.course import REPO
-from mutants import graded_results
+from mutants import mistake_tests
 
 NB = REPO / "solutions" / "a4_decoder_classification" / "a4_decoder_classification.ipynb"
 TESTS = ["test_causal_self_attention", "test_build_prompt", "test_label_word_logprobs", "test_contextual_calibration",
@@ -76,19 +74,4 @@ MISTAKES = {
         "last_token_classifier", [("        if freeze_backbone:\n", "        if False:\n")], "test_last_token_classifier"),
 }
 
-
-@pytest.fixture(autouse=True)
-def smoke(monkeypatch):
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-
-
-def test_solution_passes_every_test():
-    assert graded_results(NB) == {t: True for t in TESTS}
-
-
-@pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_mistake_loses_its_tests_points(mistake):
-    cell, edits, target = MISTAKES[mistake]
-    results = graded_results(NB, {cell: edits})
-    assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
-    assert all(results[t] for t in TESTS if t != target), f"'{mistake}' also failed other tests: {results}"
+test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

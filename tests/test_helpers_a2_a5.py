@@ -52,7 +52,7 @@ def test_mlm_perplexity_uses_the_same_masks_every_call():
     assert a == b and a["masked_tokens"] > 0 and a["perplexity"] == pytest.approx(math.exp(a["nll"]))
 
 
-def test_pooled_classifier_trains_through_shared_train():
+def test_pooled_classifier_trains_through_shared_train(tmp_path):
     from transformers import AutoModel
     from shared.mlm import PooledClassifier
     from shared.train import TrainConfig, train
@@ -61,7 +61,7 @@ def test_pooled_classifier_trains_through_shared_train():
     tok = load_tokenizer("smoke:bert")
     ds = Dataset.from_dict({**tok(["good film", "bad film"] * 4), "labels": [1, 0] * 4})
     from transformers import DataCollatorWithPadding
-    res = train(model, ds, TrainConfig(max_steps=2, batch_size=4, progress=False, resume=False, output_dir="/tmp/pc"),
+    res = train(model, ds, TrainConfig(max_steps=2, batch_size=4, progress=False, resume=False, output_dir=str(tmp_path)),
                 collate_fn=DataCollatorWithPadding(tok))
     assert res.steps == 2 and res.history["train"]
 
@@ -81,17 +81,21 @@ def test_build_gpt_ties_embeddings_and_sizes_grow():
         build_gpt("huge", tok)
 
 
-def test_train_for_flops_gives_smaller_models_more_steps():
+def test_train_for_flops_gives_smaller_models_more_steps(tmp_path):
     from shared.lm import build_gpt, train_for_flops
     tok = load_tokenizer("smoke:gpt2")
     split = load_local("corpus")["validation"]
-    _, tiny = train_for_flops(build_gpt("tiny", tok), split, tok, flops=1e10, max_steps=1, progress=False,
-                              output_dir="/tmp/tff")
-    steps = {}
+    budget, steps = 1e10, {}
     for size in ("tiny", "small"):
-        n = sum(p.numel() for p in build_gpt(size, tok).parameters())
-        steps[size] = int(1e10 / (6 * n * 16 * 128))
-    assert steps["tiny"] > steps["small"] and tiny == 1
+        model = build_gpt(size, tok)
+        n = sum(p.numel() for p in model.parameters())
+        run, steps[size] = train_for_flops(model, split, tok, flops=budget, batch_size=4, block_size=32,
+                                           progress=False, output_dir=str(tmp_path / size))
+        assert steps[size] == max(1, int(budget / (6 * n * 4 * 32))) == run.steps
+    assert steps["tiny"] > steps["small"]
+    _, capped = train_for_flops(build_gpt("tiny", tok), split, tok, flops=budget, batch_size=4, block_size=32,
+                                max_steps=2, progress=False, output_dir=str(tmp_path / "capped"))
+    assert capped == 2
 
 
 def test_pareto_front_and_bits_per_character():

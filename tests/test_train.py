@@ -128,3 +128,27 @@ def test_out_of_memory_halves_the_micro_batch_and_keeps_the_effective_batch(tmp_
     assert res.batch_size == 4 and res.steps == 4
     out = capsys.readouterr().out
     assert "batch_size=4, grad_accum=4" in out and "effective batch 16 unchanged" in out
+
+
+def test_cap_steps_takes_the_smaller_cap():
+    from shared.profiles import get_profile
+    from shared.train import TrainConfig, cap_steps
+    smoke, offline = get_profile("smoke"), get_profile("offline")
+    assert cap_steps(TrainConfig(max_steps=100), smoke).max_steps == smoke.max_steps
+    assert cap_steps(TrainConfig(max_steps=1), smoke).max_steps == 1
+    assert cap_steps(TrainConfig(epochs=2), smoke).max_steps == smoke.max_steps
+    assert cap_steps(TrainConfig(max_steps=100), offline).max_steps == 100
+    assert cap_steps(TrainConfig(max_steps=100), None).max_steps == 100
+
+
+def test_evaluating_restores_the_mode_even_after_an_error():
+    from shared.train import evaluating
+    model = torch.nn.Linear(2, 2)
+    with evaluating(model):
+        assert not model.training and not torch.is_grad_enabled()
+    assert model.training and torch.is_grad_enabled()
+    model.eval()
+    with pytest.raises(RuntimeError):
+        with evaluating(model):
+            raise RuntimeError("boom")
+    assert not model.training
