@@ -60,8 +60,8 @@ def cmd_release(args) -> int:
 
 
 def _limits(args):
-    from .engine import Limits
-    return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, mem_mb=args.mem_mb)
+    from .limits import from_args
+    return from_args(args)
 
 
 def cmd_collect(args) -> int:
@@ -138,12 +138,10 @@ def main(argv=None) -> int:
         p.add_argument("--course", default="course", help="the course folder (default: ./course)")
         return p
 
-    def with_limits(p):
+    def with_limits(p, cell_timeout=None):
+        from .limits import DEFAULT, add_arguments
         p.add_argument("--workers", type=int, default=None, help="parallel gradings (default: CPU count)")
-        p.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
-        p.add_argument("--notebook-timeout", type=int, default=240, help="seconds per notebook (default 240)")
-        p.add_argument("--mem-mb", type=int, default=6144, help="memory cap per kernel in MB (default 6144)")
-        return p
+        return add_arguments(p, cell_timeout or DEFAULT.cell_timeout)
 
     col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
     col.add_argument("source", help="a folder or a zip of .ipynb files")
@@ -159,9 +157,10 @@ def main(argv=None) -> int:
         p = with_course(sub.add_parser(name, help=text))
         p.add_argument("assignment")
         p.set_defaults(func=func)
-    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"))
+    # the looping sample need not take a minute: the demo's cell limit is 20 s
+    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"), cell_timeout=20)
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
-    demo.set_defaults(func=cmd_demo, cell_timeout=20)  # the looping sample need not take a minute
+    demo.set_defaults(func=cmd_demo)
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--check", action="store_true", help="fail if a committed release is out of date")

@@ -21,8 +21,9 @@ Trust nothing in the submission but the student's answers:
   while a failing test runs could still fake a pass; nothing short of running
   tests outside the student's process closes that completely.
 * **Limits.** The kernel runs through autograder.sandbox (memory cap, no
-  network and an unprivileged user where the OS allows), with a per-cell
-  timeout; the caller enforces the per-notebook wall limit.
+  network, its own PID namespace, the repository, home, temporary and course
+  folders hidden but for what it needs), with a per-cell timeout; the caller
+  enforces the per-notebook wall limit.
 * **Hidden tests** are split at `# CHECK: <name>` lines and run part by part, so
   a failure is reported by the instructor's name for the check, never by its
   source or its traceback.
@@ -43,16 +44,10 @@ from pathlib import Path
 
 import nbformat
 
+from .limits import Limits
+
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CHECK = re.compile(r"^# CHECK:\s*(.+?)\s*$", re.M)
-
-
-@dataclass
-class Limits:
-    cell_timeout: int = 60          # seconds per cell
-    notebook_timeout: int = 240     # seconds for the whole notebook (enforced by the caller)
-    mem_mb: int = 6144              # address-space cap of the kernel
-    hide: tuple[str, ...] = ()      # folders the kernel must not see (the course folder)
 
 
 @dataclass
@@ -301,12 +296,9 @@ def guarded(code: str, stash: str, ok: str, fail: str) -> str:
 def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
     spec = workdir / ".kernels" / "course-sandbox"
     spec.mkdir(parents=True, exist_ok=True)
-    from .course import REPO
+    from .sandbox import policy_args
     argv = [sys.executable, "-m", "autograder.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
-            "--readonly", str(REPO)]
-    for path in limits.hide:
-        argv += ["--hide", str(path)]
-    argv += ["--", "-f", "{connection_file}"]
+            *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
                                                   "language": "python", "env": env}))
     return spec.parent
@@ -319,7 +311,8 @@ def grading_env(workdir: Path) -> dict:
     keep.update({"NBGRADER_EXECUTION": "autograde", "COURSE_PROFILE": "smoke", "HF_HUB_OFFLINE": "1",
                  "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(workdir / "hf"), "MPLBACKEND": "Agg",
                  "MPLCONFIGDIR": str(workdir / "mpl"), "IPYTHONDIR": str(workdir / "ipython"),
-                 "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "COURSE_CACHE": str(course_cache()),
+                 "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"),
+                 "TORCHINDUCTOR_CACHE_DIR": str(workdir / "tmp" / "torchinductor"), "COURSE_CACHE": str(course_cache()),
                  "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
                  "TQDM_DISABLE": "1", "PYTHONDONTWRITEBYTECODE": "1"})
     return keep
@@ -409,7 +402,7 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
         return cell.outputs
 
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
             run(GUARD_SETUP.replace("__STASH", stash))
             for step in steps:
                 if time.perf_counter() - t0 > limits.notebook_timeout:

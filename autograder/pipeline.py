@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .course import REPO, CourseFolder
@@ -171,10 +171,31 @@ def record(course: Path, result: Result) -> None:
         gb.db.commit()
 
 
-def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits, hide: Path):
+class UnsafeSandbox(SystemExit):
+    """Grading refused: the kernel could read what it must not."""
+
+
+def check_sandbox(limits: Limits) -> list[str]:
+    """Refuse to grade where students' code could read the answers, unless the instructor said so."""
+    from .sandbox import probe
+    problems = probe(limits.hide)
+    if not problems:
+        return []
+    listing = "\n".join(f"  - {p}" for p in problems)
+    if not limits.allow_unsandboxed:
+        raise UnsafeSandbox(
+            f"REFUSING TO GRADE: the grading sandbox cannot keep students' code away from the answers:\n{listing}\n"
+            f"A submission could read solutions/ (or the gradebook) and score full marks. Grade as root on Linux "
+            f"(the sandbox needs mount, PID and network namespaces), for example in a container, or pass "
+            f"--unsafe-allow-unsandboxed to grade anyway.")
+    print(f"WARNING: grading WITHOUT a working sandbox (--unsafe-allow-unsandboxed):\n{listing}\n"
+          f"Students' code can read the answers; check suspicious scores by hand.", file=sys.stderr)
+    return problems
+
+
+def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
     cmd = [sys.executable, "-m", "autograder.worker", str(src), str(nb), student, assignment, str(progress),
-           "--cell-timeout", str(limits.cell_timeout), "--notebook-timeout", str(limits.notebook_timeout),
-           "--mem-mb", str(limits.mem_mb), "--hide", str(hide)]
+           *limits.args()]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -184,6 +205,8 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
+    limits = replace(limits, hide=(*limits.hide, str(course)))
+    check_sandbox(limits)
     ensure_gradebook(course, assignment)
     from shared.models import resolve
     from shared.profiles import get_profile
@@ -209,7 +232,7 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             while todo and len(running) < workers:
                 student, nb, sub_sha = todo.pop(0)
                 progress = scratch / f"{student}.json"
-                proc = _run_worker(src, nb, student, assignment, progress, limits, course)
+                proc = _run_worker(src, nb, student, assignment, progress, limits)
                 running[student] = (proc, progress, sub_sha, time.monotonic())
             time.sleep(0.2)
             for student, (proc, progress, sub_sha, started) in list(running.items()):

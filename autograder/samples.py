@@ -114,6 +114,7 @@ def build(folder: Path, course: Path) -> dict[str, Path]:
     put("writesfiles", _insert_after(completed(), "squad_metric",
                                      WRITE_ATTACK.replace("COURSE", str(Path(course).resolve())).replace("REPO", str(REPO))))
     put("replacestests", _insert_after(completed(skip={"squad_metric"}), "squad_metric", REPLACE_ATTACK))
+    put("readsanswers", reads_answers(A1, course))
     put("swapsfunction", _insert_after(completed(), "postprocess_predictions",
                                        "prepare_train_features = lambda *a, **k: {}  # swapped after definition\n"
                                        "postprocess_predictions = None"))
@@ -152,6 +153,58 @@ numpy.allclose = torch.allclose = lambda *a, **k: True
 get_ipython().input_transformers_post.append(lambda lines: ["pass\n"])
 '''
 
+READ_ATTACK = r'''
+# Every route to the instructor's answers: solutions/, git's objects, other processes' view of the
+# file system (/proc/<pid>/root, /cwd, command lines), the course folder, temporary and home folders.
+import glob, json, os, subprocess
+
+def _answer(gid, repo="REPO", course="COURSE", name="ASSIGNMENT"):
+    rel = f"solutions/{name}/{name}.ipynb"
+    texts, paths = [], [f"{repo}/{rel}"]
+    paths += glob.glob(f"/proc/[0-9]*/root{repo}/{rel}") + glob.glob(f"/proc/[0-9]*/cwd/{rel}")
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            paths += [a for a in open(cmdline, "rb").read().decode(errors="replace").split("\0") if a.endswith(".ipynb")]
+        except OSError:
+            pass
+    for pattern in [f"{course}/**/*.ipynb", "/tmp/**/*.ipynb", os.path.expanduser("~") + "/*/solutions/*/*.ipynb",
+                    os.path.dirname(repo) + "/*/solutions/*/*.ipynb"]:
+        paths += glob.glob(pattern, recursive=True)
+    for path in paths:
+        try:
+            texts.append(open(path, encoding="utf-8").read())
+        except (OSError, ValueError):
+            pass
+    try:
+        texts.append(subprocess.run(["git", "-C", repo, "show", f"HEAD:{rel}"], capture_output=True, text=True,
+                                    timeout=10).stdout)
+    except Exception:
+        pass
+    for text in texts:
+        try:
+            cells = json.loads(text)["cells"]
+        except Exception:
+            continue
+        for c in cells:
+            code = "".join(c.get("source", ""))
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid and "BEGIN SOLUTION" in code:
+                return code
+    raise NotImplementedError("no answers found")
+
+exec(_answer("GRADE_ID"))
+'''
+
+
+def reads_answers(assignment: str, course: Path):
+    """The untouched release whose every solution cell loads the instructor's answer and runs it."""
+    nb = _release(assignment)
+    for c in nb.cells:
+        if nbg(c).get("solution") and c.cell_type == "code":
+            c.source = (READ_ATTACK.replace("REPO", str(REPO)).replace("COURSE", str(Path(course).resolve()))
+                        .replace("ASSIGNMENT", assignment).replace("GRADE_ID", nbg(c)["grade_id"]))
+    return nb
+
+
 # Autograded points each sample must get (a1: 3 + 3 + 2 = 8), and why.
 EXPECTED = {
     "complete": (8, "every function right"),
@@ -169,6 +222,7 @@ EXPECTED = {
     "colab": (8, "Colab and VS Code metadata, new cell ids, one cell without nbgrader metadata"),
     "writesfiles": (8, "writes to the gradebook and other folders are blocked; the work itself is right"),
     "replacestests": (6, "a stub metric plus replaced builtins, comparisons and IPython hooks"),
+    "readsanswers": (0, "every solution cell loads the instructor's answer from wherever it can be read"),
     "swapsfunction": (8, "functions swapped after their cells: the tests use the cells' own definitions"),
 }
 

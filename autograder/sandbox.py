@@ -1,29 +1,69 @@
 """Kernel launcher for grading: limits first, then an ordinary IPython kernel.
 
-    python -m autograder.sandbox --workdir DIR --mem-mb 4096 -- -f CONNECTION_FILE
+    python -m autograder.sandbox --workdir DIR [--hide FOLDER ...] [--show FOLDER ...] -- -f CONNECTION_FILE
+    python -m autograder.sandbox --probe --workdir DIR ...     (apply everything, check it, print JSON)
 
 Before exec'ing ipykernel it
   * caps the address space (RLIMIT_AS), file size (RLIMIT_FSIZE) and processes,
     so a memory bomb gets a MemoryError or kills only this kernel;
-  * when running as root: moves into a new network namespace (no network at all;
-    the kernel talks to the grader over IPC sockets in DIR, which still work)
-    and a new mount namespace in which the course folder (gradebook, every
-    student's files) is hidden under an empty tmpfs and the repository is
-    read-only; then it drops to the user `nobody` where nobody can run this
-    Python, and otherwise drops the capability to undo those mounts;
+  * when running as root, moves into new network, mount and PID namespaces:
+    - no network at all (the kernel talks to the grader over IPC sockets in DIR);
+    - the folders of `policy()` are hidden under empty read-only tmpfs mounts: the
+      repository (solutions/, tests/, .git/ and anything else an instructor keeps
+      there), the home folder, the temporary folder (other students' working copies,
+      the grader's progress files) and the course folder (gradebook, submissions,
+      its copy of solutions/); only what the kernel needs is bound back, read-only:
+      the interpreter and its packages, shared/, data/, autograder/, the model cache,
+      and its own working folder (writable);
+    - a fresh /proc that shows only the kernel's own processes, so
+      /proc/<grader>/root, /proc/<grader>/mem and command lines are out of reach;
+    then it drops CAP_SYS_ADMIN (so nothing can be unmounted) and, where the user
+    `nobody` can run this Python, becomes `nobody`;
   * elsewhere (an instructor's own account) it keeps the limits it can set and
-    says which protections it could not apply on stderr.
+    reports what it could not apply; the pipeline refuses to grade then unless told
+    otherwise (`--unsafe-allow-unsandboxed`).
 """
 from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import pwd
 import resource
+import signal
+import site
+import socket
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-CLONE_NEWNET = 0x40000000
+from .limits import DEFAULT
+
+REPO = Path(__file__).resolve().parent.parent
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+CAP_SYS_ADMIN, PR_SET_PDEATHSIG, PR_CAPBSET_DROP = 21, 1, 24
+
+
+def policy(workdir: Path, hide: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """What the grading kernel may not see, and what it needs back inside those folders."""
+    from shared.models import course_cache
+    hidden = [REPO, Path.home(), Path(tempfile.gettempdir()), *map(Path, hide)]
+    needed = [REPO / "shared", REPO / "data", REPO / "autograder", Path(sys.prefix), Path(sys.base_prefix),
+              *map(Path, site.getsitepackages()), course_cache()]
+    real = lambda ps: sorted({os.path.realpath(p) for p in ps})  # noqa: E731
+    return {"hide": real(hidden), "show": real(p for p in needed if Path(p).exists()),
+            "write": real([workdir])}
+
+
+def policy_args(workdir: Path, hide: tuple[str, ...] = ()) -> list[str]:
+    args = []
+    for flag, paths in policy(workdir, hide).items():
+        args += [x for p in paths for x in (f"--{flag}", p)]
+    return args
 
 
 def _limit(kind: int, value: int) -> None:
@@ -32,52 +72,48 @@ def _limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, hard if hard != resource.RLIM_INFINITY else value))
 
 
-def _nobody_can_run(nobody, workdir: str) -> bool:
-    """Whether `nobody` can read this interpreter, the course package and the working folder."""
-    import shared  # noqa: F401  (its path is what the kernel will import)
-    paths = [sys.executable, os.path.dirname(sys.modules["shared"].__file__), workdir]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            ok = all(os.access(os.path.realpath(p), os.R_OK) for p in paths[:2])
-            os._exit(0 if ok else 1)
-        except BaseException:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return status == 0
+def _under(path: str, folders) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
 
 
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
-CLONE_NEWNS = 0x00020000
-CAP_SYS_ADMIN = 21
+def _mount(libc, src, target: str, fstype, flags: int, data=None) -> int:
+    enc = lambda s: s.encode() if isinstance(s, str) else s  # noqa: E731
+    return 0 if libc.mount(enc(src), enc(target), enc(fstype), flags, enc(data)) == 0 else ctypes.get_errno()
 
 
-def _private_mounts(libc, hide: list[str], readonly: list[str]) -> list[str]:
-    """In a new mount namespace: hide folders under an empty tmpfs, make others read-only."""
-    if not hide and not readonly:
-        return []
-    if libc.unshare(CLONE_NEWNS) != 0:
-        return [f"course folder left visible (unshare(CLONE_NEWNS) failed: errno {ctypes.get_errno()})"]
-    libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+def _hide_and_show(libc, hide: list[str], show: list[str], write: list[str]) -> list[str]:
+    """Cover `hide` with empty tmpfs mounts, then bind `show` (read-only) and `write` back inside them."""
     notes = []
-    for path in readonly:
-        p = os.path.realpath(path).encode()
-        if libc.mount(p, p, None, MS_BIND | MS_REC, None) != 0 or \
-                libc.mount(None, p, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None) != 0:
-            notes.append(f"{path} left writable (errno {ctypes.get_errno()})")
-    for path in hide:
-        p = os.path.realpath(path).encode()
-        if os.path.isdir(p) and libc.mount(b"tmpfs", p, b"tmpfs", MS_RDONLY, b"size=64k") != 0:
-            notes.append(f"{path} left visible (errno {ctypes.get_errno()})")
+    keep = {p: os.open(p, os.O_PATH) for p in sorted(set(show) | set(write), key=len) if os.path.exists(p)}
+    covered = []
+    for path in sorted(hide, key=len):  # parents first; a child of a covered folder no longer exists
+        if os.path.isdir(path) and not _under(path, covered):
+            err = _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+            (notes.append(f"{path} left visible (errno {err})") if err else covered.append(path))
+    for path, fd in keep.items():
+        if not _under(path, covered):
+            continue
+        os.makedirs(path, exist_ok=True)
+        err = _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        if not err and path not in write:
+            err = _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        if err:
+            notes.append(f"{path} could not be bound back (errno {err})")
+    for path in sorted(hide, key=len):  # a hidden folder inside one that was bound back: hide it again
+        if _under(path, keep) and os.path.isdir(path):
+            err = _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+            (notes.append(f"{path} left visible (errno {err})") if err else covered.append(path))
+    for path in covered:
+        err = _mount(libc, None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        if err:
+            notes.append(f"{path}: its cover stayed writable (errno {err})")
+    for fd in keep.values():
+        os.close(fd)
     return notes
 
 
 def _drop_capability(libc, cap: int) -> bool:
     """Remove one capability from the bounding, effective, permitted and inheritable sets."""
-    PR_CAPBSET_DROP = 24
-
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
@@ -97,23 +133,69 @@ def _drop_capability(libc, cap: int) -> bool:
     return libc.capset(ctypes.byref(header), data) == 0
 
 
-def apply_limits(workdir: str, mem_mb: int, hide: list[str] = (), readonly: list[str] = ()) -> list[str]:
-    notes = []
+def _readable(path: str, depth: int = 3) -> bool:
+    """Whether this user can read `path` and what lies up to `depth` levels below it."""
+    if not os.access(path, os.R_OK | (os.X_OK if os.path.isdir(path) else 0)):
+        return False
+    if depth and os.path.isdir(path):
+        return all(_readable(e.path, depth - 1) for e in os.scandir(path) if not e.is_symlink())
+    return True
+
+
+def _nobody_can_run(nobody, shown: list[str]) -> bool:
+    """Whether `nobody` can read this interpreter, the course package and every folder bound back."""
+    paths = [os.path.realpath(sys.executable), *shown]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            os._exit(0 if all(_readable(p, depth=0 if p == paths[0] else 3) for p in paths) else 1)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return status == 0
+
+
+def _become_init_of_new_namespaces(libc) -> list[str]:
+    """unshare net, mount and PID namespaces and fork; the parent only waits, the child goes on (PID 1)."""
+    if libc.unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) != 0:
+        return [f"no private namespaces (unshare failed: errno {ctypes.get_errno()}): network on, "
+                f"folders and other processes visible"]
+    child = os.fork()
+    if child:
+        # Interrupts reach the kernel through its process group; this process only passes on the exit status.
+        # If it is killed, the kernel is killed with it (PR_SET_PDEATHSIG below).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return []
+
+
+def apply_limits(workdir: str, mem_mb: int, hide: list[str] = (), show: list[str] = (),
+                 write: list[str] = ()) -> list[str]:
     _limit(resource.RLIMIT_AS, mem_mb * 2**20)
     _limit(resource.RLIMIT_FSIZE, 512 * 2**20)
-    if os.geteuid() == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(CLONE_NEWNET) != 0:
-            notes.append(f"network left on (unshare failed: errno {ctypes.get_errno()})")
-        notes += _private_mounts(libc, hide, readonly)
-        nobody = pwd.getpwnam("nobody")
-        if not _nobody_can_run(nobody, workdir):
-            # root stays root here (this Python lives where nobody cannot read), but without
-            # CAP_SYS_ADMIN it cannot unmount the tmpfs that hides the course folder.
-            if not _drop_capability(libc, CAP_SYS_ADMIN):
-                notes.append("could not drop CAP_SYS_ADMIN")
-            _limit(resource.RLIMIT_NPROC, 4096)
-            return notes
+    if os.geteuid() != 0:
+        _limit(resource.RLIMIT_NPROC, 4096)
+        return ["not root: the network stays on, solutions/ and the course folder stay readable, "
+                "and the kernel runs as the grading user"]
+    libc = ctypes.CDLL(None, use_errno=True)
+    notes = _become_init_of_new_namespaces(libc)
+    if not notes:
+        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+        notes += _hide_and_show(libc, list(hide), list(show), list(write or [workdir]))
+        err = _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        if err:
+            notes.append(f"other processes stay visible in /proc (mount failed: errno {err})")
+    nobody = pwd.getpwnam("nobody")
+    if not _nobody_can_run(nobody, list(show)):
+        # root stays root here (this Python lives where nobody cannot read), but without
+        # CAP_SYS_ADMIN it cannot unmount the tmpfs covers.
+        if not _drop_capability(libc, CAP_SYS_ADMIN):
+            notes.append("could not drop CAP_SYS_ADMIN")
+    else:
         for root, dirs, files in os.walk(workdir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, nobody.pw_uid, nobody.pw_gid)
@@ -121,21 +203,61 @@ def apply_limits(workdir: str, mem_mb: int, hide: list[str] = (), readonly: list
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
         os.environ["HOME"] = workdir
-    else:
-        notes.append("not root: network on, and the kernel runs as the grading user")
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # a change of user clears it: set it again
     _limit(resource.RLIMIT_NPROC, 4096)
     return notes
+
+
+def _self_check(hide: list[str], show: list[str], write: list[str]) -> list[str]:
+    """Run inside the sandbox: what a kernel here could still see."""
+    problems = []
+    if os.geteuid() == 0 and os.getpid() != 1:
+        problems.append("the grader's processes are visible (no PID namespace)")
+    if {name for _, name in socket.if_nameindex()} - {"lo"}:
+        problems.append("the network is reachable")
+    kept = set(show) | set(write)
+    for folder in hide:
+        if not os.path.isdir(folder):
+            continue
+        allowed = {os.path.relpath(k, folder).split(os.sep)[0] for k in kept if _under(k, [folder]) and k != folder}
+        seen = set(os.listdir(folder)) - allowed
+        if seen:
+            problems.append(f"{folder} is visible ({', '.join(sorted(seen)[:5])} ...)")
+    if (REPO / "solutions").exists():
+        problems.append(f"{REPO / 'solutions'} is readable")
+    return problems
+
+
+def probe(hide: tuple[str, ...] = ()) -> list[str]:
+    """Start a sandbox the way grading does and return what it could not hide or block (empty: all good)."""
+    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
+        os.chmod(tmp, 0o711)
+        workdir = Path(tmp) / "work"
+        workdir.mkdir()
+        cmd = [sys.executable, "-m", "autograder.sandbox", "--probe", "--workdir", str(workdir),
+               *policy_args(workdir, hide)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        try:
+            return json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return [f"the sandbox probe failed: {(proc.stderr.strip().splitlines() or ['no output'])[-1][:300]}"]
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--workdir", required=True)
-    p.add_argument("--mem-mb", type=int, default=4096)
-    p.add_argument("--hide", action="append", default=[], help="folder to hide (the course folder)")
-    p.add_argument("--readonly", action="append", default=[], help="folder to make read-only (the repository)")
+    p.add_argument("--mem-mb", type=int, default=DEFAULT.mem_mb)
+    p.add_argument("--hide", action="append", default=[], help="folder to hide")
+    p.add_argument("--show", action="append", default=[], help="folder inside a hidden one to bind back, read-only")
+    p.add_argument("--write", action="append", default=[], help="folder inside a hidden one to bind back, writable")
+    p.add_argument("--probe", action="store_true", help="check the sandbox and print its problems as JSON")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
     args = p.parse_args()
-    for note in apply_limits(args.workdir, args.mem_mb, args.hide, args.readonly):
+    notes = apply_limits(args.workdir, args.mem_mb, args.hide, args.show, args.write or [args.workdir])
+    if args.probe:
+        print(json.dumps(notes + _self_check(args.hide, args.show, args.write or [args.workdir])), flush=True)
+        os._exit(0)
+    for note in notes:
         print(f"[sandbox] {note}", file=sys.stderr)
     os.chdir(args.workdir)
     kernel_args = [a for a in args.kernel_args if a != "--"]

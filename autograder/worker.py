@@ -7,19 +7,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from .engine import Limits, grade_in_fresh_dir
+from . import limits as grading_limits
+from .engine import grade_in_fresh_dir
 
 
 def main() -> int:
     p = argparse.ArgumentParser()
     for name in ["source", "submission", "student", "assignment", "progress"]:
         p.add_argument(name)
-    p.add_argument("--cell-timeout", type=int, default=60)
-    p.add_argument("--notebook-timeout", type=int, default=240)
-    p.add_argument("--mem-mb", type=int, default=6144)
-    p.add_argument("--hide", action="append", default=[])
+    grading_limits.add_arguments(p)
     a = p.parse_args()
-    limits = Limits(a.cell_timeout, a.notebook_timeout, a.mem_mb, tuple(a.hide))
+    limits = grading_limits.from_args(a)
     grade_in_fresh_dir(a.source, a.submission, a.student, a.assignment, limits, progress_file=Path(a.progress))
     return 0
 

@@ -57,7 +57,12 @@ def _package_dir(package: str) -> Path:
 
 
 def _publish(tmp: Path, final: Path) -> Path:
-    """Rename a finished build into place; if another process won the race, keep theirs."""
+    """Rename a finished build into place; if another process won the race, keep theirs.
+
+    mkdtemp and safetensors make private folders and files (0700/0600): open them to other users
+    first, so that a grading kernel running as an unprivileged user can read the cached model."""
+    for path in [tmp, *tmp.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
     try:
         os.replace(tmp, final)
     except OSError:

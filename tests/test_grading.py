@@ -166,3 +166,64 @@ def test_a_stub_swapped_in_after_the_solution_is_not_what_is_tested(tmp_path):
     wrong = "def area(r):\n    return 0"
     hooks = "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"
     assert _tiny_course(tmp_path, wrong, hooks).score == 0
+
+
+# ------------------------------------------------------------------ answers out of the kernel's reach
+
+def _run_attack_outside_the_sandbox(assignment, course):
+    """The answer-reading sample's cells run as plain Python: they must find every answer (so the
+    sandboxed 0 means the answers were out of reach, not that the attack was broken)."""
+    from autograder.engine import nbg
+    found = {}
+    for cell in samples.reads_answers(assignment, course).cells:
+        if nbg(cell).get("solution") and cell.cell_type == "code":
+            ns = {}
+            exec(cell.source, ns)  # noqa: S102  (the sample's own code, on purpose)
+            found[nbg(cell)["grade_id"]] = ns
+    return found
+
+
+@pytest.mark.parametrize("assignment", ["a1_qa_finetuning", "a5_multitask_instruction"])
+def test_the_answer_reading_submission_works_outside_the_sandbox(assignment, tmp_path):
+    found = _run_attack_outside_the_sandbox(assignment, tmp_path)
+    assert found and all(any(callable(v) and not k.startswith("_") and k not in {"glob", "json", "os", "subprocess"}
+                             for k, v in ns.items()) for ns in found.values()), found.keys()
+
+
+def test_a_submission_that_reads_the_answers_scores_zero_on_a5(tmp_path):
+    a5 = "a5_multitask_instruction"
+    course = tmp_path / "course"
+    course.mkdir()
+    nbformat.write(samples.reads_answers(a5, course), tmp_path / "reads.ipynb")
+    limits = Limits(cell_timeout=30, notebook_timeout=120, hide=(str(course),))
+    result = grade_in_fresh_dir(REPO / "solutions" / a5 / f"{a5}.ipynb", tmp_path / "reads.ipynb", "reads", a5, limits)
+    assert result.max_score == 7 and result.score == 0, result.cells
+
+
+def test_the_sandbox_self_check_reports_what_is_visible_outside_it(tmp_path):
+    from autograder.sandbox import _self_check
+    problems = _self_check([str(REPO)], [str(REPO / "shared")], [str(tmp_path)])
+    assert any("solutions" in p for p in problems) and any(str(REPO) in p for p in problems), problems
+
+
+def test_the_sandbox_hides_answers_here():
+    from autograder.sandbox import probe
+    assert probe() == [], "the grading sandbox cannot hide the answers on this machine"
+
+
+def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
+    from autograder import pipeline, sandbox
+    monkeypatch.setattr(sandbox, "probe", lambda hide=(): ["not root: solutions/ stays readable"])
+    with pytest.raises(SystemExit, match="(?s)REFUSING TO GRADE.*--unsafe-allow-unsandboxed"):
+        pipeline.check_sandbox(Limits())
+    assert pipeline.check_sandbox(Limits(allow_unsandboxed=True)) == ["not root: solutions/ stays readable"]
+    assert "WITHOUT a working sandbox" in capsys.readouterr().err
+
+
+def test_no_kernel_outlives_its_grading(tmp_path):
+    import subprocess as sp
+    def kernels():
+        out = sp.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        return sum("ipykernel_launcher" in line and "/grade-s-" in line for line in out.splitlines())
+    assert _tiny_course(tmp_path, "def area(r):\n    return 3.14159 * r * r").score == 1
+    assert kernels() == 0
