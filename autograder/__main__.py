@@ -2,6 +2,7 @@
 
     release            generate notebooks/ from solutions/ (every assignment, or those named)
     release --check    fail if any committed release differs from what its source generates
+    release --publish DIR   the student distribution (releases, shared/, data/; no solutions) into DIR, tagged
     collect SRC        take an LMS export (folder or zip) into COURSE/submitted/<student>/<assignment>/
     grade A            autograde every collected submission of A, in parallel, resuming where stopped
     feedback A         one HTML report per student (no hidden test source, ever)
@@ -30,6 +31,8 @@ def generate_release(name: str, dest_root: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(generated.read_bytes())
         strip_outputs(dest)
+        from .distribution import finish_release
+        finish_release(dest)
         return dest
 
 
@@ -40,6 +43,10 @@ def cmd_release(args) -> int:
         print(f"No source notebook for {unknown}: expected solutions/<name>/<name>.ipynb. "
               f"Assignments: {', '.join(assignments()) or 'none'}.", file=sys.stderr)
         return 2
+    if args.publish:
+        from .distribution import publish
+        print(publish(Path(args.publish)))
+        return 0
     if not args.check:
         for name in names:
             print(f"released {generate_release(name, REPO / 'notebooks').relative_to(REPO)}")
@@ -164,6 +171,8 @@ def main(argv=None) -> int:
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--check", action="store_true", help="fail if a committed release is out of date")
+    rel.add_argument("--publish", metavar="DIR", help="write the student distribution (no solutions) into DIR, a clone "
+                                                      "of the public student repository, then commit and tag it")
     rel.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
     if getattr(args, "pattern", "unset") is None:

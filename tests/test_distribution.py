@@ -1,0 +1,104 @@
+"""The student distribution: no answers in it (and the check can fail), tagged releases, and a Colab
+setup cell that installs it from its repository, once, and says so when run again."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import distribution
+from autograder.course import REPO, assignments
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("student-repo")
+    subprocess.run(["git", "init", "-q", str(dest)], check=True)
+    message = distribution.publish(dest)
+    return dest, message
+
+
+def test_the_distribution_holds_no_answer_and_no_instructors_folder(published):
+    dest, _ = published
+    assert distribution.leaks(dest) == []
+    assert not any((dest / f).exists() for f in ("solutions", "autograder", "tests"))
+    assert sorted(p.parent.name for p in (dest / "notebooks").glob("*/*.ipynb")) == assignments()
+    assert (dest / "shared" / "train.py").exists() and (dest / "data" / "qa" / "train.jsonl").exists()
+
+
+def test_every_notebook_installs_the_student_release_on_a_gpu_runtime(published):
+    dest, _ = published
+    cfg = distribution.config()
+    for path in sorted((dest / "notebooks").glob("*/*.ipynb")):
+        nb = json.loads(path.read_text())
+        assert nb["metadata"]["accelerator"] == "GPU" and nb["metadata"]["colab"]["gpuType"] == "T4", path.name
+        setup = "".join(nb["cells"][1]["source"])
+        assert f'COURSE_REPOSITORY = "{cfg["repository"]}"' in setup and f'COURSE_RELEASE = "{cfg["release"]}"' in setup
+        assert '"clone"' in setup and '"--branch", COURSE_RELEASE' in setup and "solutions" not in setup
+        # the committed release in the instructors' repository is the same notebook
+        assert (REPO / "notebooks" / path.parent.name / path.name).read_text() == path.read_text()
+
+
+@pytest.mark.parametrize("plant", ["marker", "model answer", "hidden test", "instructors folder"])
+def test_the_leak_check_finds_planted_answers(published, tmp_path, plant):
+    dest, _ = published
+    copy = tmp_path / "copy"
+    shutil.copytree(dest, copy, ignore=shutil.ignore_patterns(".git"))
+    source = nbformat.read(REPO / "solutions" / "a2_mlm_objective" / "a2_mlm_objective.ipynb", as_version=4)
+    answer = next(c.source for c in source.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution"))
+    hidden = next(c.source for c in source.cells if "### BEGIN HIDDEN TESTS" in c.source)
+    hidden = hidden.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS")[0]
+    if plant == "marker":
+        (copy / "shared" / "extra.py").write_text("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
+    elif plant == "model answer":
+        with open(copy / "data" / "sentiment" / "README.md", "a") as f:
+            f.write("\n" + max(answer.splitlines(), key=len) + "\n")
+    elif plant == "hidden test":
+        (copy / "shared" / "checks.py").write_text(hidden)
+    else:
+        (copy / "solutions").mkdir()
+        (copy / "solutions" / "notes.txt").write_text("nothing")
+    assert distribution.leaks(copy), f"a planted {plant} was not found"
+
+
+def test_a_published_release_is_tagged_and_never_changes(published):
+    dest, message = published
+    release = distribution.config()["release"]
+    assert "tagged" in message
+    tags = subprocess.run(["git", "-C", str(dest), "tag"], capture_output=True, text=True).stdout.split()
+    assert tags == [release]
+    with pytest.raises(SystemExit, match="already has the tag"):
+        distribution.publish(dest)
+
+
+def _run_setup_cell(code: str, home, env_extra=None):
+    env = dict(os.environ, COURSE_SETUP_AS_COLAB="1", COURSE_HOME=str(home), **(env_extra or {}))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_the_setup_cell_installs_the_release_once_and_says_so_when_run_again(published, tmp_path):
+    dest, _ = published
+    cell = distribution.setup_cell(repository=str(dest))   # the student repository, cloned from disk
+    home = tmp_path / "content" / "nlp-course"
+    first = _run_setup_cell(cell, home)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "installed course release" in first.stdout and "RESTART" not in first.stdout
+    assert "no GPU in this runtime" in first.stdout  # this machine has none: the cell says how to get one
+    assert (home / "shared" / "train.py").exists() and not (home / "solutions").exists()
+    before = sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts)
+    second = _run_setup_cell(cell, home)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "is installed" in second.stdout and "nothing to do" in second.stdout
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts) == before
+    other = _run_setup_cell(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
+    assert other.returncode != 0  # a release that was never published fails loudly, not silently
+
+
+def test_the_setup_cell_does_nothing_outside_colab(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_SETUP_AS_COLAB"}
+    proc = subprocess.run([sys.executable, "-c", distribution.setup_cell()], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "" and list(tmp_path.iterdir()) == []
