@@ -21,6 +21,10 @@ __all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "model
            "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask"]
 
 
+class NoGPU(RuntimeError):
+    """A profile that needs a GPU, on a machine without CUDA."""
+
+
 def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Profile:
     """Resolve the profile, seed every RNG, and say what this run will use."""
     import torch
@@ -28,6 +32,10 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
 
     from .train import auto_precision
     p = get_profile(profile)
+    if p.needs_gpu and not torch.cuda.is_available():
+        raise NoGPU(f"The '{p.name}' profile needs a GPU and this runtime has none. On Colab: Runtime > Change "
+                    f"runtime type > T4 GPU, then run the notebook again from the top. To work without a GPU on "
+                    f"purpose, set PROFILE = \"offline\" in the Config cell (small models and the course's data).")
     set_seed(seed)
     if not quiet:
         device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"

@@ -39,6 +39,7 @@ class Profile:
     max_steps: int | None             # caps every training run; None = as configured
     max_length: int                   # tokens per example
     batch_size: int
+    needs_gpu: bool = False           # stop at setup() where CUDA is missing: its sizes are too slow on a CPU
     extra: dict = field(default_factory=dict)
 
     def model(self, role: str) -> str:
@@ -63,7 +64,7 @@ _DEFS = {
                 "mlm": "distilbert-base-uncased", "causal_lm": "gpt2", "causal_lm_large": "gpt2-medium",
                 "instruct_lm": "HuggingFaceTB/SmolLM2-135M-Instruct", "seq2seq": "t5-small"},
         data="hub", max_train_examples=None, max_eval_examples=None, max_steps=None,
-        max_length=384, batch_size=16),
+        max_length=384, batch_size=16, needs_gpu=True),
     "offline": Profile(
         name="offline",
         models={"encoder": MINILM, "encoder_large": MINILM, "mlm": MINILM, "causal_lm": SMOLLM2,

@@ -229,8 +229,11 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
     model.train()
     while state["step"] < total:
         train_dl.set_epoch(state["epoch"])
-        batches = (acc.skip_first_batches(train_dl, state["batch_in_epoch"])
-                   if state["batch_in_epoch"] else train_dl)
+        batches = train_dl
+        if state["batch_in_epoch"]:  # a resumed epoch: skip the batches already trained on
+            batches = acc.skip_first_batches(train_dl, state["batch_in_epoch"])
+            # accelerate < 1.15 builds the skipping loader at epoch 0: give it this epoch's order
+            batches.set_epoch(state["epoch"])
         for batch in batches:
             with acc.accumulate(model):
                 loss = model(**batch).loss

@@ -50,3 +50,14 @@ def test_bad_spec_and_missing_package_say_what_to_do():
         resolve("package:no_such_course_package/model")
     with pytest.raises(ValueError, match="Unknown model spec"):
         resolve("ftp:model")
+
+
+def test_the_full_profile_stops_without_cuda_and_says_what_to_change(monkeypatch):
+    import torch
+
+    import shared
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    with pytest.raises(shared.NoGPU, match=r"(?s)Change runtime type > T4 GPU.*PROFILE = \"offline\""):
+        shared.setup("full", quiet=True)
+    assert shared.setup("offline", quiet=True).name == "offline"   # a CPU profile goes on

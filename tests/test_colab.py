@@ -1,0 +1,61 @@
+"""The students' install on Colab: requirements.txt must keep every package of Colab's runtime as it is
+(tests/colab/: Colab's versions of 2026-08-19), and must not carry the instructors' tools."""
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from autograder.course import REPO
+
+COLAB = Path(__file__).parent / "colab" / "colab-2026-08-19.txt"
+RUNTIME = {"ipython", "ipykernel", "jupyter-client", "notebook", "tornado", "pandas", "requests", "numpy"}
+INSTRUCTORS = {"nbgrader", "jupyterlab", "nbconvert", "pytest", "notebook", "ipython", "ipykernel"}
+
+
+def pins(path: Path = COLAB) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            out[canonicalize_name(name)] = version
+    return out
+
+
+def requirements(path: Path) -> list[Requirement]:
+    lines = [ln.split("#", 1)[0].strip() for ln in path.read_text().splitlines()]
+    return [Requirement(ln) for ln in lines if ln and not ln.startswith("-")]
+
+
+def changed_on_colab(reqs: list[Requirement], colab: dict[str, str]) -> list[str]:
+    """Requirements that Colab's installed version does not satisfy, so pip would replace it."""
+    return [f"{r} (Colab has {colab[canonicalize_name(r.name)]})" for r in reqs
+            if canonicalize_name(r.name) in colab and colab[canonicalize_name(r.name)] not in r.specifier]
+
+
+def test_the_students_install_keeps_colabs_packages():
+    colab = pins()
+    assert RUNTIME <= set(colab), "the fixture must list every runtime package"
+    assert changed_on_colab(requirements(REPO / "requirements.txt"), colab) == []
+
+
+def test_the_check_catches_a_bound_above_colabs_version():
+    assert changed_on_colab([Requirement("pandas>=3.1"), Requirement("tqdm>=4.60")], pins()) == [
+        "pandas>=3.1 (Colab has 2.2.3)"]
+
+
+def test_the_instructors_tools_stay_out_of_the_students_install():
+    names = {canonicalize_name(r.name) for r in requirements(REPO / "requirements.txt")}
+    assert not names & INSTRUCTORS, names & INSTRUCTORS
+    instructor = (REPO / "requirements-instructor.txt").read_text()
+    assert "-r requirements.txt" in instructor
+    assert {"jupyterlab", "nbgrader", "pytest"} <= {canonicalize_name(r.name) for r in
+                                                   requirements(REPO / "requirements-instructor.txt")}
+
+
+@pytest.mark.parametrize("name", sorted(RUNTIME))
+def test_no_runtime_package_is_named_with_another_version(name):
+    for req in requirements(REPO / "requirements.txt"):
+        if canonicalize_name(req.name) == name:
+            assert pins()[name] in req.specifier
