@@ -81,12 +81,20 @@ def cmd_collect(args) -> int:
 
 def cmd_grade(args) -> int:
     from .pipeline import grade
-    results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force)
+    results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
+                    retry_failed=args.retry_failed)
+    failed = [s for s, r in results.items() if r.needs_regrade]
     for student, r in results.items():
+        if r.needs_regrade:
+            print(f"{student:20} NEEDS RE-GRADE (not scored): {r.needs_regrade}")
+            continue
         note = f"  ({r.reasons[0]})" if r.reasons else ""
         print(f"{student:20} {r.score:5g} / {r.max_score:g}{note}")
     print(f"results: {Path(args.course) / 'grades' / args.assignment}; gradebook: {Path(args.course) / 'gradebook.db'}")
-    return 0
+    if failed:
+        print(f"{len(failed)} submission(s) were not graded because the grader failed (not their code): "
+              f"fix the cause above, then `python -m autograder grade {args.assignment} --retry-failed`.")
+    return 1 if failed else 0
 
 
 def cmd_feedback(args) -> int:
@@ -158,6 +166,8 @@ def main(argv=None) -> int:
     gr = with_limits(with_course(sub.add_parser("grade", help="autograde collected submissions in parallel")))
     gr.add_argument("assignment")
     gr.add_argument("--force", action="store_true", help="grade again even if a result is up to date")
+    gr.add_argument("--retry-failed", action="store_true",
+                    help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.set_defaults(func=cmd_grade)
     for name, func, text in [("feedback", cmd_feedback, "HTML report per student"),
                              ("export", cmd_export, "grades CSV and summary")]:

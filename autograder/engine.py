@@ -69,6 +69,7 @@ class Result:
     reasons: list[str] = field(default_factory=list)
     seconds: float = 0.0
     submission_sha: str = ""
+    needs_regrade: str = ""   # the grader itself failed (not the student's code): the error, for the instructor
 
     @property
     def score(self) -> float:
@@ -86,7 +87,8 @@ class Result:
     @classmethod
     def from_json(cls, d: dict) -> "Result":
         r = cls(d["student"], d["assignment"], reasons=d["reasons"], answers=d.get("answers", {}),
-                seconds=d.get("seconds", 0.0), submission_sha=d.get("submission_sha", ""))
+                seconds=d.get("seconds", 0.0), submission_sha=d.get("submission_sha", ""),
+                needs_regrade=d.get("needs_regrade", ""))
         r.cells = {k: CellResult(**v) for k, v in d["cells"].items()}
         return r
 
@@ -365,9 +367,12 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
         save_progress()
         return result
 
-    steps, result.answers, notes = assemble(source_nb, student_nb)
-    result.reasons += notes
-    _execute(steps, result, workdir, limits, save_progress, t0)
+    try:
+        steps, result.answers, notes = assemble(source_nb, student_nb)
+        result.reasons += notes
+        _execute(steps, result, workdir, limits, save_progress, t0)
+    except Exception as err:  # noqa: BLE001  (a fault of the grader, never of the submission)
+        result.needs_regrade = f"the grading engine failed: {type(err).__name__}: {str(err)[:300]}"
     result.seconds = time.perf_counter() - t0
     save_progress()
     return result
@@ -401,9 +406,13 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
         client.execute_cell(cell, len(nb.cells) - 1)
         return cell.outputs
 
+    started = False
     try:
         with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
-            run(GUARD_SETUP.replace("__STASH", stash))
+            guard = run(GUARD_SETUP.replace("__STASH", stash))
+            if any(o.get("output_type") == "error" for o in guard):
+                raise RuntimeError(f"the test guard did not load: {guard[0].get('evalue', '')[:200]}")
+            started = True
             for step in steps:
                 if time.perf_counter() - t0 > limits.notebook_timeout:
                     result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
@@ -424,8 +433,14 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
                         result.cells[step["grade_id"]].status = "failed"
     except DeadKernelError as err:
         dead = err
-    except Exception as err:  # noqa: BLE001  (a kernel that would not start, a broken pipe...)
+    except Exception as err:  # noqa: BLE001  (a broken pipe once student code ran; before that, the grader's fault)
+        if not started:
+            result.needs_regrade = f"the grading kernel did not start: {type(err).__name__}: {str(err)[:300]}"
+            return
         dead = err
+    if dead is not None and not started:
+        result.needs_regrade = f"the grading kernel died before any submitted code ran: {str(dead)[:300]}"
+        return
     if dead is not None:
         result.reasons.append("the kernel died (os._exit, a crash, or the memory cap): tests not reached score 0")
     for c in result.cells.values():

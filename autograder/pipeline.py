@@ -153,8 +153,12 @@ def ensure_gradebook(course: Path, assignment: str) -> CourseFolder:
 
 
 def record(course: Path, result: Result) -> None:
-    """Write one result into nbgrader's gradebook (autograded scores; manual cells stay to grade)."""
+    """Write one result into nbgrader's gradebook (autograded scores; manual cells stay to grade).
+
+    A result that needs a re-grade (the grader failed) writes nothing: no student gets a zero for it."""
     import warnings
+    if result.needs_regrade:
+        return
 
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
@@ -200,8 +204,11 @@ def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Pa
 
 
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
-          force: bool = False, progress_bar: bool = True) -> dict[str, Result]:
-    """Grade every collected submission of `assignment`, `workers` at a time; resume where stopped."""
+          force: bool = False, progress_bar: bool = True, retry_failed: bool = False) -> dict[str, Result]:
+    """Grade every collected submission of `assignment`, `workers` at a time; resume where stopped.
+
+    A submission whose grading failed through the grader's fault is kept as "needs re-grade" (no
+    score); `retry_failed` grades those again, and only those."""
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
@@ -219,9 +226,12 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
         sub_sha = sha256(nb)
         if path.exists() and not force:
             old = json.loads(path.read_text())
-            if old.get("submission_sha") == sub_sha and old.get("source_sha") == src_sha and old.get("complete"):
+            done = old.get("submission_sha") == sub_sha and old.get("source_sha") == src_sha and old.get("complete")
+            if done and not (retry_failed and old.get("needs_regrade")):
                 results[student] = Result.from_json(old)
                 continue
+        elif retry_failed:
+            continue
         todo.append((student, nb, sub_sha))
     workers = max(1, workers or os.cpu_count() or 1)
     bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress_bar)
@@ -239,19 +249,21 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
                 over = time.monotonic() - started > limits.notebook_timeout + 60
                 if proc.poll() is None and not over:
                     continue
-                reason = None
+                reason, grader_error = None, None
                 if over:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
                     reason = f"stopped at the notebook time limit ({limits.notebook_timeout} s)"
                 elif proc.returncode != 0:
                     err = (proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()
-                    reason = f"the grader's worker failed ({err[-1][:200] if err else proc.returncode})"
+                    grader_error = f"the grader's worker failed ({err[-1][:200] if err else proc.returncode})"
+                elif not progress.exists():
+                    grader_error = "the grader's worker wrote no result"
                 result = (Result.from_json(json.loads(progress.read_text())) if progress.exists()
                           else _empty_result(src, student, assignment))
-                if not progress.exists() and not reason:
-                    reason = "the grader's worker wrote no result"
-                if reason:
+                if grader_error:
+                    result.needs_regrade = grader_error
+                elif reason:
                     result.reasons.append(reason + ": tests not reached score 0")
                     for c in result.cells.values():
                         if c.status == "not run":
@@ -291,6 +303,8 @@ def feedback(course: Path, assignment: str) -> list[Path]:
     manual = _manual_cells(assignment)
     for path in sorted((course / "grades" / assignment).glob("*.json")):
         r = Result.from_json(json.loads(path.read_text()))
+        if r.needs_regrade:  # no report from a grading that failed on our side: grade --retry-failed first
+            continue
         rows = []
         for c in r.cells.values():
             detail = ""

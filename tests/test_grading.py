@@ -3,6 +3,8 @@ hostile or odd submission gets its expected recorded grade and a reason; nothing
 import csv
 import hashlib
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -221,9 +223,43 @@ def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
 
 
 def test_no_kernel_outlives_its_grading(tmp_path):
-    import subprocess as sp
     def kernels():
-        out = sp.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         return sum("ipykernel_launcher" in line and "/grade-s-" in line for line in out.splitlines())
     assert _tiny_course(tmp_path, "def area(r):\n    return 3.14159 * r * r").score == 1
     assert kernels() == 0
+
+
+# ------------------------------------------------------------------ grader errors are not student zeros
+
+def test_a_grader_failure_is_marked_for_regrade_not_scored_zero(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+
+    from autograder import pipeline
+    root = tmp_path / "course"
+    student_nb = root / "submitted" / "ada" / A1 / f"{A1}.ipynb"
+    student_nb.parent.mkdir(parents=True)
+    nbformat.write(samples.completed(), student_nb)
+    real_worker = pipeline._run_worker
+    # the grader's own worker crashes before it grades anything
+    monkeypatch.setattr(pipeline, "_run_worker", lambda *a, **k: subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.exit('grader bug: no module named xyz')"],
+        stderr=subprocess.PIPE, start_new_session=True))
+    result = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False)["ada"]
+    assert "grader bug" in result.needs_regrade
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:   # a failed grading leaves no score, not a zero
+        assert "ada" not in {s.student.id for s in gb.find_assignment(A1).submissions}
+    assert "ada" not in open(export(root, A1)["grades"]).read()
+    assert feedback(root, A1) == []                      # no report of zeros goes to the student
+    # a plain re-run does not loop on it; --retry-failed grades it (now with the real worker)
+    assert grade(root, A1, workers=1, limits=LIMITS, progress_bar=False)["ada"].needs_regrade
+    monkeypatch.setattr(pipeline, "_run_worker", real_worker)
+    again = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False, retry_failed=True)["ada"]
+    assert not again.needs_regrade and again.score == 8
+
+
+def test_a_kernel_that_cannot_start_is_the_graders_fault(tmp_path):
+    bad = Limits(cell_timeout=10, notebook_timeout=60, mem_mb=40)   # too little memory to start Python
+    nbformat.write(samples.completed(), tmp_path / "sub.ipynb")
+    result = grade_in_fresh_dir(REPO / "solutions" / A1 / f"{A1}.ipynb", tmp_path / "sub.ipynb", "s", A1, bad)
+    assert result.needs_regrade and result.score == 0 and "kernel" in result.needs_regrade, result
