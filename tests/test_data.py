@@ -99,3 +99,66 @@ def test_hub_data_without_internet_names_the_offline_profile():
     with pytest.raises(ConnectionError, match="offline profile"):
         load_task("sentiment", "full")
     assert _time.perf_counter() - t0 < 30
+
+
+class GatedRepoError(OSError):
+    """Stands in for huggingface_hub's exception of that name."""
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """Stands in for datasets' exception of that name."""
+
+
+@pytest.mark.parametrize("error, says", [
+    (ConnectionError("Couldn't reach 'eriktks/conll2003' on the Hub (LocalEntryNotFoundError)"), "cannot be reached"),
+    (RuntimeError("Dataset scripts are no longer supported, but found conll2003.py"), "loading script"),
+    (DatasetNotFoundError("Dataset 'eriktks/conll2003' doesn't exist on the Hub or cannot be accessed."),
+     "no such data set"),
+    (GatedRepoError("401 Client Error. Access to dataset is restricted."), "gated"),
+    (ValueError("BuilderConfig 'sst3' not found"), "ValueError: BuilderConfig"),
+])
+def test_every_hub_failure_is_one_message_naming_the_data_set_and_the_offline_profile(monkeypatch, error, says):
+    import shared.data
+
+    def fail(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(shared.data, "load_dataset", fail)
+    with pytest.raises(shared.data.HubDataError) as info:
+        load_task("ner", "full")
+    message = str(info.value)
+    assert "eriktks/conll2003 (revision refs/convert/parquet)" in message and "'ner' task" in message
+    assert says in message and 'PROFILE = "offline"' in message and "check_hub" in message
+
+
+def test_the_full_profile_names_every_hub_id_with_its_namespace():
+    from shared.check_hub import hub_ids
+    ids = hub_ids()
+    assert len(ids) >= 10
+    assert all("/" in repo_id for _, repo_id, _, _ in ids), [i for _, i, _, _ in ids if "/" not in i]
+    assert ("dataset", "eriktks/conll2003", "ner", "refs/convert/parquet") in ids
+
+
+def test_check_hub_reports_each_id_and_fails_on_any_problem(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from shared import check_hub
+
+    class RepositoryNotFoundError(OSError):
+        pass
+
+    class FakeApi:
+        def model_info(self, repo_id, revision=None):
+            if repo_id.endswith("gpt2-medium"):
+                raise RepositoryNotFoundError("404 Client Error: Repository Not Found")
+            return SimpleNamespace(gated=repo_id.startswith("HuggingFaceTB"))
+
+        def dataset_info(self, repo_id, revision=None):
+            return SimpleNamespace(gated=False)
+
+    results = {r["id"]: r for r in check_hub.check(FakeApi())}
+    assert not results["openai-community/gpt2-medium"]["ok"] and "no such" in results["openai-community/gpt2-medium"]["problem"]
+    assert "gated" in results["HuggingFaceTB/SmolLM2-135M-Instruct"]["problem"]
+    assert results["eriktks/conll2003@refs/convert/parquet"]["ok"] and results["rajpurkar/squad"]["ok"]
+    monkeypatch.setattr(check_hub, "check", lambda api=None: list(results.values()))  # main() prints check()
+    assert check_hub.main() == 1
+    assert "PROBLEM" in capsys.readouterr().out
