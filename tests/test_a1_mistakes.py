@@ -1,7 +1,11 @@
 """a1: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
+import pytest
+
 from autograder.course import REPO
 from mutants import mistake_tests
+
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
 NB = REPO / "solutions" / "a1_qa_finetuning" / "a1_qa_finetuning.ipynb"
 TESTS = ["test_prepare_train_features", "test_postprocess_predictions", "test_squad_metric"]

@@ -1,7 +1,11 @@
 """a2: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
+import pytest
+
 from autograder.course import REPO
 from mutants import mistake_tests
+
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
 NB = REPO / "solutions" / "a2_mlm_objective" / "a2_mlm_objective.ipynb"
 TESTS = ["test_mask_tokens", "test_mlm_loss", "test_align_labels_with_tokens", "test_pool"]

@@ -1,7 +1,11 @@
 """a3: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
+import pytest
+
 from autograder.course import REPO
 from mutants import mistake_tests
+
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
 NB = REPO / "solutions" / "a3_slm_vs_llm" / "a3_slm_vs_llm.ipynb"
 TESTS = ["test_count_parameters", "test_memory_footprint", "test_perplexity", "test_benchmark_generation",

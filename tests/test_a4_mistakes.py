@@ -1,7 +1,11 @@
 """a4: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
+import pytest
+
 from autograder.course import REPO
 from mutants import mistake_tests
+
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
 NB = REPO / "solutions" / "a4_decoder_classification" / "a4_decoder_classification.ipynb"
 TESTS = ["test_causal_self_attention", "test_build_prompt", "test_label_word_logprobs", "test_contextual_calibration",

@@ -1,7 +1,11 @@
 """a5: each classic mistake, planted in the solution, loses the points of the test meant for it
 (and only those), while the untouched solution passes every test."""
+import pytest
+
 from autograder.course import REPO
 from mutants import mistake_tests
+
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
 NB = REPO / "solutions" / "a5_multitask_instruction" / "a5_multitask_instruction.ipynb"
 TESTS = ["test_mixing_rates", "test_mixture_sampler", "test_format_text_to_text", "test_format_causal_with_loss_mask"]

@@ -94,11 +94,8 @@ def test_generators_reproduce_the_shipped_files(tmp_path):
 
 
 def test_hub_data_without_internet_names_the_offline_profile():
-    import time as _time
-    t0 = _time.perf_counter()
     with pytest.raises(ConnectionError, match="offline profile"):
         load_task("sentiment", "full")
-    assert _time.perf_counter() - t0 < 30
 
 
 class GatedRepoError(OSError):

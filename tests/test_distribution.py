@@ -12,6 +12,8 @@ import pytest
 from autograder import distribution
 from autograder.course import REPO, assignments
 
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):

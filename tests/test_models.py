@@ -1,4 +1,6 @@
 """Model loading in the smoke and offline profiles, through the ordinary Auto classes."""
+from pathlib import Path
+
 import pytest
 import torch
 from transformers import (AutoModelForCausalLM, AutoModelForMaskedLM, AutoModelForQuestionAnswering,
@@ -34,7 +36,9 @@ def test_smoke_bert_tokenizer_pairs_and_offsets():
 
 
 def test_smoke_build_is_cached_and_deterministic():
-    assert resolve("smoke:bert") == resolve("smoke:bert")
+    folder = Path(resolve("smoke:bert"))
+    built = (folder / "model.safetensors").stat().st_mtime_ns
+    assert Path(resolve("smoke:bert")) == folder and (folder / "model.safetensors").stat().st_mtime_ns == built
     a = load_model(AutoModelForMaskedLM, "smoke:bert").state_dict()
     b = load_model(AutoModelForMaskedLM, "smoke:bert").state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)

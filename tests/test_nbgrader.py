@@ -7,6 +7,8 @@ import pytest
 
 from autograder.course import REPO, CourseFolder, assignments
 
+pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SOURCES = [FIXTURES / "ps0"] + [REPO / "solutions" / a for a in assignments()]
 
