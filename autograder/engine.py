@@ -58,6 +58,8 @@ class CellResult:
     status: str = "not run"               # passed | failed | not run
     visible_error: str = ""               # message of a failing visible test (shown to the student)
     hidden_failed: list[str] = field(default_factory=list)   # names of failing hidden checks
+    checks_passed: int = 0                # of checks_total: the visible test and each named hidden check
+    checks_total: int = 0
 
 
 @dataclass
@@ -449,9 +451,12 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
 
 
 def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) -> None:
+    """Run a test cell part by part; it scores the share of its checks that pass (partial credit).
+
+    The checks are the visible test and each named hidden check; a failing hidden setup fails them all."""
     cell = result.cells[step["grade_id"]]
-    passed = True
     parts = [("visible", step["visible"])] + list(step["hidden"])
+    passed: list[str] = []
     for name, code in parts:
         ok, fail = secrets.token_hex(8), secrets.token_hex(8)
         started = time.perf_counter()
@@ -459,20 +464,25 @@ def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) 
         timed_out = time.perf_counter() - started >= cell_timeout - 0.5
         text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
         errored = any(o.get("output_type") == "error" for o in outputs)
-        part_ok = ok in text and fail not in text and not errored
-        if not part_ok:
-            passed = False
-            if name == "visible":
-                msg = (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else \
-                    (f"stopped after {cell_timeout:g} s (time limit)" if timed_out else "the test did not finish")
-                cell.visible_error = msg[:500]
-            else:
-                cell.hidden_failed.append(name)
-            if timed_out:  # the rest of this test would time out too: it has failed already
+        if ok in text and fail not in text and not errored:
+            passed.append(name)
+            continue
+        if name == "visible":
+            msg = (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else \
+                (f"stopped after {cell_timeout:g} s (time limit)" if timed_out else "the test did not finish")
+            cell.visible_error = msg[:500]
+        else:
+            cell.hidden_failed.append(name)
+        if timed_out or name == "hidden setup":  # what follows would time out, or has nothing to stand on
+            if timed_out:
                 result.reasons.append(f"'{step['grade_id']}' ran past the cell time limit and was stopped")
-                break
-    cell.status = "passed" if passed else "failed"
-    cell.score = cell.points if passed else 0.0
+            break
+    checks = [name for name, _ in parts if name != "hidden setup"]
+    cell.hidden_failed += [n for n in checks if n not in passed and n != "visible" and n not in cell.hidden_failed]
+    good = 0 if "hidden setup" in cell.hidden_failed else sum(n in passed for n in checks)
+    cell.checks_passed, cell.checks_total = good, len(checks)
+    cell.status = "passed" if good == len(checks) else "failed"
+    cell.score = round(cell.points * good / len(checks), 2)
 
 
 def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits=Limits(),

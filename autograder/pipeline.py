@@ -309,7 +309,7 @@ def feedback(course: Path, assignment: str) -> list[Path]:
         for c in r.cells.values():
             detail = ""
             if c.status == "failed":
-                parts = []
+                parts = [f"{c.checks_passed} of {c.checks_total} checks passed"] if c.checks_total else []
                 if c.visible_error:
                     parts.append(f"visible test failed: <pre>{html.escape(c.visible_error)}</pre>")
                 parts += [f"hidden check failed: <b>{html.escape(n)}</b>" for n in c.hidden_failed]

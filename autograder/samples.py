@@ -115,6 +115,8 @@ def build(folder: Path, course: Path) -> dict[str, Path]:
                                      WRITE_ATTACK.replace("COURSE", str(Path(course).resolve())).replace("REPO", str(REPO))))
     put("replacestests", _insert_after(completed(skip={"squad_metric"}), "squad_metric", REPLACE_ATTACK))
     put("readsanswers", reads_answers(A1, course))
+    put("setsnotcounts", completed(edit={"squad_metric": lambda s: s.replace(
+        "common = sum((collections.Counter(p) & collections.Counter(g)).values())", "common = len(set(p) & set(g))")}))
     put("swapsfunction", _insert_after(completed(), "postprocess_predictions",
                                        "prepare_train_features = lambda *a, **k: {}  # swapped after definition\n"
                                        "postprocess_predictions = None"))
@@ -223,6 +225,7 @@ EXPECTED = {
     "writesfiles": (8, "writes to the gradebook and other folders are blocked; the work itself is right"),
     "replacestests": (6, "a stub metric plus replaced builtins, comparisons and IPython hooks"),
     "readsanswers": (0, "every solution cell loads the instructor's answer from wherever it can be read"),
+    "setsnotcounts": (7.33, "F1 over token sets, not multisets: partial credit, 2 of the metric's 3 checks pass"),
     "swapsfunction": (8, "functions swapped after their cells: the tests use the cells' own definitions"),
 }
 

@@ -50,7 +50,7 @@ def test_collect_matches_every_student_and_reports_the_rest(course):
 def test_sample_gets_its_expected_grade(course, student):
     expected, why = samples.EXPECTED[student]
     result = course["results"][student]
-    assert result.score == expected, f"{student} ({why}): {result.score}, cells {result.cells}, {result.reasons}"
+    assert round(result.score, 2) == expected, f"{student} ({why}): {result.score}, cells {result.cells}, {result.reasons}"
     if expected < result.max_score:  # every lost point comes with a reason the report can show
         explained = result.reasons or all(c.visible_error or c.hidden_failed
                                           for c in result.cells.values() if c.score < c.points)
@@ -79,6 +79,8 @@ def test_feedback_never_shows_hidden_tests(course):
         assert not leaked, f"{page.name} shows hidden test source: {leaked[:3]}"
     partial = (course["root"] / "feedback" / A1 / "partial.html").read_text()
     assert "hidden check failed: <b>" in partial and "NotImplementedError" in partial
+    sets = (course["root"] / "feedback" / A1 / "setsnotcounts.html").read_text()
+    assert "2 of 3 checks passed" in sets and "1.33 / 2" in sets
 
 
 def test_export_equals_the_gradebook(course):
@@ -267,3 +269,34 @@ def test_a_kernel_that_cannot_start_is_the_graders_fault(tmp_path):
     nbformat.write(samples.completed(), tmp_path / "sub.ipynb")
     result = grade_in_fresh_dir(REPO / "solutions" / A1 / f"{A1}.ipynb", tmp_path / "sub.ipynb", "s", A1, bad)
     assert result.needs_regrade and result.score == 0 and "kernel" in result.needs_regrade, result
+
+
+# ------------------------------------------------------------------ partial credit
+
+def test_a_cell_scores_the_share_of_its_checks_that_pass(tmp_path):
+    def meta(gid, **kw):
+        return {"nbgrader": {"grade_id": gid, "schema_version": 3, "task": False, "locked": False,
+                             "solution": False, "grade": False, **kw}}
+    src = nbformat.v4.new_notebook()
+    src.cells = [
+        nbformat.v4.new_code_cell("def clip(x, lo, hi):\n    ### BEGIN SOLUTION\n    return max(lo, min(hi, x))\n"
+                                  "    ### END SOLUTION", metadata=meta("clip", solution=True)),
+        nbformat.v4.new_code_cell(
+            "assert clip(5, 0, 10) == 5\n### BEGIN HIDDEN TESTS\n# CHECK: above the range\nassert clip(12, 0, 10) == 10\n"
+            "# CHECK: below the range\nassert clip(-3, 0, 10) == 0\n### END HIDDEN TESTS",
+            metadata=meta("test_clip", grade=True, locked=True, points=3)),
+    ]
+    nbformat.write(src, tmp_path / "source.ipynb")
+    scores = {}
+    for name, code in {"right": "def clip(x, lo, hi):\n    return max(lo, min(hi, x))",
+                       "no_lower_bound": "def clip(x, lo, hi):\n    return min(hi, x)",
+                       "stub": "def clip(x, lo, hi):\n    raise NotImplementedError()"}.items():
+        sub = nbformat.v4.new_notebook()
+        sub.cells = [nbformat.v4.new_code_cell(code, metadata=meta("clip", solution=True))]
+        nbformat.write(sub, tmp_path / f"{name}.ipynb")
+        result = grade_in_fresh_dir(tmp_path / "source.ipynb", tmp_path / f"{name}.ipynb", name, "tiny", LIMITS)
+        scores[name] = result.cells["test_clip"]
+    assert (scores["right"].score, scores["right"].checks_passed, scores["right"].checks_total) == (3, 3, 3)
+    partial = scores["no_lower_bound"]
+    assert (partial.score, partial.checks_passed, partial.hidden_failed) == (2, 2, ["below the range"])
+    assert partial.status == "failed" and scores["stub"].score == 0 and scores["stub"].checks_passed == 0
