@@ -408,7 +408,7 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
         client.execute_cell(cell, len(nb.cells) - 1)
         return cell.outputs
 
-    started = False
+    started = student_ran = False   # the kernel is up; submitted code has run (before that, a failure is ours)
     try:
         with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
             guard = run(GUARD_SETUP.replace("__STASH", stash))
@@ -420,6 +420,7 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
                     result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
                                           f"tests not reached score 0")
                     break
+                student_ran = student_ran or step["kind"] in ("solution", "added")
                 try:
                     if step["kind"] in ("source", "added"):
                         run(step["code"])
@@ -436,11 +437,12 @@ def _execute(steps, result: Result, workdir: Path, limits: Limits, save_progress
     except DeadKernelError as err:
         dead = err
     except Exception as err:  # noqa: BLE001  (a broken pipe once student code ran; before that, the grader's fault)
-        if not started:
-            result.needs_regrade = f"the grading kernel did not start: {type(err).__name__}: {str(err)[:300]}"
+        if not student_ran:
+            where = "failed before any submitted code ran" if started else "did not start"
+            result.needs_regrade = f"the grading kernel {where}: {type(err).__name__}: {str(err)[:300]}"
             return
         dead = err
-    if dead is not None and not started:
+    if dead is not None and not student_ran:
         result.needs_regrade = f"the grading kernel died before any submitted code ran: {str(dead)[:300]}"
         return
     if dead is not None:
