@@ -173,8 +173,7 @@ def _become_init_of_new_namespaces(libc) -> list[str]:
     return []
 
 
-def apply_limits(workdir: str, mem_mb: int, hide: list[str] = (), show: list[str] = (),
-                 write: list[str] = ()) -> list[str]:
+def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], write: list[str]) -> list[str]:
     _limit(resource.RLIMIT_AS, mem_mb * 2**20)
     _limit(resource.RLIMIT_FSIZE, 512 * 2**20)
     if os.geteuid() != 0:
@@ -185,7 +184,7 @@ def apply_limits(workdir: str, mem_mb: int, hide: list[str] = (), show: list[str
     notes = _become_init_of_new_namespaces(libc)
     if not notes:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-        notes += _hide_and_show(libc, list(hide), list(show), list(write or [workdir]))
+        notes += _hide_and_show(libc, hide, show, write)
         err = _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         if err:
             notes.append(f"other processes stay visible in /proc (mount failed: errno {err})")
@@ -253,9 +252,10 @@ def main() -> None:
     p.add_argument("--probe", action="store_true", help="check the sandbox and print its problems as JSON")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
     args = p.parse_args()
-    notes = apply_limits(args.workdir, args.mem_mb, args.hide, args.show, args.write or [args.workdir])
+    write = args.write or [args.workdir]
+    notes = apply_limits(args.workdir, args.mem_mb, args.hide, args.show, write)
     if args.probe:
-        print(json.dumps(notes + _self_check(args.hide, args.show, args.write or [args.workdir])), flush=True)
+        print(json.dumps(notes + _self_check(args.hide, args.show, write)), flush=True)
         os._exit(0)
     for note in notes:
         print(f"[sandbox] {note}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from .data import TASKS, _hub_failure
+from .data import TASKS, hub_failure
 from .profiles import get_profile
 
 
@@ -37,7 +37,7 @@ def check(api=None) -> list[dict]:
             info = (api.model_info if kind == "model" else api.dataset_info)(repo_id, revision=revision)
             problem = "" if not getattr(info, "gated", False) else "gated: accept its terms on the hub and log in"
         except Exception as err:  # noqa: BLE001
-            problem = _hub_failure(err)
+            problem = hub_failure(err)
         out.append({"kind": kind, "id": repo_id + (f"@{revision}" if revision else ""), "for": used_for,
                     "ok": not problem, "problem": problem})
     return out

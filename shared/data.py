@@ -97,7 +97,7 @@ class HubDataError(ConnectionError):
     """A hub data set that could not be loaded, whatever the reason: one message saying which and what to do."""
 
 
-def _hub_failure(err: Exception) -> str:
+def hub_failure(err: Exception) -> str:
     """What went wrong, in words, from the many exception types datasets and huggingface_hub raise."""
     text, kind = str(err), type(err).__name__
     if "scripts are no longer supported" in text or "loading script" in text.lower():
@@ -118,7 +118,7 @@ def load_hub(task: str) -> DatasetDict:
     try:
         return load_dataset(*spec.hub, revision=spec.revision)
     except Exception as err:  # noqa: BLE001  (offline, script, missing, gated, ...: all told the same way)
-        raise HubDataError(f"Cannot load the data set {name} for the '{task}' task: {_hub_failure(err)}. "
+        raise HubDataError(f"Cannot load the data set {name} for the '{task}' task: {hub_failure(err)}. "
                            f"Check the hub with `python -m shared.check_hub`, or work without it in the offline profile: "
                            f"PROFILE = \"offline\" in the Config cell (the course's own data).") from err
 

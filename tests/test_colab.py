@@ -2,7 +2,6 @@
 (tests/colab/: Colab's versions of 2026-08-19), and must not carry the instructors' tools."""
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -53,9 +52,3 @@ def test_the_instructors_tools_stay_out_of_the_students_install():
     assert {"jupyterlab", "nbgrader", "pytest"} <= {canonicalize_name(r.name) for r in
                                                    requirements(REPO / "requirements-instructor.txt")}
 
-
-@pytest.mark.parametrize("name", sorted(RUNTIME))
-def test_no_runtime_package_is_named_with_another_version(name):
-    for req in requirements(REPO / "requirements.txt"):
-        if canonicalize_name(req.name) == name:
-            assert pins()[name] in req.specifier
