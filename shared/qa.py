@@ -101,7 +101,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
     """
     from transformers import AutoConfig, AutoModelForQuestionAnswering
     tok = load_tokenizer(run.model)
-    max_length = min(run.max_length, profile.max_length) if profile.name == "smoke" else run.max_length
+    max_length = min(run.max_length, profile.max_length)
     stride = min(run.doc_stride, max_length // 2)
     train_ex = subset(data["train"], run.train_examples, seed=run.seed)
     feats = train_ex.map(prepare_train_fn, batched=True, remove_columns=train_ex.column_names,
@@ -117,7 +117,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
                       batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
                       seed=run.seed, max_steps=profile.max_steps, resume=False, log_every=5)
     if time_only:  # a short timed run to extrapolate the time per epoch on this device
-        steps = 10 if profile.name != "smoke" else 2
+        steps = min(10, profile.max_steps or 10)
         res = train(model, feats, replace(cfg, max_steps=steps, progress=False), collate_fn=DataCollatorWithPadding(tok))
         per_step = res.seconds / res.steps
         steps_per_epoch = -(-len(feats) // run.batch_size)

@@ -81,19 +81,42 @@ def _run_setup_cell(code: str, home, env_extra=None):
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
 
 
+FAKE_DRIVE = """
+import os
+def mount(path, **kwargs):
+    if os.environ.get("FAKE_DRIVE_DECLINE"):
+        raise PermissionError("the student declined")
+    open(os.environ["FAKE_DRIVE_LOG"], "a").write(path + "\\n")
+"""
+
+
+def _fake_colab(tmp_path):
+    """google.colab.drive as Colab has it, as a namespace package so google.protobuf etc. still import."""
+    pkg = tmp_path / "fake-colab" / "google" / "colab"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "drive.py").write_text(FAKE_DRIVE)
+    return {"PYTHONPATH": str(tmp_path / "fake-colab"), "FAKE_DRIVE_LOG": str(tmp_path / "mounts.log")}
+
+
 def test_the_setup_cell_installs_the_release_once_and_says_so_when_run_again(published, tmp_path):
     dest, _ = published
     cell = distribution.setup_cell(repository=str(dest))   # the student repository, cloned from disk
     home = tmp_path / "content" / "nlp-course"
-    first = _run_setup_cell(cell, home)
+    colab = _fake_colab(tmp_path)
+    first = _run_setup_cell(cell, home, colab)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "installed course release" in first.stdout and "RESTART" not in first.stdout
+    # Drive is offered: mounted, and the training loop's checkpoints pointed at it
+    assert (tmp_path / "mounts.log").read_text() == "/content/drive\n"
+    assert "checkpoints: /content/drive/MyDrive/nlp-course/checkpoints" in first.stdout
     assert "no GPU in this runtime" in first.stdout  # this machine has none: the cell says how to get one
     assert (home / "shared" / "train.py").exists() and not (home / "solutions").exists()
     before = sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts)
-    second = _run_setup_cell(cell, home)
+    second = _run_setup_cell(cell, home, {**colab, "FAKE_DRIVE_DECLINE": "1"})
     assert second.returncode == 0, second.stderr[-2000:]
     assert "is installed" in second.stdout and "nothing to do" in second.stdout
+    assert "Drive not mounted (PermissionError: the student declined)" in second.stdout  # declining is no error
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts) == before
     other = _run_setup_cell(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
     assert other.returncode != 0  # a release that was never published fails loudly, not silently

@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from shared.models import ModelNotAvailable, load_model, load_tokenizer, resolve
@@ -57,3 +60,55 @@ def test_the_full_profile_stops_without_cuda_and_says_what_to_change(monkeypatch
     with pytest.raises(shared.NoGPU, match=r"(?s)Change runtime type > T4 GPU.*PROFILE = \"offline\""):
         shared.setup("full", quiet=True)
     assert shared.setup("offline", quiet=True).name == "offline"   # a CPU profile goes on
+
+
+# A profile's name is for people and logs; what differs between profiles is data (Profile fields and
+# Profile.settings), so no code may branch on the name.
+NAME_BRANCH = re.compile(r"""(profile|p)\.name\s*(==|!=|\bin\b|\bnot in\b)|\[\s*(profile|p)\.name\s*\]|"""
+                         r"""(==|!=)\s*(profile|p)\.name\b|profile_name\([^)]*\)\s*(==|!=|\bin\b)""")
+
+
+def _code_sources():
+    import nbformat
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "shared").rglob("*.py")) + sorted((root / "autograder").rglob("*.py")):
+        yield path.relative_to(root), path.read_text()
+    for path in sorted((root / "solutions").rglob("*.ipynb")) + sorted((root / "notebooks").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        yield path.relative_to(root), "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_no_code_branches_on_a_profile_name():
+    found = [f"{where}: {line.strip()}" for where, text in _code_sources() for line in text.splitlines()
+             if NAME_BRANCH.search(line)]
+    assert not found, "branch on profile data (Profile fields, profile.settings(...)), not its name:\n" + "\n".join(found)
+
+
+def test_the_pattern_finds_name_branches():
+    for line in ['if profile.name == "full":', 'x = 1 if profile.name != "smoke" else 2', 'lr=FT_LR[profile.name]',
+                 'if p.name in ("smoke",):', 'quick = "smoke" == profile.name']:
+        assert NAME_BRANCH.search(line), line
+    assert not NAME_BRANCH.search('log.add(name, cfg, row, profile=profile.name)')
+
+
+def test_every_profile_has_the_same_settings_keys():
+    names = ("full", "offline", "smoke")
+    assignments = {n: get_profile(n).assignments for n in names}
+    assert set(assignments["full"]) == set(assignments["offline"]) == set(assignments["smoke"])
+    for a in assignments["full"]:
+        keys = {n: set(assignments[n][a]) for n in names}
+        assert keys["full"] == keys["offline"] == keys["smoke"], (a, keys)
+
+
+def test_settings_are_a_copy_and_unknown_assignments_are_named():
+    smoke = get_profile("smoke")
+    smoke.settings("a4")["shots"].append(99)
+    assert 99 not in smoke.settings("a4")["shots"]
+    with pytest.raises(KeyError, match="a1, a2"):
+        smoke.settings("a9")
+
+
+def test_task_caps_fall_back_to_the_profile_wide_caps():
+    assert get_profile("smoke").caps("qa") == (32, 16)
+    assert get_profile("full").caps("qa") == (20_000, 2_000)
+    assert get_profile("full").caps("ner") == (None, None)
