@@ -67,7 +67,7 @@ def train_for_flops(model, split, tokenizer, flops: float, block_size: int = 128
     if max_steps:
         steps = min(steps, max_steps)
     cfg = TrainConfig(output_dir=output_dir, max_steps=steps, batch_size=batch_size, lr=lr, warmup_ratio=0.05,
-                      scheduler="cosine", seed=seed, resume=False, log_every=max(1, steps // 50), progress=progress)
+                      scheduler="cosine", seed=seed, log_every=max(1, steps // 50), progress=progress)
     return train(model, blocks, cfg, collate_fn=_stack), steps
 
 

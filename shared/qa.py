@@ -12,8 +12,9 @@ token labels, and logits back into answer text); this module does the rest:
 """
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -115,10 +116,12 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
         model = load_model(AutoModelForQuestionAnswering, run.model)
     cfg = TrainConfig(output_dir=f"{output_dir}/{run.name}", epochs=run.epochs, lr=run.lr,
                       batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
-                      seed=run.seed, max_steps=profile.max_steps, resume=False, log_every=5)
+                      seed=run.seed, max_steps=profile.max_steps, log_every=5,
+                      tag=json.dumps({**asdict(run), "name": None, "extra": None}, sort_keys=True, default=str))
     if time_only:  # a short timed run to extrapolate the time per epoch on this device
         steps = min(10, profile.max_steps or 10)
-        res = train(model, feats, replace(cfg, max_steps=steps, progress=False), collate_fn=DataCollatorWithPadding(tok))
+        res = train(model, feats, cfg.but(max_steps=steps, progress=False, resume=False, save_every=0),
+                    collate_fn=DataCollatorWithPadding(tok))
         per_step = res.seconds / res.steps
         steps_per_epoch = -(-len(feats) // run.batch_size)
         return {"seconds_per_step": per_step, "steps_per_epoch": steps_per_epoch,

@@ -14,8 +14,16 @@ from `model(**batch)` (every Hugging Face `*For*` model does) can be trained.
 
 Checkpoints are written to a temporary folder and renamed when complete, so a
 Colab disconnect costs at most `save_every` steps and a half-written
-checkpoint is never resumed from. A checkpoint records which model and which
-settings wrote it; resuming with another one stops with a clear message.
+checkpoint is never resumed from. Each run keeps them in a folder named by its
+model, settings and data size (`<checkpoint_dir>/<fingerprint>/step-N`), so
+running a cell again resumes exactly that run, and a changed run starts fresh
+beside it. A finished run leaves its final weights (`.../final`): running it
+again loads them instead of training again.
+
+Where they go: `checkpoint_dir`, else `$COURSE_CHECKPOINTS/<output_dir>` when
+that variable names a folder (the Colab setup cell sets it to a Drive folder),
+else `<output_dir>/checkpoints`. By default (`save_every=None`) a run
+checkpoints 5 times when COURSE_CHECKPOINTS is set and never otherwise.
 """
 from __future__ import annotations
 
@@ -39,6 +47,8 @@ from tqdm.auto import tqdm
 from transformers import get_scheduler
 
 STATE_FILE = "trainer_state.json"
+WEIGHTS_FILE = "model.pt"
+CHECKPOINTS_ENV = "COURSE_CHECKPOINTS"   # a folder (e.g. on Google Drive) for every run's checkpoints
 
 
 class CheckpointError(RuntimeError):
@@ -62,18 +72,37 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     eval_every: int = 0                 # steps; 0 = at the end of each epoch
     log_every: int = 10                 # steps between loss entries in the history
-    save_every: int = 0                 # steps; 0 = no checkpoints
+    save_every: int | None = None       # steps; 0 = no checkpoints; None = 5 a run if COURSE_CHECKPOINTS is set
     keep_checkpoints: int = 2
-    checkpoint_dir: str | None = None   # default output_dir/checkpoints; a Drive folder works
+    checkpoint_dir: str | None = None   # default $COURSE_CHECKPOINTS/<output_dir>, else <output_dir>/checkpoints
     resume: bool = True                 # continue from the newest checkpoint if there is one
     seed: int = 42
     mixed_precision: str = "auto"       # auto | no | fp16 | bf16
     progress: bool = True
+    tag: str = ""                       # what else makes the run itself (model spec, data choices): its checkpoints are its own
+
+    def but(self, **changes) -> "TrainConfig":
+        """A copy with some settings changed, e.g. cfg.but(output_dir="runs/a2/ft/ner")."""
+        return dataclasses.replace(self, **changes)
+
+    def checkpoint_root(self) -> Path:
+        """The folder holding this run's checkpoint folders (see the module docstring)."""
+        if self.checkpoint_dir:
+            return Path(self.checkpoint_dir)
+        if os.environ.get(CHECKPOINTS_ENV):
+            return Path(os.environ[CHECKPOINTS_ENV]) / Path(self.output_dir).as_posix().lstrip("/")
+        return Path(self.output_dir) / "checkpoints"
+
+    def save_interval(self, total_steps: int) -> int:
+        """Steps between checkpoints (0: none); the default checkpoints 5 times where COURSE_CHECKPOINTS is set."""
+        if self.save_every is not None:
+            return self.save_every
+        return max(1, math.ceil(total_steps / 5)) if os.environ.get(CHECKPOINTS_ENV) else 0
 
     def fingerprint(self) -> str:
         """The settings a resumed run must share with the run that wrote the checkpoint."""
         keys = ["epochs", "max_steps", "lr", "weight_decay", "scheduler", "warmup_ratio",
-                "max_grad_norm", "seed", "shuffle"]
+                "max_grad_norm", "seed", "shuffle", "tag"]
         effective = self.batch_size * self.grad_accum  # OOM halving keeps this constant
         blob = json.dumps({k: getattr(self, k) for k in keys} | {"effective_batch": effective})
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
@@ -87,6 +116,7 @@ class TrainResult:
     seconds: float = 0.0
     resumed_from: str | None = None
     batch_size: int = 0                 # the micro-batch that fitted (after any OOM halving)
+    checkpoints: str | None = None      # this run's checkpoint folder
 
     @property
     def final_eval(self) -> dict:
@@ -185,8 +215,23 @@ def train(model: torch.nn.Module, train_dataset, config: TrainConfig | None = No
                   f"(effective batch {start_bs * start_accum} unchanged).")
 
 
-def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, evaluate_fn,
-           stop_after) -> TrainResult:
+@dataclass
+class _Loop:
+    """What one attempt at a run works with, once Accelerate has prepared it."""
+    acc: Accelerator
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    train_dl: DataLoader
+    eval_dl: DataLoader | None
+    total: int                  # optimizer steps of the whole run
+    batches_per_epoch: int      # this process's share
+    folder: Path                # this run's checkpoints: <checkpoint root>/<fingerprint>
+    fingerprint: dict
+    save_every: int
+
+
+def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn) -> _Loop:
     precision = auto_precision() if config.mixed_precision == "auto" else config.mixed_precision
     # Several processes without a GPU (torchrun on a CPU machine): Accelerate needs cpu=True to use gloo.
     multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -195,15 +240,12 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,
                                                                 data_seed=config.seed))
     set_seed(config.seed)
-    ckpt_root = Path(config.checkpoint_dir or Path(config.output_dir) / "checkpoints")
-
     train_dl = DataLoader(train_dataset, batch_size=config.batch_size, shuffle=config.shuffle,
                           collate_fn=collate_fn, generator=torch.Generator().manual_seed(config.seed))
     eval_dl = (DataLoader(eval_dataset, batch_size=config.batch_size, collate_fn=collate_fn)
                if eval_dataset is not None else None)
     # fused AdamW: one kernel for all parameters (what Trainer uses by default on torch >= 2.8)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
-
     model, optimizer, train_dl = acc.prepare(model, optimizer, train_dl)
     # After prepare, len(train_dl) is this process's share: 1/N of the batches.
     batches_per_epoch = len(train_dl)
@@ -211,41 +253,68 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
     total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
     scheduler = acc.prepare(get_scheduler(config.scheduler, optimizer, num_training_steps=total,
                                           num_warmup_steps=int(config.warmup_ratio * total)))
-    if eval_dl is not None:
-        eval_dl = acc.prepare(eval_dl)
+    fingerprint = {"model": model_fingerprint(acc.unwrap_model(model)), "config": config.fingerprint(),
+                   "examples": len(train_dataset)}
+    name = hashlib.sha1(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+    return _Loop(acc, model, optimizer, scheduler, train_dl, acc.prepare(eval_dl) if eval_dl is not None else None,
+                 total, batches_per_epoch, config.checkpoint_root() / name, fingerprint, config.save_interval(total))
 
-    result = TrainResult(model=model, batch_size=config.batch_size)
-    state = {"step": 0, "epoch": 0, "batch_in_epoch": 0}
-    fingerprint = {"model": model_fingerprint(acc.unwrap_model(model)), "config": config.fingerprint()}
-    if config.resume and (found := _checkpoints(ckpt_root)):
-        latest = found[-1]
-        state, result.history = _load_checkpoint(acc, latest, fingerprint)
-        result.resumed_from = str(latest)
-        acc.print(f"Resumed from {latest} (step {state['step']} of {total}).")
 
+def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, evaluate_fn,
+           stop_after) -> TrainResult:
+    loop = _prepare(model, train_dataset, config, eval_dataset, collate_fn)
+    acc = loop.acc
+    result = TrainResult(model=loop.model, batch_size=config.batch_size, checkpoints=str(loop.folder))
+    state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "seconds": 0.0}
+    if config.resume:
+        state = _resume(loop, result, state)
+    t0 = time.perf_counter()
+    if state["step"] < loop.total:
+        _steps(loop, config, state, result, evaluate_fn, stop_after, t0)
+    acc.wait_for_everyone()
+    result.model = acc.unwrap_model(loop.model)
+    result.steps = state["step"]
+    result.seconds = state["seconds"] + time.perf_counter() - t0
+    if loop.save_every and state["step"] >= loop.total and not (loop.folder / "final").is_dir():
+        _save_final(loop, {**state, "seconds": result.seconds}, result.history)
+    acc.free_memory()
+    return result
+
+
+def _resume(loop: _Loop, result: TrainResult, state: dict) -> dict:
+    """Continue from this run's final weights or newest checkpoint, if there is one."""
+    final = loop.folder / "final"
+    if (final / STATE_FILE).exists():
+        state, result.history = _load_final(loop, final)
+        result.resumed_from = str(final)
+        loop.acc.print(f"Already trained: loaded its final weights from {final} (delete that folder to train again).")
+    elif found := _checkpoints(loop.folder):
+        state, result.history = _load_checkpoint(loop.acc, found[-1], loop.fingerprint)
+        result.resumed_from = str(found[-1])
+        loop.acc.print(f"Resumed from {found[-1]} (step {state['step']} of {loop.total}).")
+    state.setdefault("seconds", 0.0)   # checkpoints written before seconds were recorded
+    return state
+
+
+def _steps(loop: _Loop, config: TrainConfig, state: dict, result: TrainResult, evaluate_fn, stop_after,
+           t0: float) -> None:
+    """The loop itself: optimizer steps until the run's total (or `stop_after`), updating `state` and history."""
+    acc, model, total = loop.acc, loop.model, loop.total
     bar = tqdm(total=total, initial=state["step"], desc="train", unit="step",
                disable=not (config.progress and acc.is_local_main_process))
-    t0, running, n_running = time.perf_counter(), 0.0, 0
+    # the loss since the last history entry: kept in the checkpoint, so a resumed run logs what a straight one does
+    running, n_running = state.get("running", 0.0), state.get("n_running", 0)
     model.train()
     while state["step"] < total:
-        train_dl.set_epoch(state["epoch"])
-        batches = train_dl
+        loop.train_dl.set_epoch(state["epoch"])
+        batches = loop.train_dl
         if state["batch_in_epoch"]:  # a resumed epoch: skip the batches already trained on
-            batches = acc.skip_first_batches(train_dl, state["batch_in_epoch"])
+            batches = acc.skip_first_batches(loop.train_dl, state["batch_in_epoch"])
             # accelerate < 1.15 builds the skipping loader at epoch 0: give it this epoch's order
             batches.set_epoch(state["epoch"])
         for batch in batches:
-            with acc.accumulate(model):
-                loss = model(**batch).loss
-                acc.backward(loss)
-                if acc.sync_gradients:
-                    if config.max_grad_norm:
-                        acc.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad()
-            running += loss.detach().float().item()
-            n_running += 1
+            loss = _micro_step(loop, config, batch)
+            running, n_running = running + loss, n_running + 1
             state["batch_in_epoch"] += 1
             if not acc.sync_gradients:
                 continue
@@ -253,17 +322,19 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
             bar.update(1)
             step = state["step"]
             if step % config.log_every == 0 or step == total:
-                entry = {"step": step, "epoch": round(state["epoch"] + state["batch_in_epoch"] / batches_per_epoch, 3),
-                         "loss": running / n_running, "lr": scheduler.get_last_lr()[0]}
+                entry = {"step": step, "epoch": round(state["epoch"] + state["batch_in_epoch"] / loop.batches_per_epoch, 3),
+                         "loss": running / n_running, "lr": loop.scheduler.get_last_lr()[0]}
                 result.history["train"].append(entry)
                 bar.set_postfix(loss=f"{entry['loss']:.4f}")
                 running, n_running = 0.0, 0
-            end_of_epoch = state["batch_in_epoch"] >= batches_per_epoch
+            end_of_epoch = state["batch_in_epoch"] >= loop.batches_per_epoch
             if (config.eval_every and step % config.eval_every == 0) or \
                     (not config.eval_every and end_of_epoch) or step == total:
-                result.history["eval"].append({"step": step, **_evaluate(acc, model, eval_dl, evaluate_fn)})
-            if config.save_every and (step % config.save_every == 0) and step < total:
-                _save_checkpoint(acc, ckpt_root, state, result.history, fingerprint, config.keep_checkpoints)
+                result.history["eval"].append({"step": step, **_evaluate(acc, model, loop.eval_dl, evaluate_fn)})
+            if loop.save_every and (step % loop.save_every == 0) and step < total:
+                _save_checkpoint(acc, loop.folder, {**state, "seconds": state["seconds"] + time.perf_counter() - t0,
+                                                    "running": running, "n_running": n_running},
+                                 result.history, loop.fingerprint, config.keep_checkpoints)
             if step >= total or (stop_after is not None and step >= stop_after):
                 break
         else:  # the epoch ran out before the step budget
@@ -272,12 +343,20 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
             continue
         break
     bar.close()
-    acc.wait_for_everyone()
-    result.model = acc.unwrap_model(model)
-    result.steps = state["step"]
-    result.seconds = time.perf_counter() - t0
-    acc.free_memory()
-    return result
+
+
+def _micro_step(loop: _Loop, config: TrainConfig, batch) -> float:
+    """Forward and backward one micro-batch; at the end of an accumulation, clip and step. Returns the loss."""
+    with loop.acc.accumulate(loop.model):
+        loss = loop.model(**batch).loss
+        loop.acc.backward(loss)
+        if loop.acc.sync_gradients:
+            if config.max_grad_norm:
+                loop.acc.clip_grad_norm_(loop.model.parameters(), config.max_grad_norm)
+            loop.optimizer.step()
+            loop.scheduler.step()
+            loop.optimizer.zero_grad()
+    return loss.detach().float().item()
 
 
 @torch.no_grad()
@@ -320,6 +399,35 @@ def _save_checkpoint(acc: Accelerator, root: Path, state: dict, history: dict, f
     return final
 
 
+def _save_final(loop: _Loop, state: dict, history: dict) -> None:
+    """A finished run's weights (no optimizer state: a third of the size) and history; older checkpoints go."""
+    acc, final = loop.acc, loop.folder / "final"
+    weights = acc.get_state_dict(loop.model)
+    if acc.is_main_process:
+        tmp = loop.folder / "final.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        torch.save(weights, tmp / WEIGHTS_FILE)
+        with open(tmp / STATE_FILE, "w") as f:
+            json.dump({"state": state, "history": history, "fingerprint": loop.fingerprint}, f)
+        os.replace(tmp, final)
+        for old in _checkpoints(loop.folder):
+            shutil.rmtree(old, ignore_errors=True)
+    acc.wait_for_everyone()
+
+
+def _load_final(loop: _Loop, path: Path) -> tuple[dict, dict]:
+    try:
+        meta = json.loads((path / STATE_FILE).read_text())
+        weights = torch.load(path / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        loop.acc.unwrap_model(loop.model).load_state_dict(weights)
+    except Exception as err:  # unreadable json, torch/pickle errors, mismatched keys: all one thing here
+        first_line = (str(err).strip().splitlines() or [""])[0][:160]
+        raise CheckpointError(f"The final weights in {path} are unreadable ({type(err).__name__}: {first_line}). "
+                              f"Delete that folder to train the run again.") from err
+    return meta["state"], meta["history"]
+
+
 def _load_checkpoint(acc: Accelerator, path: Path, fingerprint: dict) -> tuple[dict, dict]:
     try:
         meta = json.loads((path / STATE_FILE).read_text())
@@ -330,10 +438,10 @@ def _load_checkpoint(acc: Accelerator, path: Path, fingerprint: dict) -> tuple[d
     if saved.get("model") != fingerprint["model"]:
         raise CheckpointError(f"Checkpoint {path} was written by a different model (another class or "
                               f"other layer shapes). Use a new output_dir for this model, or resume=False.")
-    if saved.get("config") != fingerprint["config"]:
+    if saved.get("config") != fingerprint["config"] or saved.get("examples", fingerprint["examples"]) != fingerprint["examples"]:
         raise CheckpointError(f"Checkpoint {path} was written with different training settings (lr, steps, "
-                              f"batch, scheduler or seed). Use the same TrainConfig, a new output_dir, "
-                              f"or resume=False.")
+                              f"batch, scheduler, seed or number of examples). Use the same TrainConfig, a new "
+                              f"output_dir, or resume=False.")
     try:
         acc.load_state(str(path))
     except Exception as err:  # torch/pickle errors of many kinds all mean the same here

@@ -1,5 +1,7 @@
 """The shared training loop: learning, resume, bad checkpoints, accumulation, and a plain-PyTorch reference."""
+import dataclasses
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,11 +26,13 @@ def test_loss_goes_down(tmp_path):
     assert res.history["eval"][-1]["eval_loss"] < 0.6
 
 
-def test_resume_equals_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("log_every", [1, 4])
+def test_resume_equals_uninterrupted_run(tmp_path, log_every):
     """Stopped at step 6 of 10 (as a Colab disconnect would), resumed, it ends where a straight run ends.
-    Dropout is on and the run crosses an epoch boundary, so RNG and data order must both be restored."""
+    Dropout is on and the run crosses an epoch boundary, so RNG and data order must both be restored; with
+    log_every=4 the loss logged at step 8 averages steps 5-8, across the disconnect."""
     ds = toy_dataset(40)
-    config = dict(max_steps=10, batch_size=8, save_every=2, eval_every=5)
+    config = dict(max_steps=10, batch_size=8, save_every=2, eval_every=5, log_every=log_every)
     straight = train(tiny_classifier(dropout=0.1), ds, cfg(tmp_path / "a", **config), eval_dataset=ds,
                      collate_fn=collate)
     first = train(tiny_classifier(dropout=0.1), ds, cfg(tmp_path / "b", **config), eval_dataset=ds,
@@ -38,7 +42,7 @@ def test_resume_equals_uninterrupted_run(tmp_path):
                     eval_dataset=ds, collate_fn=collate)
     assert resumed.resumed_from.endswith("step-0000006")
     assert same_weights(weights(straight.model), weights(resumed.model))
-    assert [e["step"] for e in resumed.history["train"]] == list(range(1, 11))
+    assert [e["step"] for e in resumed.history["train"]] == [e["step"] for e in straight.history["train"]]
     for a, b in zip(straight.history["train"], resumed.history["train"]):
         assert a["loss"] == pytest.approx(b["loss"], abs=1e-6)
     assert straight.history["eval"][-1]["eval_loss"] == pytest.approx(resumed.history["eval"][-1]["eval_loss"])
@@ -47,8 +51,8 @@ def test_resume_equals_uninterrupted_run(tmp_path):
 def test_half_written_checkpoint_is_never_resumed(tmp_path):
     ds = toy_dataset(32)
     c = cfg(tmp_path, max_steps=6, save_every=2)
-    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4)
-    root = tmp_path / "run" / "checkpoints"
+    root = Path(train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4).checkpoints)
+    assert root.parent == tmp_path / "run" / "checkpoints"
     # a crash mid-write leaves only a .tmp folder, which resume ignores
     shutil.copytree(root / "step-0000004", root / "step-0000005.tmp")
     res = train(tiny_classifier(), ds, c, collate_fn=collate)
@@ -58,24 +62,71 @@ def test_half_written_checkpoint_is_never_resumed(tmp_path):
 def test_corrupt_checkpoint_is_named(tmp_path):
     ds = toy_dataset(32)
     c = cfg(tmp_path, max_steps=6, save_every=2)
-    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2)
-    ckpt = tmp_path / "run" / "checkpoints" / "step-0000002"
+    ckpt = Path(train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2).checkpoints) / "step-0000002"
     (ckpt / "pytorch_model.bin").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="step-0000002 is corrupt.*resume=False"):
         train(tiny_classifier(), ds, c, collate_fn=collate)
 
 
-def test_checkpoint_of_another_model_or_config_is_refused(tmp_path):
+def test_a_changed_run_starts_fresh_beside_the_old_one(tmp_path):
+    """Running a cell again after changing its model, settings or data must not resume (nor refuse): each run
+    has its own folder, and the first run's checkpoints stay."""
     ds = toy_dataset(32)
     c = cfg(tmp_path, max_steps=6, save_every=2)
-    train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2)
-    with pytest.raises(CheckpointError, match="different model"):
-        train(tiny_classifier(hidden=32), ds, c, collate_fn=collate)
-    with pytest.raises(CheckpointError, match="different training settings"):
-        train(tiny_classifier(), ds, cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2), collate_fn=collate)
-    # resume=False starts over instead
-    assert train(tiny_classifier(), ds, cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2, resume=False),
-                 collate_fn=collate).resumed_from is None
+    first = train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2)
+    for changed in [train(tiny_classifier(hidden=32), ds, c, collate_fn=collate),
+                    train(tiny_classifier(), ds, cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2), collate_fn=collate),
+                    train(tiny_classifier(), toy_dataset(24), c, collate_fn=collate)]:
+        assert changed.resumed_from is None and changed.steps == 6 and changed.checkpoints != first.checkpoints
+    assert (Path(first.checkpoints) / "step-0000002").is_dir()
+    assert train(tiny_classifier(), ds, c, collate_fn=collate).resumed_from.endswith("step-0000002")
+
+
+def test_checkpoint_of_another_model_or_config_is_refused(tmp_path):
+    """A folder copied under another run's name (by hand) is refused, not silently resumed."""
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=2)
+    small = Path(train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=2).checkpoints)
+    other = cfg(tmp_path, max_steps=6, save_every=2, lr=1e-2)
+    for model, config, message in [(tiny_classifier(hidden=32), c, "different model"),
+                                   (tiny_classifier(), other, "different training settings")]:
+        target = Path(train(model, ds, config, collate_fn=collate, stop_after=1).checkpoints)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(small, target)
+        with pytest.raises(CheckpointError, match=message):
+            train(model, ds, config, collate_fn=collate)
+        # resume=False starts over instead
+        assert train(model, ds, dataclasses.replace(config, resume=False), collate_fn=collate).resumed_from is None
+
+
+def test_a_finished_run_loads_its_final_weights_instead_of_training_again(tmp_path):
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=2)
+    done = train(tiny_classifier(), ds, c, collate_fn=collate)
+    folder = Path(done.checkpoints)
+    assert sorted(p.name for p in folder.iterdir()) == ["final"]   # the step checkpoints are gone
+    again = train(tiny_classifier(seed=123), ds, c, collate_fn=collate)
+    assert again.resumed_from == str(folder / "final") and again.steps == 6
+    assert same_weights(weights(done.model), weights(again.model))
+    assert again.history == done.history and again.seconds == pytest.approx(done.seconds, abs=0.5)
+    (folder / "final" / "model.pt").write_bytes(b"broken")
+    with pytest.raises(CheckpointError, match="final weights .* unreadable.*Delete that folder"):
+        train(tiny_classifier(), ds, c, collate_fn=collate)
+
+
+def test_checkpoints_go_where_course_checkpoints_points_five_times_a_run(tmp_path, monkeypatch):
+    """The Colab setup cell points COURSE_CHECKPOINTS at Drive: every run then checkpoints by default."""
+    ds = toy_dataset(32)
+    plain = train(tiny_classifier(), ds, cfg(tmp_path / "a", max_steps=10), collate_fn=collate, stop_after=9)
+    assert not Path(plain.checkpoints).exists()         # not set: no checkpoints unless asked for
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path / "drive"))
+    c = cfg(tmp_path / "b", max_steps=10, keep_checkpoints=5)
+    assert c.save_interval(10) == 2
+    stopped = train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=9)
+    folder = Path(stopped.checkpoints)
+    assert folder.parent == tmp_path / "drive" / str(tmp_path / "b" / "run").lstrip("/")
+    assert sorted(p.name for p in folder.iterdir()) == [f"step-{n:07d}" for n in (2, 4, 6, 8)]
+    assert train(tiny_classifier(), ds, c, collate_fn=collate).resumed_from.endswith("step-0000008")
 
 
 def test_accumulation_matches_the_larger_batch(tmp_path):
