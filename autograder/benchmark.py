@@ -23,7 +23,7 @@ import nbformat
 
 from . import samples
 from .course import CourseFolder, assignments
-from .engine import nbg
+from .assembly import nbg
 from .pipeline import grade
 
 A1 = samples.A1

@@ -7,6 +7,7 @@ the repository's autograder/nbgrader_config.py.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -94,3 +95,23 @@ def strip_outputs(path: Path) -> None:
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def source_path(assignment: str) -> Path:
+    path = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    if not path.exists():
+        raise SystemExit(f"No source notebook for '{assignment}' (expected {path.relative_to(REPO)}).")
+    return path
+
+
+def manual_cells(assignment: str) -> dict[str, float]:
+    import nbformat
+
+    from .assembly import nbg
+    cells = nbformat.read(source_path(assignment), as_version=4).cells
+    return {nbg(c)["grade_id"]: float(nbg(c).get("points", 0)) for c in cells
+            if nbg(c).get("grade") and c.cell_type == "markdown"}

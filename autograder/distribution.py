@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from .course import REPO, assignments
-from .engine import HIDDEN_BEGIN, HIDDEN_END, nbg
+from .assembly import HIDDEN_BEGIN, HIDDEN_END, nbg
 
 SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)

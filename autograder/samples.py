@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .course import REPO
-from .engine import nbg
+from .assembly import nbg
 
 A1 = "a1_qa_finetuning"
 SOL = re.compile(r"\s*### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", re.S)
@@ -55,6 +55,39 @@ def _insert_after(nb, gid, code):
     return nb
 
 
+def _tampered_tests():
+    """Test cells deleted, edited, duplicated and reordered, and outputs faked; postprocess left undone."""
+    nb = completed(skip={"postprocess_predictions"})
+    t_pre, t_post = _cell(nb, "test_prepare_train_features"), _cell(nb, "test_postprocess_predictions")
+    nb.cells.remove(t_post)
+    t_pre.source = "pass  # tests removed"
+    for where in (2, len(nb.cells)):
+        dup = copy.deepcopy(_cell(nb, "test_squad_metric"))
+        dup["id"] = f"dup{where}"
+        nb.cells.insert(where, dup)
+    metric = _cell(nb, "squad_metric")  # cells reordered: the metric's solution moved to the top
+    nb.cells.remove(metric)
+    nb.cells.insert(0, metric)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible check passed\n")]
+            c.execution_count = 1
+    return nb
+
+
+def _saved_by_colab():
+    """Saved by Colab / VS Code: new cell ids, their metadata, one cell's nbgrader metadata dropped."""
+    nb = completed()
+    nb.metadata["colab"] = {"provenance": [], "name": f"{A1}.ipynb"}
+    nb.metadata["accelerator"] = "GPU"
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"colab{i:04x}x"
+        c.metadata["id"] = c["id"]
+        c.metadata["vscode"] = {"languageId": "python"}
+    del _cell(nb, "squad_metric").metadata["nbgrader"]
+    return nb
+
+
 def build(folder: Path, course: Path) -> dict[str, Path]:
     """Write every sample as <student>_<assignment>.ipynb (LMS-style names) into folder.
 
@@ -83,33 +116,8 @@ def build(folder: Path, course: Path) -> dict[str, Path]:
     put("memorybomb", completed(edit={"postprocess_predictions": lambda s: s.replace(
         '    by_example = collections.defaultdict(list)',
         '    hog = [bytearray(10**8) for _ in range(1000)]\n    by_example = collections.defaultdict(list)')}))
-    # test cells deleted, edited, duplicated and reordered, and outputs faked; postprocess left undone
-    nb = completed(skip={"postprocess_predictions"})
-    t_pre, t_post = _cell(nb, "test_prepare_train_features"), _cell(nb, "test_postprocess_predictions")
-    nb.cells.remove(t_post)
-    t_pre.source = "pass  # tests removed"
-    for where in (2, len(nb.cells)):
-        dup = copy.deepcopy(_cell(nb, "test_squad_metric"))
-        dup["id"] = f"dup{where}"
-        nb.cells.insert(where, dup)
-    metric = _cell(nb, "squad_metric")  # cells reordered: the metric's solution moved to the top
-    nb.cells.remove(metric)
-    nb.cells.insert(0, metric)
-    for c in nb.cells:
-        if c.cell_type == "code":
-            c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible check passed\n")]
-            c.execution_count = 1
-    put("tamperedtests", nb)
-    # saved by Colab / VS Code: new cell ids, their metadata, one cell's nbgrader metadata dropped
-    nb = completed()
-    nb.metadata["colab"] = {"provenance": [], "name": f"{A1}.ipynb"}
-    nb.metadata["accelerator"] = "GPU"
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"colab{i:04x}x"
-        c.metadata["id"] = c["id"]
-        c.metadata["vscode"] = {"languageId": "python"}
-    del _cell(nb, "squad_metric").metadata["nbgrader"]
-    put("colab", nb)
+    put("tamperedtests", _tampered_tests())
+    put("colab", _saved_by_colab())
     # code that writes where it must not, and code that replaces what the tests call
     put("writesfiles", _insert_after(completed(), "squad_metric",
                                      WRITE_ATTACK.replace("COURSE", str(Path(course).resolve())).replace("REPO", str(REPO))))

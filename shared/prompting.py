@@ -4,7 +4,8 @@
               contextual_calibration, template, label_words, shots=(0, 1, 4, 8), seeds=(0, 1, 2))
         -> one row per (shots, seed): accuracy with and without calibration, and the
            mean probability of each label before and after calibration
-    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy (shared.mlm)
+
+Its fine-tuning half (option 2) uses shared.classify: finetune_classifier, count_trainable.
 """
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from .mlm import count_trainable, finetune_classifier  # noqa: F401  (a4 imports them from here)
-
-__all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep", "finetune_classifier", "count_trainable"]
+__all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep"]
 CONTENT_FREE = ("N/A", "[MASK]", "")
 
 

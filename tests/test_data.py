@@ -159,3 +159,18 @@ def test_check_hub_reports_each_id_and_fails_on_any_problem(capsys, monkeypatch)
     monkeypatch.setattr(check_hub, "check", lambda api=None: list(results.values()))  # main() prints check()
     assert check_hub.main() == 1
     assert "PROBLEM" in capsys.readouterr().out
+
+
+def test_data_generators_need_only_the_standard_library_and_datasets():
+    """data/ is self-contained: its generators import nothing of the course's (shared/, autograder/)."""
+    import ast
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "data"
+    local = {p.stem for p in root.rglob("*.py")}
+    allowed = set(sys.stdlib_module_names) | {"datasets"} | local
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+        assert imported <= allowed, f"{path.relative_to(root.parent)} imports {sorted(imported - allowed)}"

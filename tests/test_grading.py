@@ -12,7 +12,9 @@ import pytest
 
 from autograder import samples
 from autograder.course import REPO
-from autograder.engine import Limits, grade_in_fresh_dir, split_test
+from autograder.assembly import split_test
+from autograder.engine import grade_in_fresh_dir
+from autograder.limits import Limits
 from autograder.pipeline import collect, ensure_gradebook, export, feedback, grade
 
 pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
@@ -102,10 +104,10 @@ def test_export_equals_the_gradebook(course):
 
 
 def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monkeypatch):
-    from autograder import pipeline
+    from autograder import batch
     started = []
-    real_worker = pipeline._run_worker
-    monkeypatch.setattr(pipeline, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
+    real_worker = batch._run_worker
+    monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
     root = course["root"]
     before = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
     # a batch stopped midway: two results missing
@@ -181,7 +183,7 @@ def test_a_stub_swapped_in_after_the_solution_is_not_what_is_tested(tmp_path):
 def _run_attack_outside_the_sandbox(assignment, course):
     """The answer-reading sample's cells run as plain Python: they must find every answer (so the
     sandboxed 0 means the answers were out of reach, not that the attack was broken)."""
-    from autograder.engine import nbg
+    from autograder.assembly import nbg
     found = {}
     for cell in samples.reads_answers(assignment, course).cells:
         if nbg(cell).get("solution") and cell.cell_type == "code":
@@ -241,14 +243,14 @@ def test_no_kernel_outlives_its_grading(tmp_path):
 def test_a_grader_failure_is_marked_for_regrade_not_scored_zero(tmp_path, monkeypatch):
     from nbgrader.api import Gradebook
 
-    from autograder import pipeline
+    from autograder import batch
     root = tmp_path / "course"
     student_nb = root / "submitted" / "ada" / A1 / f"{A1}.ipynb"
     student_nb.parent.mkdir(parents=True)
     nbformat.write(samples.completed(), student_nb)
-    real_worker = pipeline._run_worker
+    real_worker = batch._run_worker
     # the grader's own worker crashes before it grades anything
-    monkeypatch.setattr(pipeline, "_run_worker", lambda *a, **k: subprocess.Popen(
+    monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.exit('grader bug: no module named xyz')"],
         stderr=subprocess.PIPE, start_new_session=True))
     result = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False)["ada"]
@@ -259,7 +261,7 @@ def test_a_grader_failure_is_marked_for_regrade_not_scored_zero(tmp_path, monkey
     assert feedback(root, A1) == []                      # no report of zeros goes to the student
     # a plain re-run does not loop on it; --retry-failed grades it (now with the real worker)
     assert grade(root, A1, workers=1, limits=LIMITS, progress_bar=False)["ada"].needs_regrade
-    monkeypatch.setattr(pipeline, "_run_worker", real_worker)
+    monkeypatch.setattr(batch, "_run_worker", real_worker)
     again = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False, retry_failed=True)["ada"]
     assert not again.needs_regrade and again.score == 8
 

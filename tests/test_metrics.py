@@ -61,3 +61,15 @@ def test_ner_f1_is_entity_level():
 def test_unknown_metric_lists_shipped():
     with pytest.raises(ValueError, match="squad_v1"):
         load_metric("bleu")
+
+
+def test_a5_scores_qa_with_the_one_squad_scorer():
+    """a5's QA score is the metric module's F1 (one scorer, the official normalisation), not a copy of it."""
+    from shared.metrics import load_metric
+    from shared.multitask import score
+    cases = [("the U.S. Army", "US army"), ("Denver Broncos!", "Denver"), ("an apple", "a pear"), ("", "x")]
+    squad = load_metric("squad_v1")
+    for pred, gold in cases:
+        ref = squad.compute(predictions=[{"id": "0", "prediction_text": pred}],
+                            references=[{"id": "0", "answers": {"text": [gold], "answer_start": [0]}}])
+        assert score("qa", [pred], [gold]) == pytest.approx(ref["f1"] / 100)

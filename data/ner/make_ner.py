@@ -22,7 +22,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from world import FIRST_NAMES, World, make_world  # noqa: E402
 
-from shared.data import CHUNK_TAGS, NER_TAGS, POS_TAGS  # noqa: E402  (the CoNLL-2003 tag names, one copy)
+# the CoNLL-2003 tag names, in the hub's order: one copy, which shared.data reads too
+_TAGS = json.loads((HERE / "tags.json").read_text())
+NER_TAGS, POS_TAGS, CHUNK_TAGS = _TAGS["ner_tags"], _TAGS["pos_tags"], _TAGS["chunk_tags"]
 
 # Fixed words carry their POS after a slash; {SLOTS} are entities or numbers.
 TEMPLATES = [

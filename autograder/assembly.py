@@ -1,0 +1,147 @@
+"""Assembly: the notebook to run, rebuilt from the instructor's source with the student's solution cells put in.
+
+Test cells, hidden tests and setup always come from the source; see autograder/engine.py for the rules."""
+from __future__ import annotations
+
+import ast
+import re
+
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+CHECK = re.compile(r"^# CHECK:\s*(.+?)\s*$", re.M)
+
+
+def nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def split_test(source: str) -> tuple[str, list[tuple[str, str]]]:
+    """(visible part, [(check name, hidden part), ...]) of a test cell."""
+    if HIDDEN_BEGIN not in source:
+        return source, []
+    visible, rest = source.split(HIDDEN_BEGIN, 1)
+    hidden = rest.split(HIDDEN_END, 1)[0]
+    after = rest.split(HIDDEN_END, 1)[1] if HIDDEN_END in rest else ""
+    marks = list(CHECK.finditer(hidden))
+    if not marks:
+        parts = [("hidden tests", hidden)]
+    else:
+        parts = []
+        if hidden[:marks[0].start()].strip():
+            parts.append(("hidden setup", hidden[:marks[0].start()]))
+        for m, nxt in zip(marks, marks[1:] + [None]):
+            parts.append((m.group(1), hidden[m.end():nxt.start() if nxt else len(hidden)]))
+    return visible + after, parts
+
+
+def defined_names(source: str) -> list[str]:
+    """Top-level names a cell defines (functions, classes, assignments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+def _norm(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def assemble(source_nb, student_nb) -> tuple[list[dict], dict[str, str], list[str]]:
+    """The steps to run, the student's manual answers, and notes for the report."""
+    notes: list[str] = []
+    src = _SourceIndex(source_nb.cells)
+    by_id = _student_cells_by_id(student_nb, notes)
+    added = _added_cells(src, student_nb, by_id, notes)
+    answers = {gid: cs[0].source for gid, cs in by_id.items()
+               if gid in src.ids and src.cells[src.ids[gid]].cell_type == "markdown"
+               and nbg(src.cells[src.ids[gid]]).get("solution")}
+    return _steps(src, by_id, added, notes), answers, notes
+
+
+class _SourceIndex:
+    """The source's cells, where its tests end, and how to find a cell by grade_id or by its text."""
+
+    def __init__(self, cells):
+        self.cells = cells
+        tests = [i for i, c in enumerate(cells) if c.cell_type == "code" and nbg(c).get("grade")]
+        self.last_test = tests[-1] if tests else len(cells) - 1
+        self.ids = {nbg(c).get("grade_id"): i for i, c in enumerate(cells) if nbg(c).get("grade_id")}
+        self.texts = {_norm(c.source): i for i, c in enumerate(cells)}
+        for i in tests:  # release versions of test cells (hidden part removed) also count as known text
+            self.texts.setdefault(_norm(split_test(cells[i].source)[0]), i)
+
+
+def _student_cells_by_id(student_nb, notes: list[str]) -> dict[str, list]:
+    by_id: dict[str, list] = {}
+    for c in student_nb.cells:
+        gid = nbg(c).get("grade_id")
+        if gid:
+            by_id.setdefault(gid, []).append(c)
+    dupes = [g for g, cs in by_id.items() if len(cs) > 1]
+    if dupes:
+        notes.append(f"cells duplicated in the submission (the source's copy or the first one was used): {', '.join(sorted(dupes))}")
+    return by_id
+
+
+def _added_cells(src: _SourceIndex, student_nb, by_id: dict, notes: list[str]) -> dict[int, list[str]]:
+    """Code cells the student added, by the source cell they follow (-1: before all); cells after the last
+    test are left out. A solution cell whose metadata an editor dropped is matched by its definitions."""
+    added: dict[int, list[str]] = {}
+    anchor = -1
+    used_by_content: set[int] = set()
+    for c in student_nb.cells:
+        gid = nbg(c).get("grade_id")
+        text = _norm(c.source)
+        if gid in src.ids or text in src.texts:
+            anchor = src.ids[gid] if gid in src.ids else src.texts[text]
+            continue
+        if c.cell_type != "code" or not text:
+            continue
+        match = _solution_by_definitions(src, c, by_id, used_by_content)
+        if match is not None:
+            used_by_content.add(match)
+            by_id.setdefault(nbg(src.cells[match])["grade_id"], []).append(c)
+            notes.append(f"solution cell '{nbg(src.cells[match])['grade_id']}' had no nbgrader metadata; matched by its definitions")
+            anchor = match
+        elif anchor < src.last_test:
+            added.setdefault(anchor, []).append(c.source)
+    return added
+
+
+def _solution_by_definitions(src: _SourceIndex, cell, by_id: dict, used: set[int]) -> int | None:
+    names = set(defined_names(cell.source))
+    return next((i for i, sc in enumerate(src.cells) if nbg(sc).get("solution") and sc.cell_type == "code"
+                 and names and names >= set(defined_names(sc.source)) and nbg(sc).get("grade_id") not in by_id
+                 and i not in used), None)
+
+
+def _steps(src: _SourceIndex, by_id: dict, added: dict[int, list[str]], notes: list[str]) -> list[dict]:
+    steps = [{"kind": "added", "code": code} for code in added.get(-1, [])]
+    for i, c in enumerate(src.cells[:src.last_test + 1]):
+        meta = nbg(c)
+        if c.cell_type == "code":
+            if meta.get("solution"):
+                gid = meta["grade_id"]
+                student = next((s for s in by_id.get(gid, []) if s.cell_type == "code"), None)
+                if student is None:
+                    notes.append(f"solution cell '{gid}' is missing from the submission")
+                code = student.source if student is not None else \
+                    "raise NotImplementedError('solution cell missing from the submission')"
+                steps.append({"kind": "solution", "grade_id": gid, "code": code, "names": defined_names(c.source)})
+            elif meta.get("grade"):
+                visible, hidden = split_test(c.source)
+                steps.append({"kind": "test", "grade_id": meta["grade_id"], "points": float(meta.get("points", 0)),
+                              "visible": visible, "hidden": hidden})
+            else:
+                steps.append({"kind": "source", "code": c.source})
+        steps += [{"kind": "added", "code": code} for code in added.get(i, [])]
+    return steps

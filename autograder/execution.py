@@ -1,0 +1,160 @@
+"""Execution: the assembled steps in a sandboxed kernel, under the grading limits, scored test by test."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+import nbformat
+from .guard import guarded, setup_code
+from .results import Result
+from .limits import Limits
+
+
+def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
+    spec = workdir / ".kernels" / "course-sandbox"
+    spec.mkdir(parents=True, exist_ok=True)
+    from .sandbox import policy_args
+    argv = [sys.executable, "-m", "autograder.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+            *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
+                                                  "language": "python", "env": env}))
+    return spec.parent
+
+
+def grading_env(workdir: Path) -> dict:
+    """The kernel's environment: smoke profile, offline, every cache inside the working copy."""
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "LANG", "LC_ALL", "PYTHONPATH", "COURSE_CACHE"}}
+    from shared.models import course_cache
+    keep.update({"NBGRADER_EXECUTION": "autograde", "COURSE_PROFILE": "smoke", "HF_HUB_OFFLINE": "1",
+                 "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(workdir / "hf"), "MPLBACKEND": "Agg",
+                 "MPLCONFIGDIR": str(workdir / "mpl"), "IPYTHONDIR": str(workdir / "ipython"),
+                 "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"),
+                 "TORCHINDUCTOR_CACHE_DIR": str(workdir / "tmp" / "torchinductor"), "COURSE_CACHE": str(course_cache()),
+                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
+                 "TQDM_DISABLE": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    return keep
+
+
+def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float) -> None:
+    """Run the assembled steps in a fresh sandboxed kernel, scoring test cells into `result`.
+
+    A kernel that cannot start, or dies before any submitted code ran, is the grader's fault:
+    result.needs_regrade, never a zero. After that, a dead kernel fails the tests not reached."""
+    from nbclient.exceptions import DeadKernelError
+    nb = nbformat.v4.new_notebook()
+    client = _client(nb, workdir, limits)
+    stash = "_ag" + secrets.token_hex(6)
+
+    def run(code: str) -> list:
+        cell = nbformat.v4.new_code_cell(code)
+        nb.cells.append(cell)
+        client.execute_cell(cell, len(nb.cells) - 1)
+        return cell.outputs
+
+    progress = {"started": False, "student_ran": False}   # before submitted code runs, a failure is ours
+    dead = None
+    try:
+        with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
+            guard = run(setup_code(stash))
+            if any(o.get("output_type") == "error" for o in guard):
+                raise RuntimeError(f"the test guard did not load: {guard[0].get('evalue', '')[:200]}")
+            progress["started"] = True
+            _run_steps(steps, run, stash, result, limits, save_progress, t0, progress)
+    except DeadKernelError as err:
+        dead = err
+    except Exception as err:  # noqa: BLE001  (a broken pipe once student code ran; before that, the grader's fault)
+        if not progress["student_ran"]:
+            where = "failed before any submitted code ran" if progress["started"] else "did not start"
+            result.needs_regrade = f"the grading kernel {where}: {type(err).__name__}: {str(err)[:300]}"
+            return
+        dead = err
+    if dead is not None and not progress["student_ran"]:
+        result.needs_regrade = f"the grading kernel died before any submitted code ran: {str(dead)[:300]}"
+        return
+    if dead is not None:
+        result.reasons.append("the kernel died (os._exit, a crash, or the memory cap): tests not reached score 0")
+    for c in result.cells.values():
+        if c.status == "not run":
+            c.status = "failed"
+
+
+def _client(nb, workdir: Path, limits: Limits):
+    """A notebook client on a kernel started through the sandbox, every cache inside `workdir`."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    workdir.mkdir(parents=True, exist_ok=True)
+    for sub in ["hf", "mpl", "ipython", "tmp"]:
+        (workdir / sub).mkdir(exist_ok=True)
+    env = grading_env(workdir)
+    ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env))])
+    km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
+                            ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
+    # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
+    return NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                          error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                                            "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
+                          resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
+
+
+def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_progress, t0: float,
+               progress: dict) -> None:
+    from nbclient.exceptions import CellTimeoutError
+    for step in steps:
+        if time.perf_counter() - t0 > limits.notebook_timeout:
+            result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
+                                  f"tests not reached score 0")
+            break
+        progress["student_ran"] = progress["student_ran"] or step["kind"] in ("solution", "added")
+        try:
+            if step["kind"] in ("source", "added"):
+                run(step["code"])
+            elif step["kind"] == "solution":
+                run(step["code"])
+                run(f"{stash}_keep({step['names']!r})")
+            else:
+                _run_test(step, run, stash, result, limits.cell_timeout)
+                save_progress()
+        except CellTimeoutError:
+            result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
+            if step["kind"] == "test":
+                result.cells[step["grade_id"]].status = "failed"
+
+
+def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) -> None:
+    """Run a test cell part by part; it scores the share of its checks that pass (partial credit).
+
+    The checks are the visible test and each named hidden check; a failing hidden setup fails them all."""
+    cell = result.cells[step["grade_id"]]
+    parts = [("visible", step["visible"])] + list(step["hidden"])
+    passed: list[str] = []
+    for name, code in parts:
+        ok, fail = secrets.token_hex(8), secrets.token_hex(8)
+        started = time.perf_counter()
+        outputs = run(guarded(code, stash, ok, fail))
+        timed_out = time.perf_counter() - started >= cell_timeout - 0.5
+        text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+        errored = any(o.get("output_type") == "error" for o in outputs)
+        if ok in text and fail not in text and not errored:
+            passed.append(name)
+            continue
+        if name == "visible":
+            msg = (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else \
+                (f"stopped after {cell_timeout:g} s (time limit)" if timed_out else "the test did not finish")
+            cell.visible_error = msg[:500]
+        else:
+            cell.hidden_failed.append(name)
+        if timed_out or name == "hidden setup":  # what follows would time out, or has nothing to stand on
+            if timed_out:
+                result.reasons.append(f"'{step['grade_id']}' ran past the cell time limit and was stopped")
+            break
+    checks = [name for name, _ in parts if name != "hidden setup"]
+    cell.hidden_failed += [n for n in checks if n not in passed and n != "visible" and n not in cell.hidden_failed]
+    good = 0 if "hidden setup" in cell.hidden_failed else sum(n in passed for n in checks)
+    cell.checks_passed, cell.checks_total = good, len(checks)
+    cell.status = "passed" if good == len(checks) else "failed"
+    cell.score = round(cell.points * good / len(checks), 2)
+

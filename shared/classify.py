@@ -1,0 +1,52 @@
+"""Sentence classifiers, whatever their architecture: tokenise, fine-tune with shared.train, score.
+
+Used by a2 (pooled heads on an MLM encoder) and a4 (decoder-only classifiers):
+    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy
+    count_trainable(model)                                         # parameters that get gradients
+"""
+from __future__ import annotations
+
+import time
+
+from .train import TrainConfig, cap_steps, evaluating, train
+
+
+def predictions(model, tokenized, collate, batch_size: int):
+    """(labels, argmax predictions) batch by batch, in eval mode without gradients."""
+    with evaluating(model) as device:
+        for start in range(0, len(tokenized), batch_size):
+            batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
+            labels = batch.pop("labels")
+            yield labels, model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+
+
+def evaluate_accuracy(model, tokenized, tokenizer, batch_size: int = 64) -> dict:
+    from transformers import DataCollatorWithPadding
+    right = sum(int((pred == labels).sum())
+                for labels, pred in predictions(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size))
+    return {"accuracy": right / max(len(tokenized), 1)}
+
+
+def tokenize_sentences(split, tokenizer, max_length: int = 128):
+    """A sentence-classification split ("sentence", "label") as model inputs with "labels"."""
+    def prep(batch):
+        enc = tokenizer(batch["sentence"], truncation=True, max_length=max_length)
+        enc["labels"] = batch["label"]
+        return enc
+    return split.map(prep, batched=True, remove_columns=split.column_names)
+
+
+def count_trainable(model) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
+    """Train a sentence classifier (any module whose forward returns .loss and .logits); dev accuracy."""
+    from transformers import DataCollatorWithPadding
+    train_set = tokenize_sentences(data["train"], tokenizer, max_length)
+    dev_set = tokenize_sentences(data["validation"], tokenizer, max_length)
+    t0 = time.perf_counter()
+    res = train(model, train_set, cap_steps(config, profile), collate_fn=DataCollatorWithPadding(tokenizer))
+    scores = evaluate_accuracy(res.model, dev_set, tokenizer)
+    return {**scores, "trainable_parameters": count_trainable(model), "steps": res.steps,
+            "seconds": round(time.perf_counter() - t0, 1), "history": res.history, "model": res.model}

@@ -1,0 +1,21 @@
+"""Rules of the code's shape that docs/architecture.md states, kept true by a test."""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_no_function_over_60_lines_in_shared_or_autograder():
+    long = []
+    for path in sorted((ROOT / "shared").rglob("*.py")) + sorted((ROOT / "autograder").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, "split these into functions that do one job each:\n" + "\n".join(long)
+
+
+def test_the_grading_steps_each_have_a_module():
+    for step in ("collect", "batch", "engine", "assembly", "guard", "execution", "results", "gradebook",
+                 "feedback", "export", "summary"):
+        assert (ROOT / "autograder" / f"{step}.py").exists(), step
+    assert "GUARD_SETUP" not in (ROOT / "autograder" / "execution.py").read_text()  # the guard is a module, not a string
