@@ -12,8 +12,10 @@ scores zero, exactly as nbgrader scores it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
+import types
 from pathlib import Path
 
 import nbformat
@@ -33,7 +35,23 @@ def _prefix_namespace(notebook: Path, cells) -> tuple[dict, int]:
             for i, cell in enumerate(cells[:first]):
                 exec(compile(cell.source, f"<cell {i}>", "exec"), namespace)
         _PREFIX[key] = namespace
-    return dict(_PREFIX[key]), first
+    return _own_copy(_PREFIX[key]), first
+
+
+def _own_copy(namespace: dict) -> dict:
+    """A deep copy of the namespace's data (models, tokenizers, settings), so no mutant sees another's changes;
+    modules, functions and classes are shared (they are code, not state), and so is anything that cannot be copied."""
+    shared_kinds = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+    out = {}
+    for name, value in namespace.items():
+        if name.startswith("__") or isinstance(value, shared_kinds):
+            out[name] = value
+            continue
+        try:
+            out[name] = copy.deepcopy(value)
+        except Exception:  # noqa: BLE001  (a handle or a C object: shared, as before)
+            out[name] = value
+    return out
 
 
 def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, bool]:
