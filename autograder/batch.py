@@ -11,6 +11,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+
 from .collect import submissions
 from .course import sha256, source_path
 from .gradebook import ensure_gradebook, record, result_path, write_json

@@ -9,7 +9,7 @@ Trust nothing in the submission but the student's answers:
   deleted, edited, moved or duplicated test cells and faked outputs change
   nothing. Code cells the student added before the last test run where the
   student put them (helpers); cells after the last autograded test are not run.
-* **Protection.** Before any student code, an engine cell captures the
+* **Protection** (autograder/guard.py). Before any student code, the first kernel cell captures the
   builtins and the comparison functions tests use (math.isclose, numpy's and
   torch's allclose/isclose/equal and testing functions), the IPython hooks, and
   after each solution cell the objects it defined. Before every test part they
@@ -35,7 +35,9 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
 import nbformat
+
 from .assembly import assemble, defined_names, nbg
 from .execution import execute
 from .results import Result, empty_result

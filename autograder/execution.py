@@ -7,7 +7,9 @@ import secrets
 import sys
 import time
 from pathlib import Path
+
 import nbformat
+
 from .guard import guarded, setup_code
 from .results import Result
 from .limits import Limits

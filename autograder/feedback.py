@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+
 from .course import manual_cells
 from .results import Result
 

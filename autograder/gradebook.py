@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+
 from .course import REPO, CourseFolder
 from .results import Result
 

