@@ -3,10 +3,13 @@
     release            generate notebooks/ from solutions/ (every assignment, or those named)
     release --check    fail if any committed release differs from what its source generates
     release --publish DIR   the student distribution (releases, shared/, data/; no solutions) into DIR, tagged
-    collect SRC        take an LMS export (folder or zip) into COURSE/submitted/<student>/<assignment>/
-    grade A            autograde every collected submission of A, in parallel, resuming where stopped
-    feedback A         one HTML report per student (no hidden test source, ever)
-    export A           grades CSV from the gradebook, and a per-question summary (table and figure)
+    collect SRC        take an LMS download (Canvas, Moodle; folder or zip) into COURSE/submitted/<student>/<assignment>/
+    grade A            autograde every collected submission of A, in parallel, resuming where stopped; writes
+                       COURSE/autograded/ for formgrader's manual grading
+    rubric A           the rubrics and model answers of A's written parts
+    by-question A Q    grade written question Q for all students on one page (rubric items as buttons)
+    feedback A         one HTML report per student from the gradebook (no hidden test source, ever)
+    export A           grades CSV from the gradebook, item analysis (table and figure), --lms canvas|moodle
     demo               the whole loop on bundled sample submissions of a1 (the course's main grading job)
 
 COURSE is --course (default: ./course), a folder outside the repository's tracked files.
@@ -73,7 +76,7 @@ def _limits(args):
 
 def cmd_collect(args) -> int:
     from .pipeline import collect
-    report = collect(Path(args.source), Path(args.course), args.pattern, args.assignment)
+    report = collect(Path(args.source), Path(args.course), args.pattern, args.assignment, args.roster)
     print(report.text())
     print(f"report: {Path(args.course) / 'collect_report.txt'}")
     return 0
@@ -106,10 +109,26 @@ def cmd_feedback(args) -> int:
 
 def cmd_export(args) -> int:
     from .pipeline import export, summary_table
-    paths = export(Path(args.course), args.assignment)
+    paths = export(Path(args.course), args.assignment, args.lms, title=args.title, late_penalty=args.late_penalty,
+                   canvas_assignment_id=args.canvas_assignment_id, moodle_id_column=args.moodle_id)
     print(summary_table(paths["summary"]))
     print("\n".join(f"{k}: {v}" for k, v in paths.items()))
+    if args.lms:
+        print((paths["lms"].parent / f"{args.assignment}-{args.lms}-left-out.txt").read_text().rstrip())
     return 0
+
+
+def cmd_rubric(args) -> int:
+    from .course import source_path
+    from .rubric import rubrics
+    for r in rubrics(source_path(args.assignment)).values():
+        print(r.text() + "\n")
+    return 0
+
+
+def cmd_by_question(args) -> int:
+    from .by_question import serve
+    return serve(Path(args.course), args.assignment, args.question, args.port, args.grader)
 
 
 def cmd_demo(args) -> int:
@@ -125,8 +144,9 @@ def cmd_demo(args) -> int:
     print(f"demo course folder: {course}")
     samples.build(course / "lms-export", course)
     zip_path = samples.lms_zip(course / "lms-export", course / "lms-export.zip")
-    report = collect(zip_path, course)
-    print(f"collected {len(report.collected)} submissions from {zip_path.name}; unmatched: {report.unmatched}")
+    report = collect(zip_path, course, roster=course / "lms-export" / "roster.csv")
+    print(f"collected {len(report.collected)} submissions from {zip_path.name} (Canvas names, with its roster); "
+          f"not placed: {report.unmatched}; replaced by a later upload: {report.replaced}")
     t0 = time.perf_counter()
     results = grade(course, samples.A1, args.workers, _limits(args))
     seconds = time.perf_counter() - t0
@@ -137,10 +157,14 @@ def cmd_demo(args) -> int:
         mark = "" if exp == round(r.score, 2) else "   <-- differs"
         print(f"{student:16} {r.score:4g}/{r.max_score:g}  {exp!s:>8}  {why}{mark}")
     fb = feedback(course, samples.A1)
-    paths = export(course, samples.A1)
+    paths = export(course, samples.A1, lms="canvas", canvas_assignment_id="731")
     print("\n" + summary_table(paths["summary"]))
     print(f"\ngrades CSV:   {paths['grades']}\nsummary:      {paths['summary']}\nfigure:       {paths['figure']}"
-          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {course / 'gradebook.db'}")
+          f"\nCanvas import: {paths['lms']} (written parts not graded yet: nobody is in it until they are)"
+          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {course / 'gradebook.db'}"
+          f"\nformgrader:   autograded notebooks in {course / 'autograded'}; grade the written parts with "
+          f"`jupyter lab` in {course} (Nbgrader > Formgrader) or `python -m autograder by-question {samples.A1} "
+          f"a1_q1 --course {course}`")
     return 0 if all(samples.EXPECTED[s][0] == round(r.score, 2) for s, r in results.items() if s in samples.EXPECTED) else 1
 
 
@@ -160,7 +184,10 @@ def main(argv=None) -> int:
 
     col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
     col.add_argument("source", help="a folder or a zip of .ipynb files")
-    col.add_argument("--pattern", default=None, help="regex with (?P<student>...) and (?P<assignment>...) for file names")
+    col.add_argument("--pattern", default=None, help="regex with (?P<student>...) for file names that are neither "
+                                                     "Canvas's nor Moodle's download names")
+    col.add_argument("--roster", default=None, help="the LMS's student list (Canvas or Moodle gradebook CSV): LMS ids "
+                                                    "become the course's student ids and names")
     col.add_argument("--assignment", default=None, help="the assignment, if the pattern has no assignment group")
     col.set_defaults(func=cmd_collect)
     gr = with_limits(with_course(sub.add_parser("grade", help="autograde collected submissions in parallel")))
@@ -169,11 +196,28 @@ def main(argv=None) -> int:
     gr.add_argument("--retry-failed", action="store_true",
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.set_defaults(func=cmd_grade)
-    for name, func, text in [("feedback", cmd_feedback, "HTML report per student"),
-                             ("export", cmd_export, "grades CSV and summary")]:
-        p = with_course(sub.add_parser(name, help=text))
-        p.add_argument("assignment")
-        p.set_defaults(func=func)
+    fb = with_course(sub.add_parser("feedback", help="HTML report per student"))
+    fb.add_argument("assignment")
+    fb.set_defaults(func=cmd_feedback)
+    ex = with_course(sub.add_parser("export", help="grades CSV, item analysis, LMS import file"))
+    ex.add_argument("assignment")
+    ex.add_argument("--lms", choices=["canvas", "moodle"], help="also write the LMS's grade import file")
+    ex.add_argument("--title", default=None, help="the assignment's title in the LMS (default: its name)")
+    ex.add_argument("--late-penalty", type=float, default=0.0,
+                    help="share of the total taken off late uploads (default 0: raw; Canvas applies its own policy)")
+    ex.add_argument("--canvas-assignment-id", default=None, help="Canvas's id of the assignment (its column is "
+                                                                 "'Title (id)'; without it Canvas creates a new one)")
+    ex.add_argument("--moodle-id", default="Email address", help="the identity column Moodle matches students on")
+    ex.set_defaults(func=cmd_export)
+    ru = sub.add_parser("rubric", help="print the rubrics and model answers of the written parts")
+    ru.add_argument("assignment")
+    ru.set_defaults(func=cmd_rubric)
+    bq = with_course(sub.add_parser("by-question", help="grade one written question for all students on one page"))
+    bq.add_argument("assignment")
+    bq.add_argument("question", help="the grade id of the written answer (see `rubric`)")
+    bq.add_argument("--port", type=int, default=8765)
+    bq.add_argument("--grader", default="instructor", help="your name, kept with the rubric choices")
+    bq.set_defaults(func=cmd_by_question)
     # the looping sample need not take a minute: the demo's cell limit is 20 s
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"), cell_timeout=20)
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
@@ -185,9 +229,6 @@ def main(argv=None) -> int:
                                                       "of the public student repository, then commit and tag it")
     rel.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
-    if getattr(args, "pattern", "unset") is None:
-        from .pipeline import DEFAULT_PATTERN
-        args.pattern = DEFAULT_PATTERN
     return args.func(args)
 
 

@@ -125,7 +125,7 @@ def _solution_by_definitions(src: _SourceIndex, cell, by_id: dict, used: set[int
 
 
 def _steps(src: _SourceIndex, by_id: dict, added: dict[int, list[str]], notes: list[str]) -> list[dict]:
-    steps = [{"kind": "added", "code": code} for code in added.get(-1, [])]
+    steps = [{"kind": "added", "code": code, "at": -1} for code in added.get(-1, [])]
     for i, c in enumerate(src.cells[:src.last_test + 1]):
         meta = nbg(c)
         if c.cell_type == "code":
@@ -136,12 +136,13 @@ def _steps(src: _SourceIndex, by_id: dict, added: dict[int, list[str]], notes: l
                     notes.append(f"solution cell '{gid}' is missing from the submission")
                 code = student.source if student is not None else \
                     "raise NotImplementedError('solution cell missing from the submission')"
-                steps.append({"kind": "solution", "grade_id": gid, "code": code, "names": defined_names(c.source)})
+                steps.append({"kind": "solution", "grade_id": gid, "code": code, "names": defined_names(c.source),
+                              "at": i})
             elif meta.get("grade"):
                 visible, hidden = split_test(c.source)
                 steps.append({"kind": "test", "grade_id": meta["grade_id"], "points": float(meta.get("points", 0)),
-                              "visible": visible, "hidden": hidden})
+                              "visible": visible, "hidden": hidden, "at": i})
             else:
-                steps.append({"kind": "source", "code": c.source})
-        steps += [{"kind": "added", "code": code} for code in added.get(i, [])]
+                steps.append({"kind": "source", "code": c.source, "at": i})
+        steps += [{"kind": "added", "code": code, "at": i} for code in added.get(i, [])]
     return steps

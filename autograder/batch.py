@@ -12,7 +12,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .collect import submissions
+from .autograded import write as write_autograded
+from .collect import lms_facts, submissions
 from .course import sha256, source_path
 from .gradebook import ensure_gradebook, record, result_path, write_json
 from .limits import Limits
@@ -75,14 +76,16 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
                 student, nb, sub_sha = todo.pop(0)
                 progress = scratch / f"{student}.json"
                 proc = _run_worker(src, nb, student, assignment, progress, limits)
-                running[student] = (proc, progress, sub_sha, time.monotonic())
+                running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
             time.sleep(0.2)
-            for student, (proc, progress, sub_sha, started) in list(running.items()):
+            for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
                 over = time.monotonic() - started > limits.notebook_timeout + 60
                 if proc.poll() is None and not over:
                     continue
                 result = _finished(proc, progress, over, src, student, assignment, limits)
-                record(course, result)
+                record(course, result, lms_facts(nb))
+                if not result.needs_regrade:
+                    write_autograded(course, src, nb, result)
                 data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
                 write_json(result_path(course, assignment, student), data)
                 results[student] = result

@@ -105,17 +105,19 @@ def _client(nb, workdir: Path, limits: Limits):
 def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_progress, t0: float,
                progress: dict) -> None:
     from nbclient.exceptions import CellTimeoutError
-    for step in steps:
+    for n, step in enumerate(steps):
         if time.perf_counter() - t0 > limits.notebook_timeout:
             result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
                                   f"tests not reached score 0")
             break
         progress["student_ran"] = progress["student_ran"] or step["kind"] in ("solution", "added")
         try:
-            if step["kind"] in ("source", "added"):
+            if step["kind"] == "source":
                 run(step["code"])
+            elif step["kind"] == "added":
+                result.outputs[str(n)] = kept_outputs(run(step["code"]))
             elif step["kind"] == "solution":
-                run(step["code"])
+                result.outputs[str(n)] = kept_outputs(run(step["code"]))
                 run(f"{stash}_keep({step['names']!r})")
             else:
                 _run_test(step, run, stash, result, limits.cell_timeout)
@@ -124,6 +126,24 @@ def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_prog
             result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
             if step["kind"] == "test":
                 result.cells[step["grade_id"]].status = "failed"
+
+
+def kept_outputs(outputs: list, text_limit: int = 4000, image_limit: int = 300_000) -> list:
+    """What the autograded notebook keeps of a student cell's outputs: text, errors, small PNGs."""
+    kept = []
+    for o in outputs:
+        kind = o.get("output_type")
+        if kind == "stream":
+            kept.append({"output_type": "stream", "name": o.get("name", "stdout"), "text": o.get("text", "")[-text_limit:]})
+        elif kind == "error":
+            kept.append({"output_type": "error", "ename": o.get("ename", ""), "evalue": o.get("evalue", "")[:text_limit],
+                         "traceback": [line[:text_limit] for line in o.get("traceback", [])[-8:]]})
+        elif kind in ("execute_result", "display_data"):
+            data = {k: v for k, v in o.get("data", {}).items()
+                    if k == "text/plain" or (k == "image/png" and len(v) <= image_limit)}
+            if data:
+                kept.append({"output_type": "display_data", "data": data, "metadata": {}})
+    return kept
 
 
 def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) -> None:

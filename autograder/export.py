@@ -1,66 +1,98 @@
-"""Step 4, export: grades and a summary of the assignment as CSV and a plot."""
+"""Step 4, export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV and one figure.
+
+Everything is read from the gradebook (autograder/gradebook.py)."""
 from __future__ import annotations
 
 import csv
+import statistics
 from pathlib import Path
 
+from .gradebook import StudentGrades, cell_order, read
 
-def export(course: Path, assignment: str) -> dict[str, Path]:
-    """Grades CSV from the gradebook (a row per student, a column per graded cell, totals) and a summary."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from nbgrader.api import Gradebook
+SUMMARY_FIELDS = ["cell", "kind", "max", "graded", "mean", "mean_share", "full_marks_share", "discrimination"]
+
+
+def export(course: Path, assignment: str, lms: str | None = None, **lms_options) -> dict[str, Path]:
+    """Grades CSV (a row per student, a column per graded cell, totals), the item analysis and its figure,
+    and with `lms` ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py)."""
     course = Path(course)
     out_dir = course / "export"
     out_dir.mkdir(parents=True, exist_ok=True)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        a = gb.find_assignment(assignment)
-        cells = [(g.name, g.max_score, g.cell_type) for nb in a.notebooks for g in nb.grade_cells]
-        rows = []
-        for sub in sorted(a.submissions, key=lambda s: s.student.id):
-            grades = {g.name: g for nb in sub.notebooks for g in nb.grades}
-            row = {"student": sub.student.id}
-            for name, _, _ in cells:
-                g = grades[name]
-                row[name] = g.score if (g.auto_score is not None or g.manual_score is not None) else ""
-            row["autograded"] = sum(grades[n].score for n, _, t in cells if t == "code")
-            row["total"] = sub.score
-            row["max"] = sub.max_score
-            rows.append(row)
+    cells = cell_order(course, assignment)
+    students = read(course, assignment)
     csv_path = out_dir / f"{assignment}-grades.csv"
     with open(csv_path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["student"] + [c[0] for c in cells] + ["autograded", "total", "max"])
-        w.writeheader()
-        w.writerows(rows)
-    # summary: score distribution per question
+        w = csv.writer(f)
+        w.writerow(["student"] + [c[0] for c in cells] + ["autograded", "manual", "total", "max", "status"])
+        for s in students:
+            w.writerow([s.student] + ["" if c[0] not in s.cells or s.cells[c[0]].score is None
+                                      else s.cells[c[0]].score for c in cells]
+                       + [s.score("auto"), s.score("manual"), s.total, s.max_score or sum(c[1] for c in cells),
+                          _status(s)])
+    stats = item_analysis(cells, [s for s in students if not s.needs_regrade])
     summary_path = out_dir / f"{assignment}-summary.csv"
-    stats = []
-    for name, max_score, kind in cells:
-        vals = [r[name] for r in rows if r[name] != ""]
-        if not vals:
-            stats.append({"cell": name, "max": max_score, "graded": 0})
-            continue
-        vals_sorted = sorted(vals)
-        stats.append({"cell": name, "max": max_score, "graded": len(vals), "mean": round(sum(vals) / len(vals), 3),
-                      "median": vals_sorted[len(vals) // 2], "min": vals_sorted[0], "max_seen": vals_sorted[-1],
-                      "full_marks": sum(v == max_score for v in vals)})
     with open(summary_path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["cell", "max", "graded", "mean", "median", "min", "max_seen", "full_marks"])
+        w = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
         w.writeheader()
         w.writerows(stats)
-    graded = [s for s in stats if s["graded"]]
-    fig, axes = plt.subplots(1, max(1, len(graded)), figsize=(3.2 * max(1, len(graded)), 2.8), squeeze=False)
-    for ax, s in zip(axes[0], graded):
-        vals = [r[s["cell"]] for r in rows if r[s["cell"]] != ""]
-        ax.hist(vals, bins=[x - 0.5 for x in range(int(s["max"]) + 2)], color="#4a7bb7", rwidth=0.85)
-        ax.set_title(s["cell"], fontsize=9)
-        ax.set_xlabel(f"points (of {s['max']:g})")
-    axes[0][0].set_ylabel("students")
-    fig.suptitle(f"{assignment}: score distribution per graded cell ({len(rows)} students)")
+    paths = {"grades": csv_path, "summary": summary_path,
+             "figure": _figure(stats, assignment, len(students), out_dir / f"{assignment}-summary.png")}
+    if lms:
+        from .lms import write_import
+        paths["lms"] = write_import(lms, course, assignment, students, out_dir, **lms_options)
+    return paths
+
+
+def _status(s: StudentGrades) -> str:
+    if s.needs_regrade:
+        return "needs re-grade"
+    return f"{len(s.ungraded)} part(s) to grade by hand" if s.ungraded else "complete"
+
+
+def _corr(x: list[float], y: list[float]) -> float | None:
+    if len(x) < 3 or len(set(x)) < 2 or len(set(y)) < 2:
+        return None
+    return round(statistics.correlation(x, y), 3)
+
+
+def item_analysis(cells, students: list[StudentGrades]) -> list[dict]:
+    """Per graded cell: mean, mean share of its points, share of full marks, and discrimination: the
+    correlation of the cell's score with the rest of the total (the total without this cell), over the
+    students graded on it. A question everyone gets (or nobody gets) has none; a broken one is near 0 or below."""
+    stats = []
+    for name, points, kind in cells:
+        graded = [s for s in students if name in s.cells and s.cells[name].score is not None]
+        vals = [s.cells[name].score for s in graded]
+        row = {"cell": name, "kind": kind, "max": points, "graded": len(vals)}
+        if vals:
+            mean = statistics.fmean(vals)
+            rest = [s.total - s.cells[name].score for s in graded]
+            row |= {"mean": round(mean, 3), "mean_share": round(mean / points, 3) if points else "",
+                    "full_marks_share": round(sum(v >= points for v in vals) / len(vals), 3),
+                    "discrimination": _corr(vals, rest)}
+        stats.append(row)
+    return stats
+
+
+def _figure(stats: list[dict], assignment: str, n: int, png: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [s["cell"] for s in stats]
+    share = [s.get("mean_share") or 0 for s in stats]
+    disc = [s.get("discrimination") if s.get("discrimination") is not None else float("nan") for s in stats]
+    colours = ["#4a7bb7" if s["kind"] == "auto" else "#c7772b" for s in stats]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 0.35 * len(names) + 1.6), sharey=True)
+    a.barh(names, share, color=colours)
+    a.set_xlim(0, 1)
+    a.set_xlabel("mean score / points (blue: autograded, orange: by hand)")
+    b.barh(names, disc, color=["#b00020" if d == d and d < 0.1 else "#176f2c" for d in disc])
+    b.axvline(0, color="#444", lw=0.8)
+    b.set_xlim(-1, 1)
+    b.set_xlabel("discrimination: correlation with the rest of the total\n(red: below 0.1, check the question)")
+    a.invert_yaxis()
+    fig.suptitle(f"{assignment}: item analysis ({n} students)")
     fig.tight_layout()
-    png = out_dir / f"{assignment}-summary.png"
     fig.savefig(png, dpi=110)
     plt.close(fig)
-    return {"grades": csv_path, "summary": summary_path, "figure": png}
-
+    return png

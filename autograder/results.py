@@ -28,6 +28,7 @@ class Result:
     seconds: float = 0.0
     submission_sha: str = ""
     needs_regrade: str = ""   # the grader itself failed (not the student's code): the error, for the instructor
+    outputs: dict[str, list] = field(default_factory=dict)   # step number -> outputs of the student's own cells
 
     @property
     def score(self) -> float:
@@ -46,7 +47,7 @@ class Result:
     def from_json(cls, d: dict) -> "Result":
         r = cls(d["student"], d["assignment"], reasons=d["reasons"], answers=d.get("answers", {}),
                 seconds=d.get("seconds", 0.0), submission_sha=d.get("submission_sha", ""),
-                needs_regrade=d.get("needs_regrade", ""))
+                needs_regrade=d.get("needs_regrade", ""), outputs=d.get("outputs", {}))
         r.cells = {k: CellResult(**v) for k, v in d["cells"].items()}
         return r
 

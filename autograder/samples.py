@@ -45,6 +45,21 @@ def completed(skip=(), edit: dict | None = None, assignment: str = A1):
     return nb
 
 
+def written(nb, student: str):
+    """Written answers as students give them: the model answer, half of it, or a guess (by the student's name)."""
+    from .rubric import rubrics
+    model = {gid: r.model_answer for gid, r in rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb").items()}
+    for c in nb.cells:
+        gid = nbg(c).get("grade_id")
+        if gid in model and student != "untouched":
+            kind = (len(student) + len(gid)) % 3
+            sentences = model[gid].replace("\n", " ").split(". ")
+            text = {0: model[gid], 1: ". ".join(sentences[:max(1, len(sentences) // 2)]) + ".",
+                    2: "I think it depends on the data and the model."}[kind]
+            c.source = c.source.replace("YOUR ANSWER HERE", "").rstrip() + "\n\n" + text
+    return nb
+
+
 def _cell(nb, gid):
     return next(c for c in nb.cells if nbg(c).get("grade_id") == gid)
 
@@ -88,8 +103,19 @@ def _saved_by_colab():
     return nb
 
 
+CANVAS_FILE = {"colab": f"Copy of {A1}.ipynb", "partial": f"{A1}-1.ipynb"}   # Colab's and a resubmission's names
+LATE = {"partial", "infiniteloop"}
+
+
+def canvas_ids(student: str) -> tuple[int, int]:
+    """The sample's Canvas user id and attachment id (stable: from its position in EXPECTED)."""
+    i = sorted(EXPECTED).index(student) if student in EXPECTED else len(EXPECTED) + 1
+    return 4000 + i, 90000 + i
+
+
 def build(folder: Path, course: Path) -> dict[str, Path]:
-    """Write every sample as <student>_<assignment>.ipynb (LMS-style names) into folder.
+    """Write every sample into folder under the name Canvas's submission download gives it
+    (`{name}[_LATE]_{user_id}_{attachment_id}_{file}`), and Canvas's roster beside them (roster.csv).
 
     `course` is the course folder they will be graded in: the file-writing sample aims at it.
     """
@@ -97,18 +123,24 @@ def build(folder: Path, course: Path) -> dict[str, Path]:
     out = {}
 
     def put(student, nb=None, text=None):
-        path = folder / f"{student}_{A1}.ipynb"
-        path.write_text(text if text is not None else nbformat.writes(nb))
+        user, attachment = canvas_ids(student)
+        late = "_LATE" if student in LATE else ""
+        path = folder / f"{student}{late}_{user}_{attachment}_{CANVAS_FILE.get(student, A1 + '.ipynb')}"
+        path.write_text(text if text is not None else nbformat.writes(written(nb, student)))
         out[student] = path
 
     put("complete", completed())
     put("partial", completed(skip={"postprocess_predictions"}))
+    first = folder / f"partial_{canvas_ids('partial')[0]}_{canvas_ids('partial')[1] - 50000}_{A1}.ipynb"
+    first.write_text(nbformat.writes(_release()))   # the first upload, replaced by the resubmission
+    out["partial (first upload)"] = first
     put("untouched", _release())
     put("brokenjson", text='{"cells": [ this is not json')
     put("emptyfile", text="")
     empty = nbformat.v4.new_notebook()
     put("nocells", empty)
     put("otherassignment", nbformat.read(REPO / "tests" / "fixtures" / "ps0" / "ps0.ipynb", as_version=4))
+    roster(folder / "roster.csv", [s for s in out if s in EXPECTED] + [s for s in EXPECTED if s not in out])
     put("infiniteloop", completed(edit={"postprocess_predictions": lambda s: s.replace(
         '    by_example = collections.defaultdict(list)', '    while True:\n        pass')}))
     put("sysexit", completed(edit={"squad_metric": lambda s: "import sys\nsys.exit(1)\n" + s}))
@@ -223,7 +255,6 @@ EXPECTED = {
     "brokenjson": (0, "not valid JSON"),
     "emptyfile": (0, "an empty file"),
     "nocells": (0, "a notebook without cells"),
-    "otherassignment": (0, "a notebook of another assignment"),
     "infiniteloop": (5, "postprocess_predictions never returns: its test times out"),
     "sysexit": (6, "sys.exit() before the metric's definitions: the kernel lives, the metric is undefined"),
     "osexit": (3, "os._exit() kills the kernel after the first test"),
@@ -238,8 +269,20 @@ EXPECTED = {
 }
 
 
+def roster(path: Path, students: list[str]) -> Path:
+    """Canvas's gradebook export for the samples: Student, ID, SIS User ID, SIS Login ID, Section, the assignment."""
+    import csv
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A1} (731)"])
+        w.writerow(["    Points Possible", "", "", "", "", "18"])
+        for s in students:
+            w.writerow([f"Sample, {s.capitalize()}", canvas_ids(s)[0], f"S{canvas_ids(s)[0]}", s, "NLP 101", ""])
+    return path
+
+
 def lms_zip(folder: Path, dest: Path) -> Path:
-    """The samples zipped as an LMS export, with one file that matches no student pattern."""
+    """The samples zipped as Canvas's submission download, with one file that is no submission."""
     with zipfile.ZipFile(dest, "w") as z:
         for p in sorted(folder.glob("*.ipynb")):
             z.write(p, p.name)

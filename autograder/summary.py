@@ -1,4 +1,4 @@
-"""Step 5, summary: the export's summary as a text table for the terminal."""
+"""Step 5, summary: the export's item analysis as a text table for the terminal."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,7 @@ from pathlib import Path
 def summary_table(path: Path) -> str:
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    head = f"{'cell':32} {'max':>4} {'graded':>6} {'mean':>6} {'full':>5}"
-    return "\n".join([head] + [f"{r['cell']:32} {float(r['max']):4g} {r['graded']:>6} {r.get('mean') or '':>6} "
-                                f"{r.get('full_marks') or '':>5}" for r in rows])
-
+    head = f"{'cell':32} {'kind':6} {'max':>4} {'graded':>6} {'mean':>6} {'full':>5} {'discr.':>6}"
+    return "\n".join([head] + [f"{r['cell']:32} {r['kind']:6} {float(r['max']):4g} {r['graded']:>6} "
+                                f"{r.get('mean') or '':>6} {r.get('full_marks_share') or '':>5} "
+                                f"{r.get('discrimination') or '':>6}" for r in rows])
