@@ -127,6 +127,8 @@ def _place(f: Path, regex, assignment: str | None, people, chosen: dict, report:
     if facts is None:
         return "the file name is not a Canvas or Moodle download name (or does not match --pattern)"
     assign, how = notebook_assignment(f, facts.get("file", f.name))
+    if assign is None and assignment and how.startswith("no cell"):
+        assign, how = assignment, "--assignment"
     if assign is None:
         return how
     if assignment and assign != assignment:

@@ -32,7 +32,7 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     samples.build(root / "export", root)
     zip_path = samples.lms_zip(root / "export", root / "export.zip")
-    report = collect(zip_path, root)
+    report = collect(zip_path, root, roster=root / "export" / "roster.csv")
     ensure_gradebook(root, A1)
     protected = {p: digest(p) for p in [REPO / "README.md", root / "nbgrader_config.py"]
                  + sorted((root / "submitted").rglob("*.ipynb"))}
@@ -43,9 +43,13 @@ def course(tmp_path_factory):
 def test_collect_matches_every_student_and_reports_the_rest(course):
     report = course["report"]
     assert sorted(s for s, _, _ in report.collected) == sorted(samples.EXPECTED)
-    assert report.unmatched == ["README from the LMS.txt"]
+    assert sorted(u.split(":")[0] for u in report.unmatched) == [
+        "README from the LMS.txt", f"otherassignment_{samples.canvas_ids('otherassignment')[0]}_"
+                                   f"{samples.canvas_ids('otherassignment')[1]}_{A1}.ipynb"]
     assert (course["root"] / "unmatched" / "README from the LMS.txt").exists()
-    assert "NOT matched" in (course["root"] / "collect_report.txt").read_text()
+    assert report.replaced == [f"partial_{samples.canvas_ids('partial')[0]}_{samples.canvas_ids('partial')[1] - 50000}_{A1}.ipynb"]
+    assert not report.not_in_roster
+    assert "NOT placed" in (course["root"] / "collect_report.txt").read_text()
 
 
 @pytest.mark.parametrize("student", sorted(samples.EXPECTED))
@@ -302,3 +306,111 @@ def test_a_cell_scores_the_share_of_its_checks_that_pass(tmp_path):
     partial = scores["no_lower_bound"]
     assert (partial.score, partial.checks_passed, partial.hidden_failed) == (2, 2, ["below the range"])
     assert partial.status == "failed" and scores["stub"].score == 0 and scores["stub"].checks_passed == 0
+
+
+# ------------------------------------------------------------------ manual grading: formgrader, rubrics, by question
+
+@pytest.fixture
+def graded_copy(course, tmp_path):
+    """A copy of the graded demo course to enter manual grades in (the module's course stays as graded)."""
+    import shutil
+    root = tmp_path / "course"
+    shutil.copytree(course["root"], root)
+    return root
+
+
+def test_every_submission_has_an_autograded_notebook_for_formgrader(course):
+    from autograder.rubric import rubrics
+    source = REPO / "solutions" / A1 / f"{A1}.ipynb"
+    written = rubrics(source)
+    cells = nbformat.read(source, as_version=4).cells
+    elsewhere = "\n".join(split_test(c.source)[0] for c in cells)   # the source without its hidden tests
+    hidden_lines = {ln.strip() for c in cells for _, part in split_test(c.source)[1] for ln in part.splitlines()
+                    if len(ln.strip()) > 12 and ln.strip() not in elsewhere}
+    assert len(hidden_lines) > 20
+    for student in samples.EXPECTED:
+        nb = nbformat.read(course["root"] / "autograded" / student / A1 / f"{A1}.ipynb", as_version=4)
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        for gid in written:   # each written answer, with its rubric right after it
+            i = ids.index(gid)
+            assert nb.cells[i].cell_type == "markdown" and nb.cells[i].metadata["nbgrader"]["grade"]
+            assert "Rubric (instructors only)" in nb.cells[i + 1].source
+        text = nbformat.writes(nb)
+        assert not [ln for ln in hidden_lines if ln in text], f"{student}: hidden tests in the autograded notebook"
+        for c in nb.cells:   # a test cell's one output is the grader's verdict, never what the student printed
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code":
+                assert len(c.outputs) == 1 and c.outputs[0]["text"].startswith("autograder: ")
+    complete = nbformat.read(course["root"] / "autograded/complete" / A1 / f"{A1}.ipynb", as_version=4)
+    answer = next(c for c in complete.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "a1_q1")
+    assert "YOUR ANSWER HERE" not in answer.source and len(answer.source) > 200
+
+
+def test_a_manual_score_from_the_gradebook_reaches_export_and_feedback(graded_copy):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{graded_copy / 'gradebook.db'}") as gb:   # what formgrader does on save
+        gb.find_grade("a1_q1", A1, A1, "partial").manual_score = 1.5
+        gb.find_comment("a1_q1", A1, A1, "partial").manual_comment = "Two reasons, one method."
+        gb.db.commit()
+    rows = {r["student"]: r for r in csv.DictReader(open(export(graded_copy, A1)["grades"]))}
+    assert float(rows["partial"]["a1_q1"]) == 1.5 and float(rows["partial"]["manual"]) == 1.5
+    assert float(rows["partial"]["total"]) == 5 + 1.5
+    assert rows["complete"]["a1_q1"] == "" and rows["complete"]["status"] == "4 part(s) to grade by hand"
+    feedback(graded_copy, A1)
+    page = (graded_copy / "feedback" / A1 / "partial.html").read_text()
+    assert "1.5 / 2" in page and "Two reasons, one method." in page and "6.5 / 18" in page
+
+
+def test_rubrics_exist_for_every_written_part_and_never_leak(course):
+    import subprocess
+    import sys
+
+    from autograder.course import assignments
+    from autograder.rubric import rubrics
+    for name in assignments():
+        source = REPO / "solutions" / name / f"{name}.ipynb"
+        found = rubrics(source)   # raises on a written cell without a rubric, or items not adding up
+        manual = [c for c in nbformat.read(source, as_version=4).cells
+                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+        assert len(found) == len(manual) == 4, name
+        release = (REPO / "notebooks" / name / f"{name}.ipynb").read_text()
+        for r in found.values():
+            assert r.items and r.model_answer
+            for item in r.items:
+                assert item.text not in release, f"{name}: rubric of {r.grade_id} in the release"
+            assert r.model_answer[:80] not in release
+    pages = " ".join(p.read_text() for p in (course["root"] / "feedback" / A1).glob("*.html"))
+    for r in rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb").values():
+        assert not any(item.text in pages for item in r.items) and "Rubric" not in pages
+    out = subprocess.run([sys.executable, "-m", "autograder", "rubric", A1], capture_output=True, text=True)
+    assert out.returncode == 0 and "a1_q2 (2 points)" in out.stdout and "model answer" in out.stdout
+
+
+def test_one_question_for_all_students_on_one_page(graded_copy):
+    import json
+    import threading
+    import urllib.request
+
+    from autograder.by_question import QuestionGrader, make_server
+    grader = QuestionGrader(graded_copy, A1, "a1_q1")
+    order = grader.students()
+    assert sorted(order) == sorted(samples.EXPECTED) and order != sorted(order)
+    assert QuestionGrader(graded_copy, A1, "a1_q1").students() == order        # stable
+    assert grader.toggle("complete", 0, True) == 1 and grader.toggle("complete", 1, True) == 2
+    assert grader.toggle("partial", 0, True) == 1
+    assert grader.set_points(0, 0.5) == {"complete": 1.5, "partial": 0.5}      # re-scores every answer with it
+    server = make_server(grader)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert "a1_q1" in urllib.request.urlopen(url + "/").read().decode()
+        post = urllib.request.Request(url + "/api/toggle", data=json.dumps({"student": "colab", "item": 1,
+                                                                            "on": True}).encode(), method="POST")
+        assert json.loads(urllib.request.urlopen(post).read())["score"] == 1
+        state = json.loads(urllib.request.urlopen(url + "/api/state").read())
+        assert [a["student"] for a in state["answers"]] == order and len(state["items"]) == 2
+    finally:
+        server.shutdown()
+    rows = {r["student"]: r for r in csv.DictReader(open(export(graded_copy, A1)["grades"]))}
+    assert (rows["complete"]["a1_q1"], rows["partial"]["a1_q1"], rows["colab"]["a1_q1"]) == ("1.5", "0.5", "1.0")
+    with pytest.raises(SystemExit, match="not a written question"):
+        QuestionGrader(graded_copy, A1, "test_squad_metric")
