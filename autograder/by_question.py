@@ -58,7 +58,10 @@ class QuestionGrader:
             return "(no autograded notebook: grade the submission first)"
         cell = next((c for c in nbformat.read(path, as_version=4).cells if nbg(c).get("grade_id") == self.question),
                     None)
-        return cell.source if cell is not None else "(no answer)"
+        if cell is None:
+            return "(no answer)"
+        text = cell.source.replace(self.rubric.question, "", 1).strip()   # the answer without the question
+        return text or "(no answer)"
 
     def points(self) -> list[float]:
         with self._db() as con:

@@ -90,6 +90,9 @@ def _figure(stats: list[dict], assignment: str, n: int, png: Path) -> Path:
     b.axvline(0, color="#444", lw=0.8)
     b.set_xlim(-1, 1)
     b.set_xlabel("discrimination: correlation with the rest of the total\n(red: below 0.1, check the question)")
+    for y, st in enumerate(stats):
+        if not st["graded"]:
+            a.text(0.02, y, "not graded yet", va="center", fontsize=8, color="#777")
     a.invert_yaxis()
     fig.suptitle(f"{assignment}: item analysis ({n} students)")
     fig.tight_layout()

@@ -126,3 +126,34 @@ def test_a_written_answer_graded_in_formgrader_reaches_export_and_feedback(brows
     page = (lab["root"] / "feedback" / A1 / "partial.html").read_text()
     assert "1.5 / 2" in page and "Two reasons; name a method." in page
     assert REPO.exists()
+
+
+def test_grading_one_question_for_everyone_on_one_page(browser, lab):
+    import threading
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from autograder.by_question import QuestionGrader, make_server
+    from autograder.gradebook import read
+    grader = QuestionGrader(lab["root"], A1, "a1_q2")
+    server = make_server(grader)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    wait = WebDriverWait(browser, 30)
+    try:
+        browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        for student in ("complete", "partial"):   # one rubric item to each of two answers
+            wait.until(ec.element_to_be_clickable((By.ID, f"item-{student}-0"))).click()
+            wait.until(ec.text_to_be_present_in_element((By.ID, f"score-{student}"), "1 / 2"))
+        points = browser.find_element(By.ID, "points-0")   # the item is worth 0.5 now: both answers re-scored
+        points.clear()
+        points.send_keys("0.5\n")
+        browser.execute_script("document.getElementById('points-0').dispatchEvent(new Event('change'))")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "score-partial"), "0.5 / 2"))
+        if os.environ.get("COURSE_SCREENSHOT_BY_QUESTION"):
+            browser.save_screenshot(os.environ["COURSE_SCREENSHOT_BY_QUESTION"])
+    finally:
+        server.shutdown()
+    grades = {s.student: s.cells["a1_q2"].score for s in read(lab["root"], A1)}
+    assert grades == {"complete": 0.5, "partial": 0.5, "untouched": None}

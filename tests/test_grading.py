@@ -414,3 +414,26 @@ def test_one_question_for_all_students_on_one_page(graded_copy):
     assert (rows["complete"]["a1_q1"], rows["partial"]["a1_q1"], rows["colab"]["a1_q1"]) == ("1.5", "0.5", "1.0")
     with pytest.raises(SystemExit, match="not a written question"):
         QuestionGrader(graded_copy, A1, "test_squad_metric")
+
+
+def test_once_every_written_part_is_graded_the_canvas_import_has_every_students_total(graded_copy):
+    from autograder.gradebook import set_manual
+    from autograder.rubric import rubrics
+    written = rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb")
+    for i, student in enumerate(sorted(samples.EXPECTED)):
+        for gid, r in written.items():
+            set_manual(graded_copy, A1, student, gid, (i % 3) * r.points / 2)
+    with pytest.raises(ValueError, match="0 to 2 points"):
+        set_manual(graded_copy, A1, "complete", "a1_q1", 3)
+    paths = export(graded_copy, A1, lms="canvas", canvas_assignment_id="731", title=A1)
+    totals = {r["student"]: float(r["total"]) for r in csv.DictReader(open(paths["grades"]))}
+    roster = {r["SIS Login ID"]: r["ID"] for r in csv.DictReader(open(graded_copy / "export" / "roster.csv"))}
+    imported = {r["ID"]: float(r[f"{A1} (731)"]) for r in csv.DictReader(open(paths["lms"]))}
+    assert paths["lms"].name.endswith("-canvas-raw.csv")
+    assert imported == {roster[s]: t for s, t in totals.items()}      # every student, raw totals
+    late = export(graded_copy, A1, lms="canvas", late_penalty=0.2)["lms"]
+    penalised = {r["ID"]: float(r[A1]) for r in csv.DictReader(open(late))}
+    for s in samples.LATE:
+        assert penalised[roster[s]] == round(totals[s] * 0.8, 2)
+    summary = {r["cell"]: r for r in csv.DictReader(open(paths["summary"]))}
+    assert summary["a1_q1"]["graded"] == str(len(samples.EXPECTED)) and summary["a1_q1"]["discrimination"]
