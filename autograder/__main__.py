@@ -168,6 +168,32 @@ def cmd_demo(args) -> int:
     return 0 if all(samples.EXPECTED[s][0] == round(r.score, 2) for s, r in results.items() if s in samples.EXPECTED) else 1
 
 
+def _after_grading(sub, with_course) -> None:
+    """The steps after `grade`: rubric, by-question, feedback, export."""
+    fb = with_course(sub.add_parser("feedback", help="HTML report per student"))
+    fb.add_argument("assignment")
+    fb.set_defaults(func=cmd_feedback)
+    ex = with_course(sub.add_parser("export", help="grades CSV, item analysis, LMS import file"))
+    ex.add_argument("assignment")
+    ex.add_argument("--lms", choices=["canvas", "moodle"], help="also write the LMS's grade import file")
+    ex.add_argument("--title", default=None, help="the assignment's title in the LMS (default: its name)")
+    ex.add_argument("--late-penalty", type=float, default=0.0,
+                    help="share of the total taken off late uploads (default 0: raw; Canvas applies its own policy)")
+    ex.add_argument("--canvas-assignment-id", default=None, help="Canvas's id of the assignment (its column is "
+                                                                 "'Title (id)'; without it Canvas creates a new one)")
+    ex.add_argument("--moodle-id", default="Email address", help="the identity column Moodle matches students on")
+    ex.set_defaults(func=cmd_export)
+    ru = sub.add_parser("rubric", help="print the rubrics and model answers of the written parts")
+    ru.add_argument("assignment")
+    ru.set_defaults(func=cmd_rubric)
+    bq = with_course(sub.add_parser("by-question", help="grade one written question for all students on one page"))
+    bq.add_argument("assignment")
+    bq.add_argument("question", help="the grade id of the written answer (see `rubric`)")
+    bq.add_argument("--port", type=int, default=8765)
+    bq.add_argument("--grader", default="instructor", help="your name, kept with the rubric choices")
+    bq.set_defaults(func=cmd_by_question)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0],
                                      epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -196,28 +222,7 @@ def main(argv=None) -> int:
     gr.add_argument("--retry-failed", action="store_true",
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.set_defaults(func=cmd_grade)
-    fb = with_course(sub.add_parser("feedback", help="HTML report per student"))
-    fb.add_argument("assignment")
-    fb.set_defaults(func=cmd_feedback)
-    ex = with_course(sub.add_parser("export", help="grades CSV, item analysis, LMS import file"))
-    ex.add_argument("assignment")
-    ex.add_argument("--lms", choices=["canvas", "moodle"], help="also write the LMS's grade import file")
-    ex.add_argument("--title", default=None, help="the assignment's title in the LMS (default: its name)")
-    ex.add_argument("--late-penalty", type=float, default=0.0,
-                    help="share of the total taken off late uploads (default 0: raw; Canvas applies its own policy)")
-    ex.add_argument("--canvas-assignment-id", default=None, help="Canvas's id of the assignment (its column is "
-                                                                 "'Title (id)'; without it Canvas creates a new one)")
-    ex.add_argument("--moodle-id", default="Email address", help="the identity column Moodle matches students on")
-    ex.set_defaults(func=cmd_export)
-    ru = sub.add_parser("rubric", help="print the rubrics and model answers of the written parts")
-    ru.add_argument("assignment")
-    ru.set_defaults(func=cmd_rubric)
-    bq = with_course(sub.add_parser("by-question", help="grade one written question for all students on one page"))
-    bq.add_argument("assignment")
-    bq.add_argument("question", help="the grade id of the written answer (see `rubric`)")
-    bq.add_argument("--port", type=int, default=8765)
-    bq.add_argument("--grader", default="instructor", help="your name, kept with the rubric choices")
-    bq.set_defaults(func=cmd_by_question)
+    _after_grading(sub, with_course)
     # the looping sample need not take a minute: the demo's cell limit is 20 s
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"), cell_timeout=20)
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")

@@ -27,8 +27,8 @@ def export(course: Path, assignment: str, lms: str | None = None, **lms_options)
         for s in students:
             w.writerow([s.student] + ["" if c[0] not in s.cells or s.cells[c[0]].score is None
                                       else s.cells[c[0]].score for c in cells]
-                       + [s.score("auto"), s.score("manual"), s.total, s.max_score or sum(c[1] for c in cells),
-                          _status(s)])
+                       + (["", "", ""] if s.needs_regrade else [s.score("auto"), s.score("manual"), s.total])
+                       + [sum(c[1] for c in cells), _status(s)])
     stats = item_analysis(cells, [s for s in students if not s.needs_regrade])
     summary_path = out_dir / f"{assignment}-summary.csv"
     with open(summary_path, "w", newline="") as f:
