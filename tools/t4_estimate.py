@@ -60,7 +60,7 @@ def a1(p) -> Work:
     levers = s["levers"]
     runs = [200] + [n or n_train for n in levers["train examples"]] + [200 * e for e in levers["epochs"]]
     runs += [200] * (len(levers["learning rate"]) + len(levers["batch size"]) + len(levers["scheduler"]) + 1)
-    runs += [n_train * s["recipe"]["epochs"]]                       # the improved configuration
+    runs += [n_train * 3]        # the solution's improved configuration (its cell in a1: all data, 3 epochs)
     for examples in runs:
         w.train("distilbert", tokens(examples))
     w.train("distilbert", tokens(160))                              # the short timed run

@@ -1,0 +1,1 @@
+"""Reference implementations the grader compares students' work with (never shipped to students)."""
