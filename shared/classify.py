@@ -41,12 +41,14 @@ def count_trainable(model) -> int:
 
 
 def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
-    """Train a sentence classifier (any module whose forward returns .loss and .logits); dev accuracy."""
+    """Train a sentence classifier (any module whose forward returns .loss and .logits) on data["train"];
+    accuracy on data["validation"], and how many sentences that was (`dev_examples`: compare options on
+    the same sentences)."""
     from transformers import DataCollatorWithPadding
     train_set = tokenize_sentences(data["train"], tokenizer, max_length)
     dev_set = tokenize_sentences(data["validation"], tokenizer, max_length)
     t0 = time.perf_counter()
     res = train(model, train_set, cap_steps(config, profile), collate_fn=DataCollatorWithPadding(tokenizer))
     scores = evaluate_accuracy(res.model, dev_set, tokenizer)
-    return {**scores, "trainable_parameters": count_trainable(model), "steps": res.steps,
+    return {**scores, "dev_examples": len(dev_set), "trainable_parameters": count_trainable(model), "steps": res.steps,
             "seconds": round(time.perf_counter() - t0, 1), "history": res.history, "model": res.model}

@@ -4,9 +4,9 @@ The notebook implements the ideas (masking, the loss, label alignment, pooling);
 this module does the plumbing around them, one call each:
 
     blocks = mlm_blocks(corpus["validation"], tokenizer, block_size=128)
-    mlm_perplexity(model, blocks, tokenizer, mask_fn)          # exp(mean masked-token NLL), fixed masks
+    mlm_perplexity(model, blocks, tokenizer, mask_fn, loss_fn)  # exp(mean masked-token NLL), fixed masks
     fill_mask(model, tokenizer, ["The capital of X is [MASK] ."])
-    train_mlm(model, blocks, tokenizer, mask_fn, config)       # domain-adaptive MLM with shared.train
+    train_mlm(model, blocks, tokenizer, mask_fn, loss_fn, config)  # domain-adaptive MLM with shared.train
     finetune_ner(spec, data, tokenizer, align_fn, config)      # token classification, seqeval F1
     finetune_sentiment(spec, data, tokenizer, pool_fn, method, config)   # pooled head, accuracy
 """
@@ -89,27 +89,31 @@ def _mlm_head(model):
 class MaskedOnlyMLM(nn.Module):
     """Wraps an MLM so that the vocabulary projection runs at the masked positions only.
 
-    The loss is the same as the model's own (mean cross-entropy over labels != -100), but
-    the projection onto ~30k words, the most expensive part of BERT's MLM step on a CPU,
-    is computed for ~15% of the positions instead of all of them.
+    The loss is `loss_fn(logits, labels)` (a2: the student's mlm_loss; by default the model's own,
+    mean cross-entropy over labels != -100), called with the masked positions only, as a batch of
+    one sequence: logits (1, n_masked, vocab), labels (1, n_masked). The projection onto ~30k words,
+    the most expensive part of BERT's MLM step on a CPU, is so computed for ~15% of the positions.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, loss_fn=None):
         super().__init__()
         self.model, self.head = model, _mlm_head(model)
+        self.loss_fn = loss_fn or (lambda logits, labels: nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1), ignore_index=-100))
 
     def forward(self, input_ids, attention_mask, labels, **kwargs):
         from transformers.modeling_outputs import MaskedLMOutput
         if self.head is None:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask, labels=labels, **kwargs)
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+            return MaskedLMOutput(loss=self.loss_fn(out.logits, labels), logits=out.logits)
         hidden = self.model.base_model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
         where = labels != -100
         logits = self.head(hidden[where])
-        return MaskedLMOutput(loss=nn.functional.cross_entropy(logits.float(), labels[where]), logits=logits)
+        return MaskedLMOutput(loss=self.loss_fn(logits[None], labels[where][None]), logits=logits)
 
 
-def mlm_perplexity(model, blocks, tokenizer, mask_fn, mlm_probability: float = 0.15, batch_size: int = 32,
-                   seed: int = 0) -> dict:
+def mlm_perplexity(model, blocks, tokenizer, mask_fn, loss_fn=None, mlm_probability: float = 0.15,
+                   batch_size: int = 32, seed: int = 0) -> dict:
     """exp(mean negative log-likelihood of the masked tokens), with the same masks every call (seed).
 
     This is the "perplexity" that BERT-style models report: it scores only the masked
@@ -124,7 +128,7 @@ def mlm_perplexity(model, blocks, tokenizer, mask_fn, mlm_probability: float = 0
             n = int((batch["labels"] != -100).sum())
             if n == 0:
                 continue
-            total += MaskedOnlyMLM(model)(**batch).loss.float().item() * n
+            total += MaskedOnlyMLM(model, loss_fn)(**batch).loss.float().item() * n
             count += n
     nll = total / max(count, 1)
     return {"perplexity": math.exp(nll), "nll": nll, "masked_tokens": count}
@@ -147,13 +151,14 @@ def fill_mask(model, tokenizer, sentences: list[str], k: int = 5) -> list[list[t
     return out
 
 
-def train_mlm(model, blocks, tokenizer, mask_fn, config: TrainConfig, mlm_probability: float = 0.15):
-    """Domain-adaptive MLM: continue the MLM objective on the course corpus with shared.train.
+def train_mlm(model, blocks, tokenizer, mask_fn, loss_fn, config: TrainConfig, mlm_probability: float = 0.15):
+    """Domain-adaptive MLM: continue the MLM objective on the course corpus with shared.train, masking with
+    `mask_fn` and minimising `loss_fn` (a2: the student's mask_tokens and mlm_loss).
 
-    Trains through MaskedOnlyMLM (same loss, the vocabulary projection at masked positions
-    only); the returned result's .model is the MLM itself.
+    Trains through MaskedOnlyMLM (the vocabulary projection at masked positions only); the returned
+    result's .model is the MLM itself.
     """
-    result = train(MaskedOnlyMLM(model), blocks, config,
+    result = train(MaskedOnlyMLM(model, loss_fn), blocks, config,
                    collate_fn=MaskingCollator(tokenizer, mask_fn, mlm_probability, config.seed))
     result.model = result.model.model
     return result

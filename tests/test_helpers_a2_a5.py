@@ -39,6 +39,12 @@ def test_masked_only_head_gives_the_models_own_loss():
     batch = MaskingCollator(tok, _mask_all_but_special, 0.3, seed=0)([blocks[i] for i in range(4)])
     with torch.no_grad():
         assert torch.allclose(MaskedOnlyMLM(model)(**batch).loss, model(**batch).loss, atol=1e-5)
+        seen = []   # a student's loss gets the masked positions as one sequence: (1, n, vocab), (1, n)
+        twice = lambda logits, labels: seen.append((logits.shape, labels.shape)) or 2 * torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=-100)
+        assert torch.allclose(MaskedOnlyMLM(model, twice)(**batch).loss, 2 * model(**batch).loss, atol=1e-5)
+        n = int((batch["labels"] != -100).sum())
+        assert seen == [(torch.Size([1, n, model.config.vocab_size]), torch.Size([1, n]))]
 
 
 def test_mlm_perplexity_uses_the_same_masks_every_call():
