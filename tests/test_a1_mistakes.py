@@ -60,6 +60,22 @@ MISTAKES = {
     "first gold answer only (no max over answers)": (
         "squad_metric", [("return max(one(g) for g in ground_truths)", "return one(ground_truths[0])")],
         "test_squad_metric"),
+    "punctuation kept": ("squad_metric", [('    s = "".join(ch for ch in s if ch not in set(string.punctuation))\n', "")],
+                         "test_squad_metric"),
+    "exact match on raw strings (not normalised)": (
+        "squad_metric", [("normalize_answer(prediction) == normalize_answer(g)", "prediction == g")], "test_squad_metric"),
+    "exact match as a substring test": (
+        "squad_metric", [("normalize_answer(prediction) == normalize_answer(g)",
+                          "normalize_answer(prediction) in normalize_answer(g)")], "test_squad_metric"),
+    "exact match against the first gold answer only": (
+        "squad_metric", [("for g in ground_truths)\n    ### END SOLUTION\n\n\ndef f1", "for g in ground_truths[:1])\n    ### END SOLUTION\n\n\ndef f1")],
+        "test_squad_metric"),
+    "F1 on raw tokens (not normalised)": (
+        "squad_metric", [("p, g = normalize_answer(prediction).split(), normalize_answer(gold).split()",
+                          "p, g = prediction.split(), gold.split()")], "test_squad_metric"),
+    "recall used as precision": (
+        "squad_metric", [("precision, recall = common / len(p), common / len(g)",
+                          "precision, recall = common / len(g), common / len(g)")], "test_squad_metric"),
 }
 
 test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

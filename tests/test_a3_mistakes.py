@@ -70,6 +70,11 @@ MISTAKES = {
                         "    per = [len(set(g)) / len(g) for g in ([tuple(t.split()[i:i + n]) for i in range(len(t.split()) - n + 1)]"
                         " for t in texts) if g]\n    return sum(per) / len(per) if per else 0.0")],
         "test_distinct_n"),
+    "tensors counted instead of their elements": (
+        "count_parameters", [("        total += p.numel()\n", "        total += 1\n"),
+                             ("            trainable += p.numel()\n", "            trainable += 1\n")], "test_count_parameters"),
+    "trainable counts the frozen parameters": (
+        "count_parameters", [("        if p.requires_grad:\n", "        if not p.requires_grad:\n")], "test_count_parameters"),
 }
 
 test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

@@ -76,6 +76,13 @@ MISTAKES = {
         "test_last_token_classifier"),
     "freeze_backbone ignored": (
         "last_token_classifier", [("        if freeze_backbone:\n", "        if False:\n")], "test_last_token_classifier"),
+    "freezing the head with the backbone (self.parameters())": (
+        "last_token_classifier", [("            for p in self.backbone.parameters():\n", "            for p in self.parameters():\n")],
+        "test_last_token_classifier"),
+    "softmax before cross-entropy": (
+        "last_token_classifier", [("        logits = self.head(last_token_pool(hidden, attention_mask))\n",
+                                   "        logits = self.head(last_token_pool(hidden, attention_mask)).softmax(-1)\n")],
+        "test_last_token_classifier"),
 }
 
 test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)

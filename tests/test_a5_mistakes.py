@@ -69,6 +69,12 @@ MISTAKES = {
     "attention on padding": (
         "format_causal_with_loss_mask", [("attention + [0] * extra", "attention + [1] * extra")],
         "test_format_causal_with_loss_mask"),
+    "K taken as a floor (max) instead of a cap": (
+        "mixing_rates", [("capped = {task: min(n, K) for task, n in sizes.items()}",
+                          "capped = {task: max(n, K) for task, n in sizes.items()}")], "test_mixing_rates"),
+    "temperature rates not renormalised": (
+        "mixing_rates", [("    return {task: s / total for task, s in scaled.items()}", "    return scaled")],
+        "test_mixing_rates"),
 }
 
 test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)
