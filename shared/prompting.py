@@ -5,17 +5,21 @@
         -> one row per (shots, seed): accuracy with and without calibration, and the
            mean probability of each label before and after calibration
 
+    with own_attention(model, causal_self_attention): ...   # the model's attention is the student's function
+
 Its fine-tuning half (option 2) uses shared.classify: finetune_classifier, count_trainable.
 """
 from __future__ import annotations
 
+import contextlib
+import math
 import random
 import time
 
 import torch
 from tqdm.auto import tqdm
 
-__all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep"]
+__all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep", "own_attention"]
 CONTENT_FREE = ("N/A", "[MASK]", "")
 
 
@@ -53,3 +57,41 @@ def icl_sweep(model, tokenizer, train, dev, build_prompt_fn, logprob_fn, calibra
                      **{f"p_cf_{w.strip()}": float(cf.mean(0)[i]) for i, w in enumerate(label_words)},
                      "seconds": round(time.perf_counter() - t0, 1)})
     return rows
+
+
+def _attention_from(fn):
+    """transformers' attention interface around fn(x, W_q, W_k, W_v) -> (output, weights).
+
+    The model has already projected and rotated q, k, v per head; fn projects its one input x three ways,
+    so x = [q | k | v] and each W picks one third (identity blocks). The model's scaling is folded into q,
+    so fn's 1/sqrt(d_k) gives the model's scale. Only fn's causal mask is applied: right padding only
+    (pad tokens come after every real token, so no real token sees them)."""
+    def forward(module, query, key, value, attention_mask=None, scaling=None, dropout=0.0, **kwargs):
+        groups = getattr(module, "num_key_value_groups", 1)   # grouped-query attention: share k, v heads
+        key, value = key.repeat_interleave(groups, dim=1), value.repeat_interleave(groups, dim=1)
+        d = query.size(-1)
+        if scaling is not None:
+            query = query * (scaling * math.sqrt(d))
+        x = torch.cat([query, key, value], dim=-1)
+        eye, zero = torch.eye(d, dtype=x.dtype, device=x.device), torch.zeros(d, d, dtype=x.dtype, device=x.device)
+        w_q, w_k, w_v = (torch.cat(blocks, dim=0) for blocks in ([eye, zero, zero], [zero, eye, zero], [zero, zero, eye]))
+        out, weights = fn(x, w_q, w_k, w_v)
+        return out.transpose(1, 2).contiguous(), weights
+    return forward
+
+
+@contextlib.contextmanager
+def own_attention(model, fn, name: str = "course_own_attention"):
+    """Inside the block every attention layer of `model` runs fn (a4: the student's causal_self_attention)."""
+    from transformers import AttentionInterface
+    AttentionInterface.register(name, _attention_from(fn))
+    configs = [m.config for m in model.modules() if hasattr(m, "config") and hasattr(m.config, "_attn_implementation")]
+    before = [c._attn_implementation for c in configs]
+    for c in configs:
+        c._attn_implementation = name
+    try:
+        yield model
+    finally:
+        for c, impl in zip(configs, before):
+            c._attn_implementation = impl
+

@@ -176,3 +176,33 @@ def test_generate_answers_restores_padding_side():
     model = load_model(AutoModelForCausalLM, "smoke:gpt2")
     out = generate_answers(model, tok, ["one", "a longer prompt"], max_new_tokens=3)
     assert len(out) == 2 and tok.padding_side == "right"
+
+
+def test_own_attention_runs_a_students_function_in_every_layer():
+    from transformers import AutoModelForCausalLM
+    from shared.prompting import own_attention
+
+    def causal(x, W_q, W_k, W_v):
+        q, k, v = x @ W_q, x @ W_k, x @ W_v
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        future = torch.triu(torch.ones(x.size(-2), x.size(-2), dtype=torch.bool), diagonal=1)
+        weights = scores.masked_fill(future, float("-inf")).softmax(-1)
+        return weights @ v, weights
+
+    def not_causal(x, W_q, W_k, W_v):
+        q, k, v = x @ W_q, x @ W_k, x @ W_v
+        weights = (q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))).softmax(-1)
+        return weights @ v, weights
+
+    tok = load_tokenizer("smoke:gpt2")
+    model = load_model(AutoModelForCausalLM, "smoke:gpt2").eval()
+    ids = torch.tensor([tok("the river was named after a town")["input_ids"]])
+    with torch.no_grad():
+        library = model(input_ids=ids).logits
+        with own_attention(model, causal):
+            ours = model(input_ids=ids).logits
+        with own_attention(model, not_causal):
+            leaky = model(input_ids=ids).logits
+        after = model(input_ids=ids).logits
+    assert torch.allclose(ours, library, atol=1e-4) and torch.equal(after, library)   # restored afterwards
+    assert not torch.allclose(leaky[0, :-1], library[0, :-1], atol=1e-3)               # the future leaks in
