@@ -85,7 +85,7 @@ FULL_LADDER = ["openai-community/gpt2", "openai-community/gpt2-medium", "openai-
 
 ASSIGNMENTS = {
     "full": {
-        "a1": dict(max_length=384, doc_stride=128, levers=LEVERS_LONG),
+        "a1": dict(max_length=384, doc_stride=128, levers=LEVERS_LONG, noise_seeds=[0, 1]),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=5e-5),
         "a3": dict(max_length=1024, stride=512, eval_tokens=None, scratch_sizes=[], pretrained=FULL_LADDER,
                    new_tokens=32, gen_tokens=40),
@@ -95,7 +95,7 @@ ASSIGNMENTS = {
         "main": dict(lr=5e-5),
     },
     "offline": {
-        "a1": dict(max_length=192, doc_stride=64, levers=LEVERS_LONG),
+        "a1": dict(max_length=192, doc_stride=64, levers=LEVERS_LONG, noise_seeds=[0, 1, 2]),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=1e-4),
         "a3": dict(max_length=512, stride=256, eval_tokens=8192, scratch_sizes=["tiny", "small", "medium"],
                    pretrained=[GEMMA3], new_tokens=32, gen_tokens=40),
@@ -105,7 +105,7 @@ ASSIGNMENTS = {
         "main": dict(lr=5e-5),
     },
     "smoke": {
-        "a1": dict(max_length=64, doc_stride=21, levers=LEVERS_SHORT),
+        "a1": dict(max_length=64, doc_stride=21, levers=LEVERS_SHORT, noise_seeds=[0, 1]),
         "a2": dict(block_size=64, eval_blocks=8, mlm_steps=3, ft_lr=1e-4),
         "a3": dict(max_length=64, stride=32, eval_tokens=256, scratch_sizes=["tiny"], pretrained=[],
                    new_tokens=8, gen_tokens=8),
