@@ -222,8 +222,9 @@ def _self_check(hide: list[str], show: list[str], write: list[str]) -> list[str]
         seen = set(os.listdir(folder)) - allowed
         if seen:
             problems.append(f"{folder} is visible ({', '.join(sorted(seen)[:5])} ...)")
-    if (REPO / "solutions").exists():
-        problems.append(f"{REPO / 'solutions'} is readable")
+    for answers in (REPO / "solutions", REPO / "tests" / "reference_squad_v1.py"):   # the answers, a1's reference
+        if answers.exists():
+            problems.append(f"{answers} is readable")
     return problems
 
 

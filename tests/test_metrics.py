@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from autograder.reference import squad_v1
+from tests import reference_squad_v1 as squad_v1
 from shared.metrics import load_metric, ner_f1, squad_pair
 
 
@@ -89,3 +89,25 @@ def test_a5_scores_with_torchmetrics_which_equals_the_official_script():
         assert em == squad_v1.exact_match_score(pred, gold) and f1 == pytest.approx(squad_v1.f1_score(pred, gold))
         assert score("qa", [pred], [gold]) == pytest.approx(squad_v1.f1_score(pred, gold))
         assert score("person", [pred], [gold]) == squad_v1.exact_match_score(pred, gold)
+
+
+def test_a1s_hidden_digest_is_the_official_scores_of_its_cases():
+    """a1's hidden metric check compares a digest; recompute it from the reference and the notebook's cases."""
+    import hashlib
+    import re as _re
+
+    import nbformat
+
+    from autograder.course import REPO
+    nb = nbformat.read(REPO / "solutions" / "a1_qa_finetuning" / "a1_qa_finetuning.ipynb", as_version=4)
+    test = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_squad_metric")
+    seed = int(_re.search(r"_random.Random\((\d+)\)", test)[1])
+    words = eval(_re.search(r"_words = (\[.*?\])", test)[1])   # noqa: S307  (the notebook's own literal)
+    r = random.Random(seed)
+    rows = []
+    for _ in range(300):
+        p = " ".join(r.choice(words) for _ in range(r.randint(0, 4)))
+        g = [" ".join(r.choice(words) for _ in range(r.randint(1, 4))) for _ in range(r.randint(1, 3))]
+        rows.append((squad_v1.max_over_ground_truths(squad_v1.exact_match_score, p, g),
+                     round(squad_v1.max_over_ground_truths(squad_v1.f1_score, p, g), 9)))
+    assert hashlib.sha256(repr(rows).encode()).hexdigest() in test

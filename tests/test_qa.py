@@ -35,7 +35,7 @@ def test_same_run_twice_gives_the_same_result(a1_functions, smoke_profile, tmp_p
     prep, post = a1_functions
     data = load_task("qa", smoke_profile)
     run = QARun(name="r", model="smoke:bert", train_examples=16, lr=1e-3, max_length=64, doc_stride=16)
-    from autograder.reference import squad_v1
+    from tests import reference_squad_v1 as squad_v1
     score = (lambda p, g: squad_v1.max_over_ground_truths(squad_v1.exact_match_score, p, g),
              lambda p, g: squad_v1.max_over_ground_truths(squad_v1.f1_score, p, g))
     a = run_qa(run, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / "a"))

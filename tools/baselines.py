@@ -54,7 +54,7 @@ def qa_matcher(question: str, context: str, cues: dict[str, Counter]) -> str:
 
 def qa() -> dict:
     sys.path.insert(0, str(ROOT))
-    from autograder.reference import squad_v1
+    from tests import reference_squad_v1 as squad_v1
     cues = _cues(rows("qa", "train"))
     dev = rows("qa", "validation")
     preds = [{"id": r["id"], "prediction_text": qa_matcher(r["question"], r["context"], cues)} for r in dev]

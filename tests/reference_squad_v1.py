@@ -1,7 +1,8 @@
-"""SQuAD v1.1 exact match and F1: the grader's reference for a1's metric (instructors only).
+"""SQuAD v1.1 exact match and F1, the official script's scoring: the reference for a1's metric.
 
-Not in shared/ (students could read it there, and a1 asks them to write it): the hidden tests and the
-planted-mistake tests compare students' functions with this copy of the official script.
+Not in shared/ (students could read it there, and a1 asks them to write it), and not in autograder/
+(the grading kernel can read that): tests/ is hidden from the kernel. a1's hidden test holds a digest
+of this module's scores on its 300 random cases (tests/test_metrics.py checks the digest).
 
 The scoring is the official v1.1 script's: answers are normalised (lower case,
 punctuation removed, the articles a/an/the removed, whitespace collapsed), then

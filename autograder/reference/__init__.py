@@ -1,1 +1,0 @@
-"""Reference implementations the grader compares students' work with (never shipped to students)."""
