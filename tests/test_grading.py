@@ -189,7 +189,9 @@ def _run_attack_outside_the_sandbox(assignment, course):
     sandboxed 0 means the answers were out of reach, not that the attack was broken)."""
     from autograder.assembly import nbg
     found = {}
-    for cell in samples.reads_answers(assignment, course).cells:
+    cells = samples.reads_answers(assignment, course).cells
+    last_test = max(i for i, c in enumerate(cells) if nbg(c).get("grade") and c.cell_type == "code")
+    for cell in cells[:last_test]:   # as in grading: the experiments after the last test (a1's design) do not run
         if nbg(cell).get("solution") and cell.cell_type == "code":
             ns = {}
             exec(cell.source, ns)  # noqa: S102  (the sample's own code, on purpose)
