@@ -100,7 +100,14 @@ def test_a_written_answer_graded_in_formgrader_reaches_export_and_feedback(brows
     browser.get(f"{lab['url']}/formgrader/gradebook/{A1}/{A1}")          # formgrader: the notebook's submissions
     wait.until(ec.presence_of_element_located((By.LINK_TEXT, "Submission #1")))
     with Gradebook(f"sqlite:///{lab['root'] / 'gradebook.db'}") as gb:
-        submission_id = gb.find_submission_notebook(A1, A1, "partial").id
+        ids = {s: gb.find_submission_notebook(A1, A1, s).id for s in ("complete", "partial", "untouched")}
+    for student, sid in ids.items():   # formgrader opens every written answer of every submission, rubric beside it
+        browser.get(f"{lab['url']}/formgrader/submissions/{sid}/")
+        wait.until(ec.presence_of_element_located((By.ID, "a1_q3")))
+        for gid in ("a1_report", "a1_q1", "a1_q2", "a1_q3"):
+            assert browser.find_element(By.ID, gid).is_displayed(), (student, gid)
+            assert f"Rubric (instructors only): {gid}" in browser.page_source, (student, gid)
+    submission_id = ids["partial"]
     browser.get(f"{lab['url']}/formgrader/submissions/{submission_id}/")  # its manual grading view
     box = wait.until(ec.element_to_be_clickable((By.ID, "a1_q1")))
     page = browser.page_source
