@@ -6,7 +6,8 @@ File names, as the LMSs write them (autograder/lms.py has the patterns):
   `anon_{id}` under anonymous grading; `-1`, `-2` before the extension of a resubmitted file);
 * Moodle: `{Full Name}_{participant id}_assignsubmission_file_{file}` (or a folder of that name
   holding the file);
-* anything else: `--pattern`, a regular expression with (?P<student>...) and optionally (?P<assignment>...).
+* anything else: `--pattern`, a regular expression with a (?P<student>...) group (the assignment still
+  comes from the notebook, or from `--assignment` for notebooks without nbgrader ids).
 
 Which assignment a notebook belongs to is read from its cells (the nbgrader ids of an assignment's
 source), and from its file name only when an editor dropped every id; `Copy of`, ` (1)` and `-1` in
@@ -22,6 +23,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .lms import Roster, parse_name
@@ -53,19 +55,27 @@ class CollectReport:
         return "\n".join(lines)
 
 
+@lru_cache(maxsize=None)
+def _source_ids() -> dict[str, frozenset]:
+    """The nbgrader ids of every assignment's source notebook (read once per process)."""
+    from .course import REPO, assignments
+    out = {}
+    for name in assignments():
+        src = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
+        out[name] = frozenset({c["metadata"].get("nbgrader", {}).get("grade_id") for c in src["cells"]} - {None})
+    return out
+
+
 def notebook_assignment(path: Path, file_name: str) -> tuple[str | None, str]:
     """(assignment, how it was found) of a notebook: by the nbgrader ids of its cells; by its file name only
     when it has none (an editor dropped them, or the file is broken: it is graded 0 with the reason then)."""
-    from .course import REPO, assignments
     try:
         cells = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("cells", [])
         ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells} - {None}
     except (ValueError, AttributeError):
         ids = set()
     best, overlap = None, 0
-    for name in assignments():
-        src = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
-        src_ids = {c["metadata"].get("nbgrader", {}).get("grade_id") for c in src["cells"]} - {None}
+    for name, src_ids in _source_ids().items():
         if len(ids & src_ids) > overlap:
             best, overlap = name, len(ids & src_ids)
     if best:
@@ -73,7 +83,7 @@ def notebook_assignment(path: Path, file_name: str) -> tuple[str | None, str]:
     if ids:
         return None, "a notebook of no assignment of this course (none of its cells is)"
     words = re.sub(r"[^a-z0-9]+", "_", file_name.lower())
-    named = [a for a in assignments() if a in words]
+    named = [a for a in _source_ids() if a in words]
     return (named[0], "file name") if len(named) == 1 else (None, "no cell or file name of a known assignment")
 
 
