@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import string
 from dataclasses import replace
 
 import torch
@@ -95,8 +94,10 @@ def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int =
 
 
 def _norm(s: str) -> str:
-    """Lower case, outer punctuation and extra whitespace removed: for label words and entity strings."""
-    return " ".join(s.lower().split()).strip(string.punctuation + " ")
+    """SQuAD's official normalisation, as torchmetrics implements it (lower case, no punctuation or
+    articles, single spaces): for label words, entity strings and person names."""
+    from torchmetrics.functional.text.squad import _normalize_text
+    return _normalize_text(s)
 
 
 def _f1(pred: str, gold: str) -> float:

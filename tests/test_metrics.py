@@ -89,6 +89,9 @@ def test_a5_scores_with_torchmetrics_which_equals_the_official_script():
         assert em == squad_v1.exact_match_score(pred, gold) and f1 == pytest.approx(squad_v1.f1_score(pred, gold))
         assert score("qa", [pred], [gold]) == pytest.approx(squad_v1.f1_score(pred, gold))
         assert score("person", [pred], [gold]) == squad_v1.exact_match_score(pred, gold)
+        from shared.multitask import _norm   # label words and entities: the same normalisation
+        assert _norm(pred) == squad_v1.normalize_answer(pred)
+    assert score("sentiment", ["Positive, because the acting is good."], ["positive"]) == 1.0
 
 
 def test_a1s_hidden_digest_is_the_official_scores_of_its_cases():
