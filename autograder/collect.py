@@ -28,9 +28,6 @@ from pathlib import Path
 
 from .lms import Roster, parse_name
 
-DEFAULT_PATTERN = None   # no pattern: Canvas and Moodle names are recognised, others need --pattern
-
-
 @dataclass
 class CollectReport:
     collected: list[tuple[str, str, str]] = field(default_factory=list)  # (student, assignment, file)
@@ -98,7 +95,7 @@ def _files(src: Path, tmp: str) -> list[Path]:
                   and not p.name.startswith("."))
 
 
-def collect(source: Path, course: Path, pattern: str | None = DEFAULT_PATTERN, assignment: str | None = None,
+def collect(source: Path, course: Path, pattern: str | None = None, assignment: str | None = None,
             roster: Path | None = None) -> CollectReport:
     """Copy an LMS download into submitted/<student>/<assignment>/, every file placed or reported."""
     course = Path(course)

@@ -23,11 +23,11 @@ writer and reader); `grade` records each student as soon as they are done, so a 
 resumes with the students not yet graded.
 """
 from .batch import UnsafeSandbox, check_sandbox, grade
-from .collect import DEFAULT_PATTERN, CollectReport, collect, submissions
+from .collect import CollectReport, collect, submissions
 from .export import export
 from .feedback import feedback
 from .gradebook import ensure_gradebook, read, record, set_manual
 from .summary import summary_table
 
-__all__ = ["collect", "submissions", "CollectReport", "DEFAULT_PATTERN", "grade", "check_sandbox", "UnsafeSandbox",
+__all__ = ["collect", "submissions", "CollectReport", "grade", "check_sandbox", "UnsafeSandbox",
            "ensure_gradebook", "record", "read", "set_manual", "feedback", "export", "summary_table"]
