@@ -115,3 +115,38 @@ def plot_runs(frame, x: str, y: str, hue: str | None = None, logx: bool = False,
     if hue:
         ax.legend(title=hue)
     return ax
+
+
+def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=None, plot: bool = True):
+    """Mean and standard deviation of `value` per arm over the runs (seeds) of each arm, best mean first.
+
+    frame: one row per run (e.g. pandas.DataFrame(list_of_result_dicts)); by: the column(s) naming the arm.
+    Returns the summary table and draws every run as a dot with its arm's mean ± std as a bar, so two arms
+    whose dots interleave are visibly not yet different. With one run per arm the std is unknown (NaN).
+    plot=False: the table only.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in by + [value] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"The runs have no column {missing}; they have {list(frame.columns)}.")
+    table = (frame.groupby(by)[value].agg(mean="mean", std="std", runs="count", low="min", high="max")
+             .reset_index().sort_values("mean", ascending=False).reset_index(drop=True))
+    if not plot:
+        return table
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.8 + 0.45 * len(table)))
+    keys = [tuple(row[c] for c in by) for _, row in table.iterrows()]
+    for y, key in enumerate(keys):
+        runs = frame[np.logical_and.reduce([frame[c] == k for c, k in zip(by, key)])][value]
+        ax.plot(runs, [y] * len(runs), "o", color="grey", alpha=0.6, ms=4)
+    ax.errorbar(table["mean"], range(len(table)), xerr=np.nan_to_num(table["std"].to_numpy()), fmt="D",
+                color="C0", capsize=4, label="mean ± std")
+    ax.set_yticks(range(len(table)), [" / ".join(map(str, k)) for k in keys])
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.set_xlabel(f"{value} (grey: one run each)")
+    ax.set_title(title or f"{value} by {', '.join(by)}")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(loc="lower right", fontsize=8)
+    return table

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from shared.tracking import ExperimentLog, plot_history, plot_runs
+from shared.tracking import ExperimentLog, compare_seeds, plot_history, plot_runs
 from shared.train import TrainConfig
 
 
@@ -42,3 +42,24 @@ def test_main_job_runs_in_smoke_profile(tmp_path):
     assert "dev accuracy" in proc.stdout
     row = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
     assert row["steps"] == 3 and (tmp_path / "learning_curve.png").stat().st_size > 1000
+
+
+def test_compare_seeds_summarises_each_arm_by_hand():
+    import pandas as pd
+    runs = pd.DataFrame([{"method": m, "n": n, "seed": s, "acc": a} for m, n, s, a in [
+        ("cls", 600, 0, 0.70), ("cls", 600, 1, 0.60), ("mean", 600, 0, 0.72), ("mean", 600, 1, 0.74),
+        ("mean", 600, 2, 0.70), ("max", 600, 0, 0.62)]])
+    table = compare_seeds(runs, by=["method", "n"], value="acc", plot=False)
+    # best mean first; std is the sample std (n-1): cls (0.70, 0.60) -> 0.0707; mean (0.72, 0.74, 0.70) -> 0.02
+    assert list(table["method"]) == ["mean", "cls", "max"]
+    assert table.loc[0, "mean"] == pytest.approx(0.72) and table.loc[0, "std"] == pytest.approx(0.02)
+    assert table.loc[1, "mean"] == pytest.approx(0.65) and table.loc[1, "std"] == pytest.approx(0.1 / 2 ** 0.5)
+    assert list(table["runs"]) == [3, 2, 1] and pd.isna(table.loc[2, "std"])
+    assert (table.loc[0, "low"], table.loc[0, "high"]) == (0.70, 0.74)
+    import matplotlib.pyplot as plt
+    _, ax = plt.subplots()
+    plotted = compare_seeds(runs, by="method", value="acc", ax=ax)
+    assert list(plotted["method"]) == ["mean", "cls", "max"]
+    assert len(ax.lines) >= 3  # a row of dots per arm, plus the mean ± std bars
+    with pytest.raises(KeyError, match="no column"):
+        compare_seeds(runs, by="pooling", value="acc", plot=False)
