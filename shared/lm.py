@@ -21,10 +21,19 @@ SIZES = {  # GPT-2 shapes in miniature (gpt2 itself: n_embd=768, n_layer=12, n_h
 }
 
 
+def corpus_text(split, text_column: str = "text", max_chars: int | None = None) -> str:
+    """The split's lines joined as in the WikiText perplexity recipe, cut to its first max_chars characters.
+
+    Cut by characters, not tokens, so that models with different tokenizers score the same text and their
+    bits per character compare.
+    """
+    text = "\n\n".join(split[text_column])
+    return text[:max_chars] if max_chars else text
+
+
 def corpus_ids(split, tokenizer, text_column: str = "text", max_tokens: int | None = None) -> torch.Tensor:
     """The whole split as one (1, N) tensor of ids, lines joined as in the WikiText perplexity recipe."""
-    text = "\n\n".join(split[text_column])
-    ids = tokenizer(text, return_tensors="pt", verbose=False)["input_ids"]
+    ids = tokenizer(corpus_text(split, text_column), return_tensors="pt", verbose=False)["input_ids"]
     return ids[:, :max_tokens] if max_tokens else ids
 
 

@@ -90,7 +90,7 @@ ASSIGNMENTS = {
     "full": {
         "a1": dict(max_length=384, doc_stride=128, levers=LEVERS_LONG, noise_seeds=[0, 1]),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=5e-5),
-        "a3": dict(max_length=1024, stride=512, eval_tokens=None, scratch_sizes=[], pretrained=FULL_LADDER,
+        "a3": dict(max_length=1024, stride=512, eval_chars=None, scratch_sizes=[], pretrained=FULL_LADDER,
                    new_tokens=32, gen_tokens=40),
         "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=None, ft_steps=300, batch_size=16),
         "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=3e-4,
@@ -100,7 +100,7 @@ ASSIGNMENTS = {
     "offline": {
         "a1": dict(max_length=192, doc_stride=64, levers=LEVERS_OFFLINE, noise_seeds=[0, 1, 2]),
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=1e-4),
-        "a3": dict(max_length=512, stride=256, eval_tokens=8192, scratch_sizes=["tiny", "small", "medium"],
+        "a3": dict(max_length=512, stride=256, eval_chars=32768, scratch_sizes=["tiny", "small", "medium"],
                    pretrained=[GEMMA3], new_tokens=32, gen_tokens=40),
         "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=100, ft_steps=60, batch_size=8),
         "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=1e-3,
@@ -110,7 +110,7 @@ ASSIGNMENTS = {
     "smoke": {
         "a1": dict(max_length=64, doc_stride=21, levers=LEVERS_SHORT, noise_seeds=[0, 1]),
         "a2": dict(block_size=64, eval_blocks=8, mlm_steps=3, ft_lr=1e-4),
-        "a3": dict(max_length=64, stride=32, eval_tokens=256, scratch_sizes=["tiny"], pretrained=[],
+        "a3": dict(max_length=64, stride=32, eval_chars=1024, scratch_sizes=["tiny"], pretrained=[],
                    new_tokens=8, gen_tokens=8),
         "a4": dict(shots=[0, 1], draws=[0, 1], eval_examples=16, ft_steps=3, batch_size=8),
         "a5": dict(steps=6, k_values=[50], temperatures=[2], eval_examples=8, t2t_lr=1e-3,

@@ -112,6 +112,19 @@ def test_pareto_front_and_bits_per_character():
     assert bits_per_character(2.0, 100, 400) == pytest.approx(0.25)
 
 
+def test_every_model_scores_the_same_text_for_bits_per_character():
+    """a3 once cut each model's evaluation text at a number of its own tokens, so models with different
+    tokenizers scored different texts and their bits per character did not compare."""
+    from shared.lm import corpus_text
+    split = load_local("corpus")["validation"]
+    text = corpus_text(split, max_chars=1000)
+    assert len(text) == 1000 and text == "\n\n".join(split["text"])[:1000]
+    small, large = load_tokenizer("smoke:gpt2"), load_tokenizer("smoke:bert")
+    n_small, n_large = (len(t(text, add_special_tokens=False)["input_ids"]) for t in (small, large))
+    assert n_small != n_large  # the tokenizers differ, so a token budget would have cut different texts
+    assert corpus_text(split) == "\n\n".join(split["text"])
+
+
 def test_zero_shot_sentiment_is_an_accuracy():
     from transformers import AutoModelForCausalLM
     from shared.lm import zero_shot_sentiment
