@@ -113,9 +113,8 @@ def make_split(seed: int, n: int, pos: list[str], neg: list[str], exclude: set[s
         if s in seen:
             continue
         seen.add(s)
-        if rng.random() < LABEL_NOISE:
-            y = 1 - y
-        rows.append({"sentence": s, "label": y, "idx": len(rows)})
+        flipped = rng.random() < LABEL_NOISE
+        rows.append({"sentence": s, "label": 1 - y if flipped else y, "idx": len(rows), "_flipped": flipped})
     return rows
 
 
@@ -127,11 +126,13 @@ def main() -> None:
                        [w for w in NEGATIVE if w not in held_neg], set())
     val = make_split(22, 480, POSITIVE, NEGATIVE, {r["sentence"] for r in train})
     for name, rows in {"train": train, "validation": val}.items():
+        flipped = sum(r.pop("_flipped") for r in rows)
         with open(HERE / f"{name}.jsonl", "w") as f:
             for r in rows:
                 f.write(json.dumps(r) + "\n")
         share = sum(r["label"] for r in rows) / len(rows)
-        print(f"{name}: {len(rows)} sentences, {share:.1%} positive")
+        print(f"{name}: {len(rows)} sentences, {share:.1%} positive; {flipped} labels disagree with the grammar "
+              f"(a model that follows the grammar scores {1 - flipped / len(rows):.1%})")
     train_words = {w for r in train for w in r["sentence"].split()}
     val_words = {w for r in val for w in r["sentence"].split()}
     print(f"validation word types not in train: {len(val_words - train_words)} of {len(val_words)}")
