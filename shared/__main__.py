@@ -4,7 +4,7 @@ Fine-tunes the profile's encoder (offline: all-MiniLM-L6-v2) on the course's
 sentiment set with the shared training loop, evaluates dev accuracy before and
 after, appends the run to the experiment log and saves the learning curve.
 
-    python -m shared                    # offline profile, 42 s on 2 CPU cores
+    python -m shared                    # offline profile, about 20 s on 2 CPU cores
     python -m shared --profile smoke    # seconds
 """
 from __future__ import annotations
