@@ -138,9 +138,9 @@ def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=No
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 0.8 + 0.45 * len(table)))
     keys = [tuple(row[c] for c in by) for _, row in table.iterrows()]
+    runs = dict(list(frame.groupby(by)[value]))   # arm (a tuple) -> its runs' values
     for y, key in enumerate(keys):
-        runs = frame[np.logical_and.reduce([frame[c] == k for c, k in zip(by, key)])][value]
-        ax.plot(runs, [y] * len(runs), "o", color="grey", alpha=0.6, ms=4)
+        ax.plot(runs[key], [y] * len(runs[key]), "o", color="grey", alpha=0.6, ms=4)
     ax.errorbar(table["mean"], range(len(table)), xerr=np.nan_to_num(table["std"].to_numpy()), fmt="D",
                 color="C0", capsize=4, label="mean ± std")
     ax.set_yticks(range(len(table)), [" / ".join(map(str, k)) for k in keys])
