@@ -184,7 +184,7 @@ def _build(rng: random.Random, style: Style, lead: list[str], body: list[list[st
     """The lead sentence first, then the body's and the extra sentences in a random order."""
     p = Passage()
     p.add(style.pick(lead), v)
-    sentences = [style.pick(options) for options in body] + [e.replace("{", "(").replace("}", ")") for e in extra]
+    sentences = [style.pick(options) for options in body] + extra   # extra sentences are filled in: no slots
     rng.shuffle(sentences)
     for sentence in sentences:
         p.add(sentence, v)
