@@ -18,7 +18,7 @@ import importlib
 from .profiles import Profile, get_profile, profile_name  # noqa: F401  (light: no torch import)
 
 __all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "models", "data", "train",
-           "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask", "classify"]
+           "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask", "classify", "generation"]
 
 
 class NoGPU(RuntimeError):
@@ -46,6 +46,6 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
 
 def __getattr__(name: str):  # `shared.train` etc. import on first use, keeping `import shared` fast
     if name in {"profiles", "models", "data", "train", "metrics", "tracking", "qa", "mlm", "lm", "prompting",
-                "multitask", "classify"}:
+                "multitask", "classify", "generation"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'shared' has no attribute {name!r}")

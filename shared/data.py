@@ -1,7 +1,7 @@
 """Data sets for every profile, with the hub's schema, and the collators to batch them.
 
 `load_task("qa", profile)` returns a datasets.DatasetDict. In the `full`
-profile it is the hub data set (squad, glue/sst2, conll2003, wikitext-2-raw-v1);
+profile it is the hub data set (squad, glue/sst2, conll2003, wikitext-2-raw-v1, imdb, gsm8k);
 otherwise the course's own set in data/, loaded with exactly the hub's
 features (column names, types and ClassLabel names), so one preprocessing
 function serves both. Each profile caps the rows it loads (Profile.caps: smoke a few,
@@ -56,6 +56,11 @@ TASKS = {
         revision="refs/convert/parquet"),
     "corpus": TaskData(("Salesforce/wikitext", "wikitext-2-raw-v1"), "corpus",
                        Features({"text": Value("string")}), ("train", "validation", "test")),
+    # a6: a domain's text (film reviews) and arithmetic word problems with worked answers ("#### 42")
+    "reviews": TaskData(("stanfordnlp/imdb",), "reviews", Features({
+        "text": Value("string"), "label": ClassLabel(names=["neg", "pos"])}), ("train", "test")),
+    "arithmetic": TaskData(("openai/gsm8k", "main"), "arithmetic", Features({
+        "question": Value("string"), "answer": Value("string")}), ("train", "test")),
 }
 
 

@@ -95,6 +95,9 @@ ASSIGNMENTS = {
         "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=None, ft_steps=300, batch_size=16),
         "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=3e-4,
                    t2t_shape=None, instr_steps=300, instr_batch=16, instr_eval=60, instr_lr=5e-5),
+        "a6": dict(ft_texts=4000, ft_steps=300, ft_batch=8, ft_lr=5e-5, max_length=128, ppl_texts=200, new_tokens=40,
+                   prompts=4, problems=200, cot_tokens=192, judge_steps=300, pair_prompts=1000, rm_steps=200,
+                   dpo_steps=200, dpo_batch=8, dpo_lr=1e-6, eval_prompts=200, best_of=[1, 2, 4, 8, 16], min_gap=0.1),
         "main": dict(lr=5e-5),
     },
     "offline": {
@@ -105,6 +108,9 @@ ASSIGNMENTS = {
         "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=100, ft_steps=60, batch_size=8),
         "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=1e-3,
                    t2t_shape={}, instr_steps=60, instr_batch=4, instr_eval=60, instr_lr=2e-5),
+        "a6": dict(ft_texts=1200, ft_steps=60, ft_batch=8, ft_lr=5e-5, max_length=96, ppl_texts=100, new_tokens=24,
+                   prompts=3, problems=100, cot_tokens=96, judge_steps=150, pair_prompts=192, rm_steps=48,
+                   dpo_steps=48, dpo_batch=8, dpo_lr=5e-6, eval_prompts=48, best_of=[1, 2, 4, 8], min_gap=0.1),
         "main": dict(lr=5e-5),
     },
     "smoke": {
@@ -115,6 +121,9 @@ ASSIGNMENTS = {
         "a4": dict(shots=[0, 1], draws=[0, 1], eval_examples=16, ft_steps=3, batch_size=8),
         "a5": dict(steps=6, k_values=[50], temperatures=[2], eval_examples=8, t2t_lr=1e-3,
                    t2t_shape={"d_model": 32, "layers": 1}, instr_steps=3, instr_batch=4, instr_eval=4, instr_lr=1e-4),
+        "a6": dict(ft_texts=32, ft_steps=3, ft_batch=4, ft_lr=1e-3, max_length=48, ppl_texts=8, new_tokens=6,
+                   prompts=2, problems=6, cot_tokens=8, judge_steps=3, pair_prompts=8, rm_steps=3,
+                   dpo_steps=3, dpo_batch=4, dpo_lr=1e-4, eval_prompts=4, best_of=[1, 2], min_gap=0.0),
         "main": dict(lr=1e-3),
     },
 }
@@ -130,7 +139,8 @@ _DEFS = {
         data="hub", max_train_examples=None, max_eval_examples=None, max_steps=None,
         max_length=384, batch_size=16, needs_gpu=True,
         # SQuAD and SST-2 in full would take hours of a free T4 in a1 and a2's many runs
-        examples={"qa": (20_000, 2_000), "sentiment": (20_000, None)}, assignments=ASSIGNMENTS["full"]),
+        examples={"qa": (20_000, 2_000), "sentiment": (20_000, None), "reviews": (5_000, 1_000)},
+        assignments=ASSIGNMENTS["full"]),
     "offline": Profile(
         name="offline",
         models={"encoder": MINILM, "encoder_large": MINILM, "mlm": MINILM, "causal_lm": SMOLLM2,

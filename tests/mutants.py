@@ -54,7 +54,8 @@ def _own_copy(namespace: dict) -> dict:
     return out
 
 
-def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, bool]:
+def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] | None = None,
+                   experiments: bool = True) -> dict[str, bool]:
     nb = nbformat.read(notebook, as_version=4)
     mutations = dict(mutations or {})
     cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -65,6 +66,8 @@ def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] |
         if i < first:
             continue
         meta = cell.metadata.get("nbgrader", {})
+        if not experiments and not (meta.get("solution") or meta.get("grade")):
+            continue   # an experiment cell (training, sampling): the tests do not read what it makes
         source = cell.source
         for old, new in mutations.pop(meta.get("grade_id"), []):
             assert old in source, f"mutation target not found in cell {meta.get('grade_id')!r}: {old!r}"
@@ -83,26 +86,31 @@ def graded_results(notebook: Path, mutations: dict[str, list[tuple[str, str]]] |
     return results
 
 
-def mistake_tests(notebook: Path, tests: list[str], mistakes: dict):
+def mistake_tests(notebook: Path, tests: list[str], mistakes: dict, experiments: bool = True):
     """The two tests every assignment's mistake file needs, in the smoke profile:
 
         test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES)
 
-    mistakes: {description: (solution grade_id, [(old, new), ...], the test that must fail)}.
-    The untouched solution passes every test; each planted mistake fails its own test and only that one.
+    mistakes: {description: (solution grade_id, [(old, new), ...], the test that must fail)}; where a later
+    function calls the mistaken one (a6's generate calls apply_repetition_penalty), a tuple of the tests
+    that must all fail. The untouched solution passes every test; each planted mistake fails its own
+    test(s) and only those. experiments=False skips the cells between the tests that are neither
+    solutions nor tests (training runs whose results no test reads), where a notebook's tests need only
+    its setup and the student's functions (a6; its whole run is tests/test_notebooks.py's).
     """
     import pytest
 
     def test_solution_passes_every_test(monkeypatch):
         monkeypatch.setenv("COURSE_PROFILE", "smoke")
-        assert graded_results(notebook) == {t: True for t in tests}
+        assert graded_results(notebook, experiments=experiments) == {t: True for t in tests}
 
     @pytest.mark.parametrize("mistake", sorted(mistakes))
     def test_mistake_loses_its_tests_points(mistake, monkeypatch):
         monkeypatch.setenv("COURSE_PROFILE", "smoke")
         cell, edits, target = mistakes[mistake]
-        results = graded_results(notebook, {cell: edits})
-        assert results[target] is False, f"planted mistake '{mistake}' was not caught by {target}"
-        assert all(results[t] for t in tests if t != target), f"'{mistake}' also failed other tests: {results}"
+        targets = (target,) if isinstance(target, str) else tuple(target)
+        results = graded_results(notebook, {cell: edits}, experiments=experiments)
+        assert all(results[t] is False for t in targets), f"planted mistake '{mistake}' was not caught by {targets}"
+        assert all(results[t] for t in tests if t not in targets), f"'{mistake}' also failed other tests: {results}"
 
     return test_solution_passes_every_test, test_mistake_loses_its_tests_points

@@ -5,7 +5,8 @@ import pytest
 
 from shared.data import NER_TAGS, TASKS, check_columns, load_local, load_task
 
-MIN_SIZES = {"qa": (1000, 200), "sentiment": (2000, 400), "ner": (1000, 200), "corpus": (1000, 100)}
+MIN_SIZES = {"qa": (1000, 200), "sentiment": (2000, 400), "ner": (1000, 200), "corpus": (1000, 100),
+             "reviews": (1000, 200), "arithmetic": (300, 200)}
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))
@@ -14,7 +15,7 @@ def test_schema_and_sizes(task):
     for split in TASKS[task].splits:
         assert ds[split].features == TASKS[task].features
     n_train, n_dev = MIN_SIZES[task]
-    assert len(ds["train"]) >= n_train and len(ds["validation"]) >= n_dev
+    assert len(ds["train"]) >= n_train and len(ds[TASKS[task].splits[1]]) >= n_dev
 
 
 def test_qa_answers_are_exact_spans_and_not_trivial():
@@ -56,6 +57,26 @@ def test_corpus_looks_like_wikitext():
     assert rows[0] == "" and rows[1].startswith(" = ") and rows[1].endswith(" = \n")
 
 
+def test_arithmetic_answers_are_checked_and_reviews_are_balanced_and_mixed():
+    """Every worked step of a word problem computes, its last line is "#### <the last result>", and test
+    problems are not train problems; reviews are half positive and have several sentences."""
+    import re
+    ds = load_local("arithmetic")
+    for split in ["train", "test"]:
+        for row in ds[split]:
+            *steps, last = row["answer"].split("\n")
+            values = []
+            for expr, value in re.findall(r"<<([^=>]+)=(\d+)>>", row["answer"]):
+                assert eval(expr) == int(value), row  # noqa: S307  (digits and + - * / only)
+                values.append(int(value))
+            assert last == f"#### {values[-1]}" and len(values) == len(steps) >= 2
+    assert not set(ds["train"]["question"]) & set(ds["test"]["question"])
+    reviews = load_local("reviews")
+    for split in ["train", "test"]:
+        assert 0.45 < sum(reviews[split]["label"]) / len(reviews[split]) < 0.55
+        assert min(t.count(" . ") for t in reviews[split]["text"]) >= 2
+
+
 def test_smoke_profile_cuts_splits(smoke_profile):
     ds = load_task("qa", smoke_profile)
     assert len(ds["train"]) == smoke_profile.max_train_examples
@@ -87,7 +108,8 @@ def test_generators_reproduce_the_shipped_files(tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(DATA, copy, ignore=shutil.ignore_patterns("*.jsonl", "__pycache__"))
     for folder, script in [("qa", "make_qa.py"), ("sentiment", "make_sentiment.py"), ("ner", "make_ner.py"),
-                           ("corpus", "make_corpus.py")]:
+                           ("corpus", "make_corpus.py"), ("reviews", "make_reviews.py"),
+                           ("arithmetic", "make_arithmetic.py")]:
         subprocess.run([sys.executable, str(copy / folder / script)], check=True, capture_output=True)
         for shipped in sorted((DATA / folder).glob("*.jsonl")):
             assert (copy / folder / shipped.name).read_bytes() == shipped.read_bytes(), f"{folder}/{shipped.name}"

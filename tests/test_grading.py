@@ -199,21 +199,22 @@ def _run_attack_outside_the_sandbox(assignment, course):
     return found
 
 
-@pytest.mark.parametrize("assignment", ["a1_qa_finetuning", "a5_multitask_instruction"])
+@pytest.mark.parametrize("assignment", ["a1_qa_finetuning", "a5_multitask_instruction", "a6_generation_preference"])
 def test_the_answer_reading_submission_works_outside_the_sandbox(assignment, tmp_path):
     found = _run_attack_outside_the_sandbox(assignment, tmp_path)
     assert found and all(any(callable(v) and not k.startswith("_") and k not in {"glob", "json", "os", "subprocess"}
                              for k, v in ns.items()) for ns in found.values()), found.keys()
 
 
-def test_a_submission_that_reads_the_answers_scores_zero_on_a5(tmp_path):
-    a5 = "a5_multitask_instruction"
+@pytest.mark.parametrize("assignment, points", [("a5_multitask_instruction", 7), ("a6_generation_preference", 12)])
+def test_a_submission_that_reads_the_answers_scores_zero(assignment, points, tmp_path):
     course = tmp_path / "course"
     course.mkdir()
-    nbformat.write(samples.reads_answers(a5, course), tmp_path / "reads.ipynb")
+    nbformat.write(samples.reads_answers(assignment, course), tmp_path / "reads.ipynb")
     limits = Limits(cell_timeout=30, notebook_timeout=120, hide=(str(course),))
-    result = grade_in_fresh_dir(REPO / "solutions" / a5 / f"{a5}.ipynb", tmp_path / "reads.ipynb", "reads", a5, limits)
-    assert result.max_score == 7 and result.score == 0, result.cells
+    result = grade_in_fresh_dir(REPO / "solutions" / assignment / f"{assignment}.ipynb", tmp_path / "reads.ipynb", "reads",
+                                assignment, limits)
+    assert result.max_score == points and result.score == 0, result.cells
 
 
 def test_the_sandbox_self_check_reports_what_is_visible_outside_it(tmp_path):

@@ -120,10 +120,35 @@ def a5(p) -> Work:
     return w
 
 
+IMDB_TOKENS, GSM8K_TOKENS, GSM8K_TEST = 128, 120, 1_319   # a review cut at max_length; a problem and its chat template
+
+
+def a6(p) -> Work:
+    s, w = p.settings("a6"), Work()
+    w.forward("gpt2", 2 * 2 * s["ppl_texts"] * s["max_length"])                    # perplexity before and after, 2 texts
+    w.train("gpt2", s["ft_steps"] * s["ft_batch"] * s["max_length"])
+    w.decode("gpt2", 5 * s["prompts"] * s["new_tokens"] * 4)                         # five settings; no cache: ~4x a step
+    problems = min(s["problems"], GSM8K_TEST)
+    w.decode("smollm2-135m", math.ceil(problems / 16) * (12 + s["cot_tokens"] + 12))  # direct, reasoning, answer
+    w.forward("smollm2-135m", problems * GSM8K_TOKENS * 3)
+    w.train("distilbert", s["judge_steps"] * 16 * SST2_TOKENS)                       # the judge
+    tokens = 8 + s["new_tokens"]                                                     # an opening and its continuation
+    w.decode("gpt2", math.ceil(2 * s["pair_prompts"] / 64) * s["new_tokens"])        # two samples a prompt, 64 rows a batch
+    w.train("gpt2", s["rm_steps"] * 2 * s["dpo_batch"] * tokens)
+    betas = 4                                                                        # the solution's design
+    w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
+    w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
+    w.decode("gpt2", (betas + 1) * math.ceil(2 * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
+    w.forward("gpt2", (betas + 1) * 2 * 2 * s["eval_prompts"] * tokens)
+    w.decode("gpt2", math.ceil(max(s["best_of"]) * s["eval_prompts"] / 64) * s["new_tokens"])  # best-of-n
+    w.forward("gpt2", s["eval_prompts"] * max(s["best_of"]) * tokens)
+    return w
+
+
 def main() -> None:
     p = get_profile("full")
     print("| assignment | estimated minutes on a Colab T4, full profile |\n|---|---|")
-    for name, fn in [("a1", a1), ("a2", a2), ("a3", a3), ("a4", a4), ("a5", a5)]:
+    for name, fn in [("a1", a1), ("a2", a2), ("a3", a3), ("a4", a4), ("a5", a5), ("a6", a6)]:
         print(f"| {name} | {fn(p).seconds / 60:.0f} |")
 
 

@@ -1,0 +1,337 @@
+"""Generation, domain fine-tuning, chain of thought and preference tuning for a6, around the notebook's own
+functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `RewardModel`,
+`bradley_terry_loss`, `sequence_logprobs` and `dpo_loss` are the student's; this module only runs them).
+
+    review_texts(split, n)                       a domain's texts (IMDb's <br /> tags removed)
+    general_texts(split, n)                      general text (a corpus split in pieces of 60 words)
+    text_batches(texts, tokenizer, batch_fn, ...) the student's lm_batch over a list of texts, in batches
+    finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
+    solve(model, tokenizer, questions, instruction, ...)        greedy answers, optionally in two stages
+    train_judge(profile, ...)                    the course's sentiment classifier: the "true" reward
+    sample_continuations(model, tokenizer, prompts, n, ...)     token ids and texts of sampled continuations
+    preference_pairs(...)                        pairs of the policy's own samples, ordered by the judge
+    train_reward_model(...), pairwise_accuracy(...)             a reward model with the student's loss
+    reference_logprobs(...), train_dpo(...)      DPO with the student's sequence_logprobs and dpo_loss
+    reward_and_kl(...), best_of_n(...)           where a policy lands: the judge's reward against KL
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from types import SimpleNamespace
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .train import TrainConfig, cap_steps, evaluating, train
+
+__all__ = ["review_texts", "general_texts", "prompts_from", "text_batches", "finetune_lm", "chat_prompt", "solve", "train_judge",
+           "sample_continuations", "preference_pairs", "collate_pairs", "train_reward_model", "pairwise_accuracy",
+           "reference_logprobs", "train_dpo", "reward_and_kl", "best_of_n"]
+
+
+def review_texts(split, n: int | None = None) -> list[str]:
+    """The first n texts of a review split, as plain text (IMDb's '<br />' line breaks become spaces)."""
+    texts = split["text"] if n is None else split.select(range(min(n, len(split))))["text"]
+    return [" ".join(t.replace("<br />", " ").split()) for t in texts]
+
+
+def general_texts(split, n: int | None = None, words: int = 60) -> list[str]:
+    """General text to measure forgetting on: a corpus split (WikiText style, one line per row) cut into
+    pieces of `words` words; the first n of them."""
+    flat = " ".join(t.strip() for t in split["text"] if t.strip()).split()
+    pieces = [" ".join(flat[i:i + words]) for i in range(0, len(flat), words)]
+    return pieces if n is None else pieces[:n]
+
+
+def prompts_from(texts: list[str], words: int = 4) -> list[str]:
+    """The first `words` words of each text: the prompts a policy continues (as in the DPO paper's IMDb task)."""
+    return [" ".join(t.split()[:words]) for t in texts]
+
+
+def text_batches(texts: list[str], tokenizer, batch_fn, batch_size: int = 8, max_length: int = 128) -> list[dict]:
+    """The student's lm_batch applied to consecutive slices of `texts`."""
+    return [batch_fn(texts[i:i + batch_size], tokenizer, max_length) for i in range(0, len(texts), batch_size)]
+
+
+def finetune_lm(model, tokenizer, texts: list[str], batch_fn, config: TrainConfig, max_length: int = 128,
+                profile=None):
+    """Causal-LM fine-tuning on `texts` through shared.train; each batch is the student's lm_batch."""
+    rows = [{"text": t} for t in texts]
+    return train(model, rows, cap_steps(config, profile),
+                 collate_fn=lambda examples: batch_fn([e["text"] for e in examples], tokenizer, max_length))
+
+
+def chat_prompt(tokenizer, user: str) -> str:
+    """The prompt an instruction-tuned model expects (its chat template), or the text itself for a base model."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template([{"role": "user", "content": user}], tokenize=False,
+                                             add_generation_prompt=True)
+    return user + "\n"
+
+
+@torch.no_grad()
+def _greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int, desc: str) -> list[str]:
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"   # the answer follows the prompt: pads go first
+    out = []
+    try:
+        with evaluating(model) as device:
+            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
+                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
+                                add_special_tokens=False).to(device)
+                gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
+                                     temperature=None, pad_token_id=tokenizer.pad_token_id)
+                out += tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    finally:
+        tokenizer.padding_side = side
+    return out
+
+
+def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, max_new_tokens: int = 64,
+          answer_prompt: str | None = None, answer_tokens: int = 12, batch_size: int = 16) -> list[dict]:
+    """Greedy answers to word problems. The user message is `instruction.format(question=q)` in the model's
+    chat template. With `answer_prompt` (zero-shot chain of thought, Kojima et al. 2022), a second stage
+    appends the model's reasoning and `answer_prompt` and reads the answer from what follows it.
+    Returns one row per question: the generated text(s) and extract_fn's answer."""
+    prompts = [chat_prompt(tokenizer, instruction.format(question=q)) for q in questions]
+    first = _greedy(model, tokenizer, prompts, max_new_tokens, batch_size, "reasoning" if answer_prompt else "answering")
+    rows = [{"question": q, "output": o} for q, o in zip(questions, first)]
+    if answer_prompt:
+        second = [p + o + answer_prompt for p, o in zip(prompts, first)]
+        finals = _greedy(model, tokenizer, second, answer_tokens, batch_size, "final answers")
+        for r, f in zip(rows, finals):
+            r["final"] = f
+    for r in rows:
+        r["prediction"] = extract_fn(r.get("final", r["output"]))
+    return rows
+
+
+def train_judge(profile, steps: int = 150, batch_size: int = 16, lr: float = 5e-5, output_dir: str = "runs/a6/judge",
+                seed: int = 0):
+    """The course's sentiment classifier (the profile's encoder fine-tuned on its sentiment data, as in a2):
+    the reward that preference tuning optimises and that nobody trains against. Returns (judge, accuracy):
+    judge(texts) -> tensor of p(positive)."""
+    from transformers import AutoModelForSequenceClassification
+
+    from .classify import finetune_classifier
+    from .data import load_task
+    from .models import load_model, load_tokenizer
+    spec = profile.model("encoder")
+    tokenizer = load_tokenizer(spec)
+    model = load_model(AutoModelForSequenceClassification, spec, num_labels=2)
+    config = TrainConfig(output_dir=output_dir, max_steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+                         tag=f"judge:{spec}")
+    res = finetune_classifier(model, load_task("sentiment", profile, seed=seed), tokenizer, config, profile)
+    clf = res["model"].eval()
+
+    @torch.no_grad()
+    def judge(texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        device = next(clf.parameters()).device
+        out = []
+        for s in range(0, len(texts), batch_size):
+            enc = tokenizer([t.lower() for t in texts[s:s + batch_size]], return_tensors="pt", padding=True,
+                            truncation=True, max_length=128).to(device)
+            out.append(clf(**enc).logits.float().softmax(-1)[:, 1].cpu())
+        return torch.cat(out) if out else torch.zeros(0)
+    return judge, res["accuracy"]
+
+
+@torch.no_grad()
+def sample_continuations(model, tokenizer, prompts: list[str], n: int = 2, new_tokens: int = 24, seed: int = 0,
+                         batch_size: int = 64, desc: str = "sampling") -> list[dict]:
+    """n samples per prompt from the model's own distribution (temperature 1, no top-k or top-p), each exactly
+    new_tokens long, in batches of prompts (left-padded). One row per sample, a prompt's n samples together:
+    prompt, prompt_ids, response_ids and text (prompt + response)."""
+    torch.manual_seed(seed)
+    rows, side = [], tokenizer.padding_side
+    per_batch = max(1, batch_size // n)
+    tokenizer.padding_side = "left"
+    try:
+        with evaluating(model) as device:
+            for s in tqdm(range(0, len(prompts), per_batch), desc=desc, leave=False):
+                chunk = [p for p in prompts[s:s + per_batch] for _ in range(n)]
+                enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+                gen = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
+                                     max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                                     pad_token_id=tokenizer.pad_token_id)
+                for p, g in zip(chunk, gen[:, enc["input_ids"].shape[1]:].tolist()):
+                    prompt_ids = tokenizer(p, add_special_tokens=False)["input_ids"]
+                    rows.append({"prompt": p, "prompt_ids": prompt_ids, "response_ids": g,
+                                 "text": p + tokenizer.decode(g, skip_special_tokens=True)})
+    finally:
+        tokenizer.padding_side = side
+    return rows
+
+
+def preference_pairs(model, tokenizer, prompts: list[str], judge, new_tokens: int = 24, seed: int = 0,
+                     min_gap: float = 0.1) -> list[dict]:
+    """Two samples of the model per prompt, the one the judge finds more positive `chosen`. Pairs whose
+    judge scores differ by less than min_gap are dropped (a coin toss teaches nothing)."""
+    samples = sample_continuations(model, tokenizer, prompts, n=2, new_tokens=new_tokens, seed=seed,
+                                   desc="sampling pairs")
+    scores = judge([s["text"] for s in samples]).tolist()
+    pairs = []
+    for i in range(0, len(samples), 2):
+        a, b = (samples[i], scores[i]), (samples[i + 1], scores[i + 1])
+        if abs(a[1] - b[1]) < min_gap:
+            continue
+        (c, sc), (r, sr) = (a, b) if a[1] > b[1] else (b, a)
+        pairs.append({"prompt": c["prompt"], "prompt_ids": c["prompt_ids"], "chosen_ids": c["response_ids"],
+                      "rejected_ids": r["response_ids"], "chosen": c["text"], "rejected": r["text"],
+                      "chosen_score": sc, "rejected_score": sr})
+    return pairs
+
+
+def collate_pairs(pairs: list[dict], pad_id: int) -> dict:
+    """A batch of 2B right-padded rows: the B chosen sequences (prompt + response), then the B rejected ones.
+    response_mask is 1 on response tokens only; ref_logps is carried when the pairs have it."""
+    seqs = [(p["prompt_ids"], p["chosen_ids"]) for p in pairs] + [(p["prompt_ids"], p["rejected_ids"]) for p in pairs]
+    width = max(len(a) + len(b) for a, b in seqs)
+    ids = torch.full((len(seqs), width), pad_id)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    response = torch.zeros((len(seqs), width), dtype=torch.long)
+    for r, (a, b) in enumerate(seqs):
+        ids[r, :len(a) + len(b)] = torch.tensor(a + b)
+        mask[r, :len(a) + len(b)] = 1
+        response[r, len(a):len(a) + len(b)] = 1
+    batch = {"input_ids": ids, "attention_mask": mask, "response_mask": response}
+    if "ref_chosen" in pairs[0]:
+        batch["ref_logps"] = torch.tensor([p["ref_chosen"] for p in pairs] + [p["ref_rejected"] for p in pairs])
+    return batch
+
+
+class _PairLoss(nn.Module):
+    """Wraps a reward model so that shared.train can train it: forward returns the student's Bradley-Terry loss."""
+
+    def __init__(self, reward_model, loss_fn):
+        super().__init__()
+        self.reward_model, self.loss_fn = reward_model, loss_fn
+
+    def forward(self, input_ids, attention_mask, response_mask=None):
+        r = self.reward_model(input_ids=input_ids, attention_mask=attention_mask)
+        half = len(r) // 2
+        return SimpleNamespace(loss=self.loss_fn(r[:half], r[half:]))
+
+
+def train_reward_model(reward_model, pairs: list[dict], tokenizer, loss_fn, config: TrainConfig, profile=None):
+    """Train the reward model on preference pairs with the student's loss (shared.train: checkpoints, resume)."""
+    res = train(_PairLoss(reward_model, loss_fn), pairs, cap_steps(config, profile),
+                collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id))
+    res.model = res.model.reward_model
+    return res
+
+
+@torch.no_grad()
+def reward_scores(reward_model, rows: list[dict], pad_id: int, batch_size: int = 32) -> torch.Tensor:
+    """The reward model's score of prompt + response for rows with prompt_ids and response_ids."""
+    out = []
+    with evaluating(reward_model) as device:
+        for s in range(0, len(rows), batch_size):
+            chunk = rows[s:s + batch_size]
+            width = max(len(r["prompt_ids"]) + len(r["response_ids"]) for r in chunk)
+            ids = torch.full((len(chunk), width), pad_id)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for i, r in enumerate(chunk):
+                seq = r["prompt_ids"] + r["response_ids"]
+                ids[i, :len(seq)], mask[i, :len(seq)] = torch.tensor(seq), 1
+            out.append(reward_model(input_ids=ids.to(device), attention_mask=mask.to(device)).float().cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def pairwise_accuracy(reward_model, pairs: list[dict], pad_id: int) -> float:
+    """The share of pairs whose chosen response the reward model scores higher."""
+    chosen = reward_scores(reward_model, [{"prompt_ids": p["prompt_ids"], "response_ids": p["chosen_ids"]} for p in pairs], pad_id)
+    rejected = reward_scores(reward_model, [{"prompt_ids": p["prompt_ids"], "response_ids": p["rejected_ids"]} for p in pairs], pad_id)
+    return float((chosen > rejected).float().mean()) if len(pairs) else float("nan")
+
+
+@torch.no_grad()
+def _logps(model, rows: list[dict], seq_logps_fn, pad_id: int, batch_size: int = 16) -> torch.Tensor:
+    """The student's sequence_logprobs of each row's response given its prompt."""
+    out = []
+    with evaluating(model) as device:
+        for s in range(0, len(rows), batch_size):
+            chunk = [{"prompt_ids": r["prompt_ids"], "chosen_ids": r["response_ids"], "rejected_ids": []}
+                     for r in rows[s:s + batch_size]]
+            b = collate_pairs(chunk, pad_id)
+            n = len(chunk)
+            out.append(seq_logps_fn(model, b["input_ids"][:n].to(device), b["attention_mask"][:n].to(device),
+                                    b["response_mask"][:n].to(device)).float().cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def reference_logprobs(reference, pairs: list[dict], seq_logps_fn, pad_id: int) -> list[dict]:
+    """The pairs with the frozen reference's log-probabilities of both responses (computed once, not every step)."""
+    chosen = _logps(reference, [{"prompt_ids": p["prompt_ids"], "response_ids": p["chosen_ids"]} for p in pairs],
+                    seq_logps_fn, pad_id)
+    rejected = _logps(reference, [{"prompt_ids": p["prompt_ids"], "response_ids": p["rejected_ids"]} for p in pairs],
+                      seq_logps_fn, pad_id)
+    return [{**p, "ref_chosen": float(c), "ref_rejected": float(r)} for p, c, r in zip(pairs, chosen, rejected)]
+
+
+class _DPO(nn.Module):
+    """Wraps a policy so that shared.train can train it: forward returns the student's DPO loss."""
+
+    def __init__(self, policy, seq_logps_fn, loss_fn, beta: float):
+        super().__init__()
+        self.policy, self.seq_logps_fn, self.loss_fn, self.beta = policy, seq_logps_fn, loss_fn, beta
+
+    def forward(self, input_ids, attention_mask, response_mask, ref_logps):
+        logps = self.seq_logps_fn(self.policy, input_ids, attention_mask, response_mask)
+        half = len(logps) // 2
+        loss = self.loss_fn(logps[:half], logps[half:], ref_logps[:half], ref_logps[half:], self.beta)
+        return SimpleNamespace(loss=loss[0] if isinstance(loss, tuple) else loss)
+
+
+def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: float, config: TrainConfig,
+              profile=None):
+    """A copy of `start` trained with DPO at this beta on pairs that carry reference log-probabilities."""
+    if "ref_chosen" not in pairs[0]:
+        raise ValueError("The pairs have no reference log-probabilities: pass them through reference_logprobs first.")
+    policy = copy.deepcopy(start)
+    config = cap_steps(config.but(tag=f"{config.tag} beta={beta}"), profile)
+    res = train(_DPO(policy, seq_logps_fn, loss_fn, beta), pairs, config,
+                collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id))
+    res.model = res.model.policy
+    return res
+
+
+def _mean_se(values: torch.Tensor) -> tuple[float, float]:
+    n = len(values)
+    return float(values.mean()), float(values.std() / math.sqrt(n)) if n > 1 else float("nan")
+
+
+def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_logps_fn, new_tokens: int = 24,
+                  samples: int = 2, seed: int = 1) -> dict:
+    """Where a policy lands: the judge's mean reward of its samples, and its KL from the reference estimated
+    from the same samples, KL ~ mean over samples y ~ policy of log policy(y|x) - log reference(y|x) (the
+    student's sequence_logprobs, response tokens only), each with its standard error."""
+    t0 = time.perf_counter()
+    rows = sample_continuations(policy, tokenizer, prompts, n=samples, new_tokens=new_tokens, seed=seed)
+    reward = judge([r["text"] for r in rows])
+    log_ratio = (_logps(policy, rows, seq_logps_fn, tokenizer.pad_token_id)
+                 - _logps(reference, rows, seq_logps_fn, tokenizer.pad_token_id))
+    (r, r_se), (kl, kl_se) = _mean_se(reward), _mean_se(log_ratio)
+    return {"reward": r, "reward_se": r_se, "kl": kl, "kl_se": kl_se, "samples": len(rows),
+            "example": rows[0]["text"], "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def best_of_n(reference, reward_model, tokenizer, prompts: list[str], judge, ns=(1, 2, 4, 8), new_tokens: int = 24,
+              seed: int = 2) -> list[dict]:
+    """Best-of-n: n samples of the reference per prompt, the reward model picks one, the judge scores it.
+    Its KL from the reference is known exactly: log n - (n - 1) / n (Stiennon et al. 2020)."""
+    n_max = max(ns)
+    rows = sample_continuations(reference, tokenizer, prompts, n=n_max, new_tokens=new_tokens, seed=seed,
+                                desc="best-of-n samples")
+    picked = reward_scores(reward_model, rows, tokenizer.pad_token_id).view(len(prompts), n_max)
+    truth = judge([r["text"] for r in rows]).view(len(prompts), n_max)
+    out = []
+    for n in ns:
+        best = picked[:, :n].argmax(1)
+        reward = truth[torch.arange(len(prompts)), best]
+        r, se = _mean_se(reward)
+        out.append({"n": n, "reward": r, "reward_se": se, "kl": math.log(n) - (n - 1) / n})
+    return out
