@@ -1,5 +1,6 @@
 """a6: each classic mistake, planted in the solution, loses the points of the test meant for it (and only
-those; where generate calls the mistaken penalty, both tests), while the untouched solution passes every test."""
+those; where a later test calls the mistaken function, as generate calls warp_logits and perplexity's check
+calls lm_batch, both), while the untouched solution passes every test."""
 import pytest
 
 from autograder.course import REPO
@@ -25,7 +26,8 @@ MISTAKES = {
     "the nucleus drops the token that crosses top_p": (
         "warp_logits", [("drop = before >= top_p", "drop = probs.cumsum(-1) >= top_p")], "test_warp_logits"),
     "top-k drops the k-th token too": (
-        "warp_logits", [("logits.masked_fill(logits < kth,", "logits.masked_fill(logits <= kth,")], "test_warp_logits"),
+        "warp_logits", [("logits.masked_fill(logits < kth,", "logits.masked_fill(logits <= kth,")],
+        ("test_warp_logits", "test_generate")),
     "nucleus taken over unsorted tokens": (
         "warp_logits", [("sorted_logits, order = logits.sort(dim=-1, descending=True)",
                          "sorted_logits, order = logits, torch.arange(logits.size(-1)).expand_as(logits)")],
@@ -35,7 +37,7 @@ MISTAKES = {
         "test_warp_logits"),
     # apply_repetition_penalty
     "penalty raises negative logits (divides them)": (
-        "apply_repetition_penalty", [(PENALTY, "seen / penalty")], ("test_repetition_penalty", "test_generate")),
+        "apply_repetition_penalty", [(PENALTY, "seen / penalty")], "test_repetition_penalty"),
     "penalised once per occurrence": (
         "apply_repetition_penalty", [(f"    seen = logits.gather(-1, input_ids)\n    seen = {PENALTY}\n"
                                       "    return logits.scatter(-1, input_ids, seen)",
@@ -46,7 +48,7 @@ MISTAKES = {
     "only the last token penalised": (
         "apply_repetition_penalty", [("logits.gather(-1, input_ids)", "logits.gather(-1, input_ids[:, -1:])"),
                                      ("logits.scatter(-1, input_ids, seen)", "logits.scatter(-1, input_ids[:, -1:], seen)")],
-        ("test_repetition_penalty", "test_generate")),
+        "test_repetition_penalty"),
     "the caller's logits changed in place (scatter_)": (
         "apply_repetition_penalty", [("return logits.scatter(-1, input_ids, seen)", "return logits.scatter_(-1, input_ids, seen)")],
         "test_repetition_penalty"),
@@ -76,13 +78,13 @@ MISTAKES = {
         "lm_batch", [('labels[enc["attention_mask"] == 0] = -100', "labels[labels == tokenizer.pad_token_id] = -100")],
         "test_lm_batch"),
     "no -100 on padding": (
-        "lm_batch", [('labels[enc["attention_mask"] == 0] = -100', "pass")], "test_lm_batch"),
+        "lm_batch", [('labels[enc["attention_mask"] == 0] = -100', "pass")], ("test_lm_batch", "test_perplexity")),
     "labels shifted by hand (the model shifts again)": (
         "lm_batch", [('labels = enc["input_ids"].clone()',
                       'labels = torch.cat([enc["input_ids"][:, 1:], torch.full_like(enc["input_ids"][:, :1], -100)], 1)')],
-        "test_lm_batch"),
+        ("test_lm_batch", "test_perplexity")),
     "no EOS appended": (
-        "lm_batch", [("[t + tokenizer.eos_token for t in texts]", "list(texts)")], ("test_lm_batch", "test_perplexity")),
+        "lm_batch", [("[t + tokenizer.eos_token for t in texts]", "list(texts)")], "test_lm_batch"),
     "no truncation": (
         "lm_batch", [("truncation=True, max_length=max_length,", "")], "test_lm_batch"),
     # perplexity
