@@ -193,7 +193,8 @@ def _run_attack_outside_the_sandbox(assignment, course):
     last_test = max(i for i, c in enumerate(cells) if nbg(c).get("grade") and c.cell_type == "code")
     for cell in cells[:last_test]:   # as in grading: the experiments after the last test (a1's design) do not run
         if nbg(cell).get("solution") and cell.cell_type == "code":
-            ns = {}
+            import torch   # what the notebooks' import cells give every answer (decorators and base classes need it)
+            ns = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional}
             exec(cell.source, ns)  # noqa: S102  (the sample's own code, on purpose)
             found[nbg(cell)["grade_id"]] = ns
     return found
@@ -202,8 +203,9 @@ def _run_attack_outside_the_sandbox(assignment, course):
 @pytest.mark.parametrize("assignment", ["a1_qa_finetuning", "a5_multitask_instruction", "a6_generation_preference"])
 def test_the_answer_reading_submission_works_outside_the_sandbox(assignment, tmp_path):
     found = _run_attack_outside_the_sandbox(assignment, tmp_path)
-    assert found and all(any(callable(v) and not k.startswith("_") and k not in {"glob", "json", "os", "subprocess"}
-                             for k, v in ns.items()) for ns in found.values()), found.keys()
+    import types   # each answer defines something of its own (a function, a class, a6's DECODING), not only modules
+    assert found and all(any(not k.startswith("_") and not isinstance(v, types.ModuleType) for k, v in ns.items())
+                         for ns in found.values()), found.keys()
 
 
 @pytest.mark.parametrize("assignment, points", [("a5_multitask_instruction", 7), ("a6_generation_preference", 12)])
