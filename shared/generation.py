@@ -230,14 +230,12 @@ def reward_scores(reward_model, rows: list[dict], pad_id: int, batch_size: int =
     out = []
     with evaluating(reward_model) as device:
         for s in range(0, len(rows), batch_size):
-            chunk = rows[s:s + batch_size]
-            width = max(len(r["prompt_ids"]) + len(r["response_ids"]) for r in chunk)
-            ids = torch.full((len(chunk), width), pad_id)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            for i, r in enumerate(chunk):
-                seq = r["prompt_ids"] + r["response_ids"]
-                ids[i, :len(seq)], mask[i, :len(seq)] = torch.tensor(seq), 1
-            out.append(reward_model(input_ids=ids.to(device), attention_mask=mask.to(device)).float().cpu())
+            chunk = [{"prompt_ids": r["prompt_ids"], "chosen_ids": r["response_ids"], "rejected_ids": []}
+                     for r in rows[s:s + batch_size]]
+            b = collate_pairs(chunk, pad_id)
+            n = len(chunk)
+            out.append(reward_model(input_ids=b["input_ids"][:n].to(device),
+                                    attention_mask=b["attention_mask"][:n].to(device)).float().cpu())
     return torch.cat(out) if out else torch.zeros(0)
 
 
