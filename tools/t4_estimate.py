@@ -135,7 +135,7 @@ def a6(p) -> Work:
     tokens = 8 + s["new_tokens"]                                                     # an opening and its continuation
     w.decode("gpt2", math.ceil(2 * s["pair_prompts"] / 64) * s["new_tokens"])        # two samples a prompt, 64 rows a batch
     w.train("gpt2", s["rm_steps"] * 2 * s["dpo_batch"] * tokens)
-    betas = 4                                                                        # the solution's design
+    betas = 3                                                                        # the solution's design
     w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
     w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
     w.decode("gpt2", (betas + 1) * math.ceil(2 * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
