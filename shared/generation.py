@@ -109,11 +109,12 @@ def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, 
     return rows
 
 
-def train_judge(profile, steps: int = 150, batch_size: int = 16, lr: float = 5e-5, output_dir: str = "runs/a6/judge",
+def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir: str = "runs/a6/judge",
                 seed: int = 0):
     """The course's sentiment classifier (the profile's encoder fine-tuned on its sentiment data, as in a2):
     the reward that preference tuning optimises and that nobody trains against. Returns (judge, accuracy):
-    judge(texts) -> tensor of p(positive)."""
+    judge(texts) -> tensor of p(positive). Its steps and learning rate are the profile's (judge_steps,
+    judge_lr): an under-trained judge scores every continuation near 0.5, and its pairs are noise."""
     from transformers import AutoModelForSequenceClassification
 
     from .classify import finetune_classifier
@@ -121,6 +122,7 @@ def train_judge(profile, steps: int = 150, batch_size: int = 16, lr: float = 5e-
     from .models import load_model, load_tokenizer
     spec = profile.model("encoder")
     tokenizer = load_tokenizer(spec)
+    torch.manual_seed(seed)   # the new head's initial weights: the same judge whatever ran before this call
     model = load_model(AutoModelForSequenceClassification, spec, num_labels=2)
     config = TrainConfig(output_dir=output_dir, max_steps=steps, batch_size=batch_size, lr=lr, seed=seed,
                          tag=f"judge:{spec}")
@@ -303,7 +305,7 @@ def _mean_se(values: torch.Tensor) -> tuple[float, float]:
 
 
 def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_logps_fn, new_tokens: int = 24,
-                  samples: int = 2, seed: int = 1) -> dict:
+                  samples: int = 4, seed: int = 1) -> dict:
     """Where a policy lands: the judge's mean reward of its samples, and its KL from the reference estimated
     from the same samples, KL ~ mean over samples y ~ policy of log policy(y|x) - log reference(y|x) (the
     student's sequence_logprobs, response tokens only), each with its standard error."""

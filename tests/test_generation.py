@@ -48,8 +48,8 @@ def test_preference_pairs_order_by_the_judge_and_drop_ties():
 def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_is_the_formula():
     model, tok = _smoke()
     judge = lambda texts: torch.full((len(texts),), 0.5)  # noqa: E731
-    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4)
-    assert abs(point["kl"]) < 1e-5 and point["reward"] == 0.5 and point["samples"] == 4
+    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4, samples=3)
+    assert abs(point["kl"]) < 1e-5 and point["reward"] == 0.5 and point["samples"] == 6   # 2 prompts, 3 samples each
     rm = lambda input_ids, attention_mask: input_ids.float().sum(1)  # noqa: E731
     rm.parameters = lambda: iter([torch.zeros(1)])
     rm.training, rm.eval, rm.train = False, (lambda: rm), (lambda mode=True: rm)

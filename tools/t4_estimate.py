@@ -18,11 +18,13 @@ When a GPU is lent, time the notebooks instead and record the measurement in doc
 """
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shared.generation import reward_and_kl  # noqa: E402
 from shared.profiles import get_profile  # noqa: E402
 
 TFLOPS = 12.2e12
@@ -138,8 +140,9 @@ def a6(p) -> Work:
     betas = 3                                                                        # the solution's design
     w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
     w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
-    w.decode("gpt2", (betas + 1) * math.ceil(2 * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
-    w.forward("gpt2", (betas + 1) * 2 * 2 * s["eval_prompts"] * tokens)
+    samples = inspect.signature(reward_and_kl).parameters["samples"].default   # per evaluation prompt
+    w.decode("gpt2", (betas + 1) * math.ceil(samples * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
+    w.forward("gpt2", (betas + 1) * 2 * samples * s["eval_prompts"] * tokens)
     w.decode("gpt2", math.ceil(max(s["best_of"]) * s["eval_prompts"] / 64) * s["new_tokens"])  # best-of-n
     w.forward("gpt2", s["eval_prompts"] * max(s["best_of"]) * tokens)
     return w
