@@ -18,16 +18,23 @@ When a GPU is lent, time the notebooks instead and record the measurement in doc
 """
 from __future__ import annotations
 
-import inspect
+import ast
 import math
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shared.generation import reward_and_kl  # noqa: E402
 from shared.profiles import get_profile  # noqa: E402
 
 TFLOPS = 12.2e12
+
+
+def _default(path: str, function: str, argument: str):
+    """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
+    tree = ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
+    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
+    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
 BANDWIDTH = 300e9
 MIN_DECODE_STEP = 0.010
 OVERHEAD = 180.0
@@ -140,7 +147,7 @@ def a6(p) -> Work:
     betas = 3                                                                        # the solution's design
     w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
     w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
-    samples = inspect.signature(reward_and_kl).parameters["samples"].default   # per evaluation prompt
+    samples = _default("shared/generation.py", "reward_and_kl", "samples")  # per evaluation prompt
     w.decode("gpt2", (betas + 1) * math.ceil(samples * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
     w.forward("gpt2", (betas + 1) * 2 * samples * s["eval_prompts"] * tokens)
     w.decode("gpt2", math.ceil(max(s["best_of"]) * s["eval_prompts"] / 64) * s["new_tokens"])  # best-of-n
