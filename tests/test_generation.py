@@ -79,3 +79,15 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
     assert run.steps == 2 and run.model is not model
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items()), "the starting model must not change"
     assert any(not torch.equal(v, run.model.state_dict()[k]) for k, v in before.items())
+
+
+def test_the_judge_is_the_same_whatever_ran_before_it(tmp_path):
+    """Its new head is seeded: an unseeded head took the random state earlier cells left (0.75 or 0.88)."""
+    import shared
+    profile = shared.setup("smoke", seed=0)
+    scores = []
+    for drawn in (1, 7):
+        torch.rand(drawn)   # what earlier cells leave behind
+        judge, _ = gen.train_judge(profile, steps=2, lr=1e-4, output_dir=str(tmp_path / f"judge{drawn}"), seed=0)
+        scores.append(judge(["the plot is dull .", "a superb film ."]))
+    assert torch.allclose(scores[0], scores[1])

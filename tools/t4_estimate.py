@@ -27,14 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.profiles import get_profile  # noqa: E402
 
 TFLOPS = 12.2e12
-
-
-def _default(path: str, function: str, argument: str):
-    """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
-    tree = ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
-    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
-    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
-    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
 BANDWIDTH = 300e9
 MIN_DECODE_STEP = 0.010
 OVERHEAD = 180.0
@@ -130,6 +122,14 @@ def a5(p) -> Work:
 
 
 IMDB_TOKENS, GSM8K_TOKENS, GSM8K_TEST = 128, 120, 1_319   # a review cut at max_length; a problem and its chat template
+
+
+def _default(path: str, function: str, argument: str):
+    """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
+    tree = ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
+    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
+    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
 
 
 def a6(p) -> Work:
