@@ -108,9 +108,9 @@ ASSIGNMENTS = {
         "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2], eval_examples=100, ft_steps=60, batch_size=8),
         "a5": dict(steps=900, k_values=[300, 2 ** 21], temperatures=[2], eval_examples=200, t2t_lr=1e-3,
                    t2t_shape={}, instr_steps=60, instr_batch=4, instr_eval=60, instr_lr=2e-5),
-        "a6": dict(ft_texts=1200, ft_steps=36, ft_batch=8, ft_lr=5e-5, max_length=96, ppl_texts=100, new_tokens=24,
-                   prompts=3, problems=80, cot_tokens=96, judge_steps=300, judge_lr=1e-4, pair_prompts=384, rm_steps=24,
-                   dpo_steps=32, dpo_batch=8, dpo_lr=3e-5, eval_prompts=48, best_of=[1, 2, 4, 8], min_gap=0.1),
+        "a6": dict(ft_texts=1200, ft_steps=30, ft_batch=8, ft_lr=5e-5, max_length=96, ppl_texts=80, new_tokens=24,
+                   prompts=3, problems=50, cot_tokens=96, judge_steps=300, judge_lr=1e-4, pair_prompts=320, rm_steps=24,
+                   dpo_steps=24, dpo_batch=6, dpo_lr=4e-5, eval_prompts=40, best_of=[1, 2, 4], min_gap=0.1),
         "main": dict(lr=5e-5),
     },
     "smoke": {
