@@ -144,7 +144,7 @@ def a6(p) -> Work:
     tokens = 8 + s["new_tokens"]                                                     # an opening and its continuation
     w.decode("gpt2", math.ceil(2 * s["pair_prompts"] / 64) * s["new_tokens"])        # two samples a prompt, 64 rows a batch
     w.train("gpt2", s["rm_steps"] * 2 * s["dpo_batch"] * tokens)
-    betas = 3                                                                        # the solution's design
+    betas = 3                                                # 5b asks for at least three β: the fewest a student runs
     w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
     w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
     samples = _default("shared/generation.py", "reward_and_kl", "samples")  # per evaluation prompt
