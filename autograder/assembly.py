@@ -61,10 +61,7 @@ def assemble(source_nb, student_nb) -> tuple[list[dict], dict[str, str], list[st
     src = _SourceIndex(source_nb.cells)
     by_id = _student_cells_by_id(student_nb, notes)
     added = _added_cells(src, student_nb, by_id, notes)
-    answers = {gid: cs[0].source for gid, cs in by_id.items()
-               if gid in src.ids and src.cells[src.ids[gid]].cell_type == "markdown"
-               and nbg(src.cells[src.ids[gid]]).get("solution")}
-    return _steps(src, by_id, added, notes), answers, notes
+    return _steps(src, by_id, added, notes), written_answers(src, student_nb, by_id, notes), notes
 
 
 class _SourceIndex:
@@ -78,6 +75,66 @@ class _SourceIndex:
         self.texts = {_norm(c.source): i for i, c in enumerate(cells)}
         for i in tests:  # release versions of test cells (hidden part removed) also count as known text
             self.texts.setdefault(_norm(split_test(cells[i].source)[0]), i)
+
+
+UNMATCHED = "**answer not matched: shown in full.**"
+
+
+def _question_key(text: str) -> str:
+    """A written question's first line, without markdown marks, case or spacing: how it is found again."""
+    first = next((line for line in text.replace("YOUR ANSWER HERE", "").splitlines() if line.strip()), "")
+    return " ".join(re.sub(r"[*_#`>]", " ", first).lower().split())
+
+
+def written_answers(src: "_SourceIndex", student_nb, by_id: dict, notes: list[str]) -> dict[str, str]:
+    """Each written question's answer. By nbgrader id; where an editor dropped the metadata, by the question's
+    text kept in the cell, else by the cell's place: the cells between two recognised cells fill the unanswered
+    answer slots between them when they are as many, and join the answer above them when there is no slot.
+    Text that cannot be placed is never lost: it is shown in full, flagged, under every question left without
+    an answer."""
+    written = {nbg(c)["grade_id"]: (i, _question_key(c.source)) for i, c in enumerate(src.cells)
+               if c.cell_type == "markdown" and nbg(c).get("grade") and nbg(c).get("solution")}
+    answers = {gid: cs[0].source for gid, cs in by_id.items() if gid in written}
+    at_index = {i: gid for gid, (i, _) in written.items()}
+    how, unplaced, run, anchor = {}, [], [], -1
+
+    def close(until: float) -> None:
+        slots = [at_index[i] for i in sorted(at_index) if anchor < i < (until if until > anchor else float("inf"))
+                 and at_index[i] not in answers]
+        if run and len(run) == len(slots):
+            for gid, text in zip(slots, run):
+                answers[gid], how[gid] = text, "its place between the cells around it"
+        elif run and not slots and anchor in at_index:
+            answers[at_index[anchor]] = "\n\n".join([answers.get(at_index[anchor], ""), *run]).strip()
+        else:
+            unplaced.extend(run)
+        run.clear()
+
+    for c in student_nb.cells:
+        gid, text = nbg(c).get("grade_id"), _norm(c.source)
+        if gid in src.ids or text in src.texts:
+            close(src.ids[gid] if gid in src.ids else src.texts[text])
+            anchor = src.ids[gid] if gid in src.ids else src.texts[text]
+        elif c.cell_type == "markdown" and text:
+            key = " ".join(re.sub(r"[*_#`>]", " ", c.source).lower().split())
+            q = next((g for g, (_, k) in written.items() if k and k in key and g not in answers), None)
+            if q is None:
+                run.append(c.source)
+                continue
+            close(written[q][0])
+            answers[q], how[q], anchor = c.source, "its question", written[q][0]
+    close(float("inf"))
+    notes += [f"written answer '{g}' had no nbgrader metadata; matched by {h}" for g, h in how.items()]
+    missing = [g for g in written if g not in answers]
+    unsure = missing + [g for g, h in how.items() if h != "its question"]
+    shown = "\n\n---\n\n".join(unplaced)
+    for g in unplaced and unsure:
+        answers[g] = (f"{answers[g]}\n\n---\n\n" if g in answers else "") + \
+            f"{UNMATCHED} The submission's written cells that match no question:\n\n---\n\n{shown}"
+    if unplaced and unsure:
+        notes.append(f"{len(unplaced)} written cell(s) matched no question: shown in full to the grader under "
+                     f"{', '.join(unsure)}")
+    return answers
 
 
 def _student_cells_by_id(student_nb, notes: list[str]) -> dict[str, list]:

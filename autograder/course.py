@@ -115,3 +115,28 @@ def manual_cells(assignment: str) -> dict[str, float]:
     cells = nbformat.read(source_path(assignment), as_version=4).cells
     return {nbg(c)["grade_id"]: float(nbg(c).get("points", 0)) for c in cells
             if nbg(c).get("grade") and c.cell_type == "markdown"}
+
+
+def part_titles(assignment: str) -> dict[str, str]:
+    """A readable title for every graded cell, by grade id: a test cell's section heading and what it tests
+    ("Part 1: decoding by hand: warp_logits"), a written cell's first line ("Q1. Why is fine-tuning needed?...")."""
+    import re
+
+    import nbformat
+
+    from .assembly import defined_names, nbg
+    points = re.compile(r"\s*\(\d+(\.\d+)? points?\)")
+    titles, heading, tested = {}, "", []
+    for c in nbformat.read(source_path(assignment), as_version=4).cells:
+        lines = [ln.strip() for ln in c.source.splitlines() if ln.strip()]
+        if c.cell_type == "markdown" and nbg(c).get("grade"):
+            first = points.sub("", re.sub(r"[*_`#]", "", lines[0] if lines else "").strip())
+            titles[nbg(c)["grade_id"]] = first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + " ..."
+        elif c.cell_type == "markdown":
+            heads = [ln for ln in lines if ln.startswith("#")]
+            heading = points.sub("", heads[-1].lstrip("#").strip()) if heads else heading
+        elif nbg(c).get("solution"):
+            tested = [n for n in defined_names(c.source) if not n.startswith("_")][:2]
+        elif nbg(c).get("grade"):
+            titles[nbg(c)["grade_id"]] = ": ".join(x for x in (heading, ", ".join(tested)) if x) or nbg(c)["grade_id"]
+    return titles

@@ -20,6 +20,7 @@ def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
     spec.mkdir(parents=True, exist_ok=True)
     from .sandbox import policy_args
     argv = [sys.executable, "-m", "autograder.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+            "--parent-pid", str(os.getpid()),  # this process starts the kernel; the kernel dies with it
             *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
                                                   "language": "python", "env": env}))
@@ -164,8 +165,9 @@ def _run_test(step: dict, run, stash: str, result: Result, cell_timeout: float) 
             passed.append(name)
             continue
         if name == "visible":
-            msg = (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else \
-                (f"stopped after {cell_timeout:g} s (time limit)" if timed_out else "the test did not finish")
+            msg = (f"stopped at the time limit ({cell_timeout:g} s per cell)" if timed_out else
+                   (text.split(fail, 1)[1].strip().splitlines() or [""])[0] if fail in text else
+                   "the test did not finish")
             cell.visible_error = msg[:500]
         else:
             cell.hidden_failed.append(name)

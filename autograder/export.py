@@ -7,31 +7,51 @@ import csv
 import statistics
 from pathlib import Path
 
-from .gradebook import StudentGrades, cell_order, read
+from .gradebook import StudentGrades, cell_order, read, require_graded
 
 SUMMARY_FIELDS = ["cell", "kind", "max", "graded", "mean", "mean_share", "full_marks_share", "discrimination"]
 
 
-def export(course: Path, assignment: str, lms: str | None = None, **lms_options) -> dict[str, Path]:
-    """Grades CSV (a row per student, a column per graded cell, totals), the item analysis and its figure,
-    and with `lms` ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py)."""
+def points(x: float | None) -> str:
+    """A score as every file of the export writes it: at most two decimals, no trailing zeros (7.33, 8, 0)."""
+    return "" if x is None else f"{round(float(x), 2):g}"
+
+
+def export(course: Path, assignment: str, lms: str | None = None, late_penalty: float = 0.0,
+           **lms_options) -> dict[str, Path]:
+    """Grades CSV (a row per student: name, LMS id, late, a column per graded cell, raw and late-penalised
+    totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
+    ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py). Files are UTF-8."""
+    from .collect import expected_students
+    from .lms import final_score
     course = Path(course)
+    require_graded(course, assignment)
     out_dir = course / "export"
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = cell_order(course, assignment)
     students = read(course, assignment)
+    missing = {k: v for k, v in expected_students(course, assignment).items()
+               if k not in {s.student for s in students}}
     csv_path = out_dir / f"{assignment}-grades.csv"
-    with open(csv_path, "w", newline="") as f:
+    top = points(sum(c[1] for c in cells))
+    with open(csv_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["student"] + [c[0] for c in cells] + ["autograded", "manual", "total", "max", "status"])
+        w.writerow(["student", "name", "lms_user_id", "late"] + [c[0] for c in cells]
+                   + ["autograded", "manual", "total", f"total_late_penalised_{round(late_penalty * 100):g}pct",
+                      "max", "status"])
         for s in students:
-            w.writerow([s.student] + ["" if c[0] not in s.cells or s.cells[c[0]].score is None
-                                      else s.cells[c[0]].score for c in cells]
-                       + (["", "", ""] if s.needs_regrade else [s.score("auto"), s.score("manual"), s.total])
-                       + [sum(c[1] for c in cells), _status(s)])
+            w.writerow([s.student, display_name(s.lms), s.lms.get("lms_user_id", ""), "yes" if s.lms.get("late") else ""]
+                       + [points(s.cells[c[0]].score) if c[0] in s.cells else "" for c in cells]
+                       + (["", "", "", ""] if s.needs_regrade else
+                          [points(s.score("auto")), points(s.score("manual")), points(s.total),
+                           points(final_score(s, late_penalty))])
+                       + [top, _status(s)])
+        for student, facts in sorted(missing.items()):
+            w.writerow([student, facts.get("name", ""), facts.get("lms_user_id", ""), ""] + [""] * len(cells)
+                       + ["", "", "", "", top, f"not graded: {facts.get('why') or 'no graded submission'}"])
     stats = item_analysis(cells, [s for s in students if not s.needs_regrade])
     summary_path = out_dir / f"{assignment}-summary.csv"
-    with open(summary_path, "w", newline="") as f:
+    with open(summary_path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
         w.writeheader()
         w.writerows(stats)
@@ -39,8 +59,15 @@ def export(course: Path, assignment: str, lms: str | None = None, **lms_options)
              "figure": _figure(stats, assignment, len(students), out_dir / f"{assignment}-summary.png")}
     if lms:
         from .lms import write_import
-        paths["lms"] = write_import(lms, course, assignment, students, out_dir, **lms_options)
+        paths["lms"] = write_import(lms, course, assignment, students, out_dir, late_penalty=late_penalty,
+                                    missing=missing, **lms_options)
     return paths
+
+
+def display_name(lms: dict) -> str:
+    """The student's name as the LMS has it ("First Last"), or "" when collect learned none."""
+    full = f"{lms.get('first_name', '')} {lms.get('last_name', '')}".strip()
+    return full or lms.get("name", "")
 
 
 def _status(s: StudentGrades) -> str:

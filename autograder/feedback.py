@@ -4,7 +4,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from .gradebook import CellGrade, StudentGrades, read
+from .course import part_titles
+from .export import display_name, points
+from .gradebook import CellGrade, StudentGrades, read, require_graded
 
 FEEDBACK_CSS = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;color:#222}"
                 "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em .6em;text-align:left}"
@@ -23,42 +25,48 @@ def _auto_detail(c: CellGrade) -> tuple[str, str]:
     return status, "<br>".join(parts) or "did not run (see notes)"
 
 
-def _row(c: CellGrade) -> str:
+def _row(c: CellGrade, title: str) -> str:
     if c.kind == "auto":
         status, detail = _auto_detail(c)
     elif c.score is None:
         status, detail = "manual", "not graded yet"
     else:
         status, detail = "manual", (f"grader's comment: <pre>{html.escape(c.comment)}</pre>" if c.comment else "")
-    shown = "?" if c.score is None else f"{c.score:g}"
+    shown = "?" if c.score is None else points(c.score)
     label = "graded by hand" if c.kind == "manual" else status
-    return (f"<tr><td>{html.escape(c.grade_id)}</td><td class='{status}'>{label}</td>"
-            f"<td>{shown} / {c.max_score:g}</td><td>{detail}</td></tr>")
+    return (f"<tr><td>{html.escape(title)}</td><td class='{status}'>{label}</td>"
+            f"<td>{shown} / {points(c.max_score)}</td><td>{detail}</td></tr>")
 
 
-def page(assignment: str, s: StudentGrades) -> str:
-    rows = "".join(_row(c) for c in s.cells.values())
+def page(assignment: str, s: StudentGrades, titles: dict[str, str] | None = None) -> str:
+    titles = titles or {}
+    rows = "".join(_row(c, titles.get(c.grade_id, c.grade_id)) for c in s.cells.values())
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in s.reasons) or "<li>none</li>"
     pending = (f" ({len(s.ungraded)} written part(s) not graded yet)" if s.ungraded else "")
+    name = display_name(s.lms)
+    who = f"{html.escape(name)} ({html.escape(s.student)})" if name else html.escape(s.student)
+    late = (" <b class='failed'>Submitted late.</b>" if s.lms.get("late") else "")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}: "
-            f"{html.escape(s.student)}</title><style>{FEEDBACK_CSS}</style></head><body>"
-            f"<h1>{html.escape(assignment)}</h1><p>Student: <b>{html.escape(s.student)}</b></p>"
-            f"<p>Total: <b>{s.total:g} / {s.max_score:g}</b>{pending}; autograded {s.score('auto'):g}, "
-            f"graded by hand {s.score('manual'):g}</p>"
+            f"{html.escape(name or s.student)}</title><style>{FEEDBACK_CSS}</style></head><body>"
+            f"<h1>{html.escape(assignment)}</h1><p>Student: <b>{who}</b>{late}</p>"
+            f"<p>Total: <b>{points(s.total)} / {points(s.max_score)}</b>{pending}; autograded {points(s.score('auto'))}, "
+            f"graded by hand {points(s.score('manual'))}</p>"
             f"<table><tr><th>part</th><th>result</th><th>points</th><th>details</th></tr>{rows}</table>"
-            f"<h2>Notes from the grader</h2><ul>{notes}</ul></body></html>")
+            f"<h2>Automatic checks: notes from the autograder</h2><ul>{notes}</ul></body></html>")
 
 
 def feedback(course: Path, assignment: str) -> list[Path]:
     """One HTML report per graded student: scores (autograded and by hand), failing visible tests, the names
     of failing hidden checks, the graders' comments. Nothing for a submission that needs a re-grade."""
     course = Path(course)
+    require_graded(course, assignment)
+    titles = part_titles(assignment)
     out = []
     for s in read(course, assignment):
         if s.needs_regrade:  # no report from a grading that failed on our side: grade --retry-failed first
             continue
         dest = course / "feedback" / assignment / f"{s.student}.html"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(page(assignment, s))
+        dest.write_text(page(assignment, s, titles), encoding="utf-8")
         out.append(dest)
     return out

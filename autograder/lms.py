@@ -2,11 +2,13 @@
 
 Canvas (its "Download Submissions" zip and gradebook CSV):
   * file names `{name}[_LATE]_{user_id}_{attachment_id}_{file}`, the name lower-cased with punctuation
-    and spaces removed, `anon_{id}` instead of name and user id under anonymous grading, and `-1`, `-2`
-    before the extension of a resubmitted file;
-  * the gradebook export's columns `Student, ID, SIS User ID, SIS Login ID, Section` (ID is the
-    user id of the download names), which is also what its gradebook import wants, followed by one
-    column per assignment titled `Title (assignment_id)`; an unknown title creates a new assignment.
+    and spaces removed (letters of any script kept: `müllerjosé`, `王小明`), `anon_{id}` instead of name
+    and user id under anonymous grading, and `-1`, `-2` before the extension of a resubmitted file;
+  * the gradebook export's columns `Student, ID, SIS User ID, SIS Login ID, Section` (ID is the user id
+    of the download names; the SIS columns are absent where a school has no SIS; Excel re-saves it as
+    cp1252, and with `;` where `,` is the decimal comma), which is also what its gradebook import wants,
+    followed by one column per assignment titled `Title (assignment_id)`; an unknown title creates a new
+    assignment.
     Canvas applies its own late policy when a grade is entered, so the default export is raw.
 Moodle (the assignment's "Download all submissions" and the gradebook's CSV import):
   * file names `{Full Name}_{participant id}_assignsubmission_file_{file}`, or a folder of that name
@@ -18,21 +20,43 @@ Moodle (the assignment's "Download all submissions" and the gradebook's CSV impo
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
-CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_late)?_(?P<user_id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$",
+# the name part: any script's letters and digits, no underscore (Canvas drops the rest: `müllerjosé`, `王小明`)
+CANVAS = re.compile(r"^(?P<name>[^\W_]*)(?P<late>_late)?_(?P<user_id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$",
                     re.IGNORECASE)
 CANVAS_ANON = re.compile(r"^anon_(?P<anon>[A-Za-z0-9]+)(?P<late>_late)?_(?P<attachment>\d+)_(?P<file>.+)$",
                          re.IGNORECASE)
 MOODLE = re.compile(r"^(?P<name>[^_]+)_(?P<participant>\d+)_assignsubmission_file_(?P<file>.*)$")
 COPY = re.compile(r"(?:-(?P<dash>\d+)|\s*\((?P<paren>\d+)\))$")   # "-1" (Canvas), " (1)" (a browser's copy)
+SAFE_ID = re.compile(r"[^\W_][\w.-]*")                             # a folder name on every system: no /, no leading .
 MOODLE_ID_COLUMNS = ("Email address", "ID number", "Username")
+CANVAS_COLUMNS = ("Student", "ID")           # SIS User ID, SIS Login ID and Section are optional
+MOODLE_COLUMNS = ("First name", "Last name")  # and one of MOODLE_ID_COLUMNS
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "student"
+    """`text` as a folder name: lower-case ASCII letters (accents dropped), digits and dashes ("" if none)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def student_id(name: str, number: str, lms: str) -> str:
+    """A student's id from a name and a number the LMS gives only them: `smithjohn-1234`, or `canvas-5003`
+    when the name has no ASCII letter (`王小明`). The number keeps two people of one name apart."""
+    base = slug(name)
+    return f"{base}-{number}" if base else f"{lms}-{number}"
+
+
+def _tag(text: str) -> str:
+    """A short stable number for `text`, for LMS identities that are no number (Moodle's email addresses)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:6]
 
 
 def _copy_number(file: str) -> int:
@@ -40,65 +64,159 @@ def _copy_number(file: str) -> int:
     return int(m["dash"] or m["paren"]) if m else 0
 
 
-def parse_name(path: Path, pattern: re.Pattern | None = None) -> dict | None:
-    """What a download's file name says: LMS, the student's key and name, LMS user id, late, upload order."""
-    name = path.name
+def parse_name(path: Path, pattern: re.Pattern | None = None, time: float = 0) -> dict | None:
+    """What a download's file name says: LMS, the student's key and name, LMS user id, late, upload order.
+
+    The order is the LMS's own first (Canvas's attachment id; for Moodle, `time`: the file's time in its
+    download), then the copy number (` (1)`, `-1`), which only breaks ties."""
+    name, parent = (unicodedata.normalize("NFC", p) for p in (path.name, path.parent.name))  # macOS writes NFD
     if pattern is not None:
         m = pattern.match(name)
-        return None if not m else {"lms": "", "key": m["student"], "file": name, "late": False,
-                                   "order": (_copy_number(name), 0)}
+        if not m:
+            return None
+        raw = m["student"] or ""
+        key = raw if SAFE_ID.fullmatch(raw) else student_id(raw, _tag(raw), "student")   # no / or .. in a folder
+        return {"lms": "", "key": key, "file": name, "late": False, "order": (0, _copy_number(name))}
     if m := CANVAS_ANON.match(name):
         return {"lms": "canvas", "key": f"anon_{m['anon']}", "anonymous": True, "late": bool(m["late"]),
-                "file": m["file"], "order": (_copy_number(m["file"]), int(m["attachment"]))}
+                "file": m["file"], "order": (int(m["attachment"]), _copy_number(m["file"]))}
     if m := CANVAS.match(name):
-        return {"lms": "canvas", "key": f"{m['name'].lower()}-{m['user_id']}", "name": m["name"],
+        return {"lms": "canvas", "key": student_id(m["name"], m["user_id"], "canvas"), "name": m["name"],
                 "lms_user_id": m["user_id"], "late": bool(m["late"]), "file": m["file"],
-                "order": (_copy_number(m["file"]), int(m["attachment"]))}
-    for text, file in ((name, None), (path.parent.name, name)):
+                "order": (int(m["attachment"]), _copy_number(m["file"]))}
+    for text, file in ((name, None), (parent, name)):
         if m := MOODLE.match(text):
-            return {"lms": "moodle", "key": f"{slug(m['name'])}-{m['participant']}", "name": m["name"],
+            return {"lms": "moodle", "key": student_id(m["name"], m["participant"], "moodle"), "name": m["name"],
                     "participant": m["participant"], "late": None, "file": file or m["file"],
-                    "order": (_copy_number(file or m["file"]), 0)}
+                    "order": (int(time), _copy_number(file or m["file"]))}
     return None
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    """A roster's text and its encoding: UTF-8 (with or without Excel's BOM), else Windows' cp1252."""
+    if not path.is_file():
+        raise SystemExit(f"{path} does not exist: pass --roster the CSV exported from the LMS's gradebook.")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise SystemExit(f"{path}: neither UTF-8 nor Windows (cp1252) text. Save it again as CSV UTF-8 "
+                     f"(Excel: File > Save As > CSV UTF-8), or export it from the LMS again.")
+
+
+def _name(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 @dataclass
 class Roster:
-    """The LMS's student list: Canvas's gradebook export or Moodle's (or its participants list)."""
+    """The LMS's student list: Canvas's gradebook export or Moodle's (or its participants list).
+
+    Each student gets the course's id once and keeps it (`saved`: the entries of the rosters read before):
+    the login's slug (Canvas's SIS Login ID; Moodle's ID number, else the email's name) when no other
+    student's slug is the same, else the slug and their LMS id (`j-smith-2345`): two people never share
+    an id. Without a login: `canvas-<ID>`."""
     lms: str
     rows: list[dict]
+    known: dict[str, str] = field(default_factory=dict)   # LMS user id -> the course's student id
 
     @classmethod
-    def read(cls, path: Path) -> "Roster":
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [r for r in csv.DictReader(f)]
-        header = set(rows[0]) if rows else set()
-        if {"Student", "ID", "SIS Login ID"} <= header:
-            return cls("canvas", [r for r in rows if (r.get("ID") or "").strip().isdigit()])
-        if {"First name", "Last name"} <= header and header & set(MOODLE_ID_COLUMNS):
-            return cls("moodle", rows)
-        raise SystemExit(f"{path}: not a roster this course reads. Export it from the LMS: Canvas's gradebook CSV "
-                         f"(columns Student, ID, SIS User ID, SIS Login ID, Section) or Moodle's gradebook or "
-                         f"participants CSV (First name, Last name and Email address or ID number).")
+    def read(cls, path: Path, saved: dict[str, dict] | None = None) -> "Roster":
+        path = Path(path)
+        text, encoding = _decode(path)
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        delimiter = max(DELIMITERS, key=first.count)   # Excel writes ";" where "," is the decimal comma
+        lines = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(c.strip() for c in r)]
+        header = [h.strip() for h in lines[0]] if lines else []
+        rows = [dict(zip(header, [c.strip() for c in r] + [""] * (len(header) - len(r)))) for r in lines[1:]]
+        read_as = f"(read as {encoding}, columns split at {DELIMITERS[delimiter]}: {', '.join(header) or 'none'})"
+        if {"First name", "Last name"} & set(header):
+            lms, need = "moodle", [c for c in MOODLE_COLUMNS if c not in header]
+            need += [] if set(MOODLE_ID_COLUMNS) & set(header) else [f"one of {', '.join(MOODLE_ID_COLUMNS)}"]
+        elif {"Student", "ID", "SIS Login ID"} & set(header):
+            lms, need = "canvas", [c for c in CANVAS_COLUMNS if c not in header]
+        else:
+            raise SystemExit(f"{path}: not a roster this course reads {read_as}. Export it from the LMS: Canvas's "
+                             f"gradebook CSV (columns Student, ID, SIS User ID, SIS Login ID, Section) or Moodle's "
+                             f"gradebook or participants CSV (First name, Last name and Email address or ID number).")
+        if need:
+            raise SystemExit(f"{path}: a {lms.capitalize()} roster needs the column(s) {', '.join(need)} {read_as}. "
+                             f"Export the roster from {lms.capitalize()} again, or add the column(s).")
+        if lms == "canvas":
+            rows = [r for r in rows if r["ID"].isdigit()]   # not "Points Possible"
+        if not rows:
+            raise SystemExit(f"{path}: a {lms.capitalize()} roster without a student {read_as}. Export it from the "
+                             f"course's gradebook with its students.")
+        return cls(lms, rows).assign(saved or {})
+
+    @classmethod
+    def of(cls, lms: str, saved: dict[str, dict]) -> "Roster":
+        """The roster kept from earlier collects (`entries()` of each, merged)."""
+        return cls(lms, [e["roster"] for e in saved.values() if e["lms"] == lms]).assign(saved)
+
+    def uid(self, r: dict) -> str:
+        """The LMS's identity of a row: Canvas's user id (ID); Moodle's ID number, email or username."""
+        if self.lms == "canvas":
+            return r["ID"]
+        return next((r[c] for c in ("ID number", "Email address", "Username") if r.get(c)), "") or self.name(r)
+
+    def name(self, r: dict) -> str:
+        """The student's name, first name first."""
+        if self.lms == "canvas":
+            last, comma, first = r["Student"].partition(",")
+            return f"{first.strip()} {last.strip()}" if comma else r["Student"]
+        return f"{r['First name']} {r['Last name']}".strip()
+
+    def _login(self, r: dict) -> str:
+        if self.lms == "canvas":
+            return slug(r.get("SIS Login ID", ""))
+        ident = r.get("ID number") or (r.get("Email address") or "").split("@")[0] or r.get("Username", "")
+        return slug(ident) or slug(self.name(r))
+
+    def assign(self, saved: dict[str, dict]) -> "Roster":
+        """Give every row its student id (those in `saved` keep theirs); a row per LMS user id."""
+        first = {}
+        for r in self.rows:
+            first.setdefault(self.uid(r), r)   # a student listed twice (two sections) is one student
+        self.rows = list(first.values())
+        self.known = {e["lms_user_id"]: sid for sid, e in saved.items() if e["lms"] == self.lms}
+        fresh = [r for r in self.rows if self.uid(r) not in self.known]
+        logins = [self._login(r) for r in fresh]
+        taken = set(saved)
+        for r, login in zip(fresh, logins):
+            number = r["ID"] if self.lms == "canvas" else _tag(self.uid(r))
+            unique = login and logins.count(login) == 1 and login not in taken
+            sid = login if unique else student_id(login, number, self.lms)
+            while sid in taken:   # only if someone's login is another's `login-number`
+                sid = f"{sid}-{number}"
+            self.known[self.uid(r)] = sid
+            taken.add(sid)
+        return self
+
+    def entries(self) -> dict[str, dict]:
+        """Every roster student by the course's id: name, LMS, LMS user id and the roster's row."""
+        return {self.known[self.uid(r)]: {"name": self.name(r), "lms": self.lms, "lms_user_id": self.uid(r),
+                                          "roster": dict(r)} for r in self.rows}
 
     def find(self, facts: dict) -> dict | None:
         """The roster's entry for a file's facts, as the course's student id and LMS fields; None if absent."""
         if self.lms == "canvas" and facts.get("lms_user_id"):
-            hit = [r for r in self.rows if r["ID"].strip() == facts["lms_user_id"]]
-            if len(hit) == 1:
-                r = hit[0]
-                last, _, first = r["Student"].partition(", ")
-                return {"student": slug(r["SIS Login ID"]) if r["SIS Login ID"].strip() else f"canvas-{r['ID'].strip()}",
-                        "first_name": first.strip(), "last_name": last.strip(), "roster": dict(r)}
-        if self.lms == "moodle" and facts.get("name"):
-            want = " ".join(facts["name"].lower().split())
-            hit = [r for r in self.rows if " ".join(f"{r['First name']} {r['Last name']}".lower().split()) == want]
-            if len(hit) == 1:
-                r = hit[0]
-                ident = (r.get("ID number") or "").strip() or (r.get("Email address") or "").split("@")[0]
-                return {"student": slug(ident) if ident else slug(facts["name"]), "first_name": r["First name"],
-                        "last_name": r["Last name"], "email": r.get("Email address", ""), "roster": dict(r)}
-        return None
+            hit = [r for r in self.rows if r["ID"] == facts["lms_user_id"]]
+        elif self.lms == "moodle" and facts.get("name"):   # Moodle's full name: first last, or last first
+            hit = [r for r in self.rows if _name(facts["name"]) in {_name(f"{r['First name']} {r['Last name']}"),
+                                                                  _name(f"{r['Last name']} {r['First name']}")}]
+        else:
+            hit = []
+        if len(hit) != 1:
+            return None
+        r = hit[0]
+        out = {"student": self.known[self.uid(r)], "lms_user_id": self.uid(r), "roster": dict(r)}
+        if self.lms == "canvas":
+            last, _, first = r["Student"].partition(",")
+            return out | {"first_name": first.strip(), "last_name": last.strip()}
+        return out | {"first_name": r["First name"], "last_name": r["Last name"], "email": r.get("Email address", "")}
 
 
 def final_score(s, late_penalty: float) -> float:
@@ -109,8 +227,10 @@ def final_score(s, late_penalty: float) -> float:
 
 def write_import(lms: str, course: Path, assignment: str, students: list, out_dir: Path, title: str | None = None,
                  late_penalty: float = 0.0, canvas_assignment_id: str | None = None,
-                 moodle_id_column: str = "Email address") -> Path:
-    """The LMS's grade import file for `assignment`, and beside it a report of every student left out and why."""
+                 moodle_id_column: str = "Email address", missing: dict | None = None) -> Path:
+    """The LMS's grade import file for `assignment`, and beside it a report of every student left out and why:
+    those of `students` it cannot take yet, and the roster's students in `missing` (no graded submission)."""
+    from .export import points
     if lms not in ("canvas", "moodle"):
         raise SystemExit(f"--lms {lms}: choose canvas or moodle")
     if not 0 <= late_penalty < 1:
@@ -125,7 +245,9 @@ def write_import(lms: str, course: Path, assignment: str, students: list, out_di
         elif not roster or s.lms.get("lms") != lms:
             left_out.append(f"{s.student}: not in the {lms} roster (collect with --roster)")
         else:
-            rows.append((roster, final_score(s, late_penalty)))
+            rows.append((roster, points(final_score(s, late_penalty))))
+    left_out += [f"{student}{' (' + facts['name'] + ')' if facts.get('name') else ''}: "
+                 f"{facts.get('why') or 'no graded submission'}" for student, facts in sorted((missing or {}).items())]
     if lms == "canvas":
         column = f"{title} ({canvas_assignment_id})" if canvas_assignment_id else title
         header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
@@ -136,10 +258,10 @@ def write_import(lms: str, course: Path, assignment: str, students: list, out_di
         header = ["First name", "Last name", moodle_id_column, title]
         body = [[r.get("First name", ""), r.get("Last name", ""), r.get(moodle_id_column, ""), score] for r, score in rows]
     path = out_dir / f"{assignment}-{lms}-{kind}.csv"
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([header] + body)
     (out_dir / f"{assignment}-{lms}-left-out.txt").write_text(
         f"{len(body)} grade(s) in {path.name} ({'raw: the LMS applies its own late policy' if kind == 'raw' else kind})\n"
         + (f"{len(left_out)} student(s) left out:\n" + "\n".join(f"  {x}" for x in left_out) if left_out else "")
-        + "\n")
+        + "\n", encoding="utf-8")
     return path

@@ -105,7 +105,7 @@ def test_custom_pattern_and_clear_errors(tmp_path):
     assert [s for s, _, _ in report.collected] == ["s001", "s002"]
     with pytest.raises(SystemExit, match="student"):
         collect(tmp_path / "export", tmp_path / "c3", pattern=r"^.*\.ipynb$", assignment="a1")
-    with pytest.raises(SystemExit, match="neither a folder nor a zip"):
+    with pytest.raises(SystemExit, match="missing.zip does not exist"):   # issue 27: was "neither a folder nor a zip"
         collect(tmp_path / "missing.zip", tmp_path / "c4")
     (tmp_path / "bad.csv").write_text("name,score\nx,1\n")
     with pytest.raises(SystemExit, match="not a roster"):
