@@ -76,16 +76,33 @@ def _limits(args):
 
 def cmd_collect(args) -> int:
     from .pipeline import collect
-    report = collect(Path(args.source), Path(args.course), args.pattern, args.assignment, args.roster)
+    course = Path(args.course)
+    new = not course.exists()   # collect is the first step: it may create the course folder, and says so
+    report = collect(Path(args.source), course, args.pattern, args.assignment, args.roster)
+    if new:
+        print(f"created course folder {course.resolve()}")
     print(report.text())
-    print(f"report: {Path(args.course) / 'collect_report.txt'}")
+    print(f"report: {course / 'collect_report.txt'}")
     return 0
 
 
 def cmd_grade(args) -> int:
+    import contextlib
+    import shlex
+
+    from .batch import GradingStopped
     from .pipeline import grade
-    results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
-                    retry_failed=args.retry_failed)
+    try:
+        results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
+                        retry_failed=args.retry_failed)
+    except GradingStopped as stop:   # Ctrl-C, SIGTERM, SIGHUP: workers and kernels ended, graded work saved
+        again = (f"python -m autograder grade {shlex.quote(args.assignment)} --course {shlex.quote(args.course)}"
+                 + (" --retry-failed" if args.retry_failed else ""))
+        left = stop.total - stop.graded
+        with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)
+            print(f"stopped by {stop.signal_name}: {stop.graded} of {stop.total} submissions graded and saved"
+                  + (f"; run `{again}` again to grade the other {left}." if left else "."), file=sys.stderr)
+        return stop.code
     failed = [s for s, r in results.items() if r.needs_regrade]
     for student, r in results.items():
         if r.needs_regrade:
@@ -128,7 +145,7 @@ def cmd_rubric(args) -> int:
 
 def cmd_by_question(args) -> int:
     from .by_question import serve
-    return serve(Path(args.course), args.assignment, args.question, args.port, args.grader)
+    return serve(Path(args.course), args.assignment, args.question, args.port, args.grader, args.host)
 
 
 def cmd_demo(args) -> int:
@@ -138,9 +155,14 @@ def cmd_demo(args) -> int:
     from . import samples
     from .pipeline import collect, export, feedback, grade, summary_table
     course = Path(args.course).resolve()
+    marker = course / ".autograder-demo-course"   # written by the demo: the only folder it will delete
+    if course.exists() and not marker.exists() and (not course.is_dir() or any(course.iterdir())):
+        raise SystemExit(f"{course} exists and is not a demo course: the demo deletes and recreates its folder, "
+                         f"and never one it did not create. Choose another --course (an empty or new folder).")
     if course.exists():
         shutil.rmtree(course)
     course.mkdir(parents=True)
+    marker.write_text("made by `python -m autograder demo`, which deletes and recreates this folder\n")
     print(f"demo course folder: {course}")
     samples.build(course / "lms-export", course)
     zip_path = samples.lms_zip(course / "lms-export", course / "lms-export.zip")
@@ -189,7 +211,9 @@ def _after_grading(sub, with_course) -> None:
     bq = with_course(sub.add_parser("by-question", help="grade one written question for all students on one page"))
     bq.add_argument("assignment")
     bq.add_argument("question", help="the grade id of the written answer (see `rubric`)")
-    bq.add_argument("--port", type=int, default=8765)
+    bq.add_argument("--port", type=int, default=8765, help="its port (default 8765; 0: any free one)")
+    bq.add_argument("--host", default="127.0.0.1", help="the address it listens on (default 127.0.0.1: this machine "
+                                                       "only; the printed address carries the page's secret token)")
     bq.add_argument("--grader", default="instructor", help="your name, kept with the rubric choices")
     bq.set_defaults(func=cmd_by_question)
 

@@ -6,20 +6,32 @@ what nbgrader has no column for: each test cell's checks (n of m passed, the nam
 checks, the visible test's message), the grader's notes, "needs re-grade", and the LMS facts of a
 submission (LMS id, late). `<course>/grades/<assignment>/<student>.json` is the grading batch's own
 cache (to resume a stopped batch); nothing reads grades from it.
+
+Many graders share the gradebook at once (formgrader, by-question pages, `grade --retry-failed`), and
+SQLite lets one of them write at a time. So every connection waits up to BUSY_TIMEOUT seconds for the
+others (nbgrader's engine too: the `timeout` of its URL), writes are short, a write that reads what it
+changes does both in one transaction taken at once (`in_transaction`: BEGIN IMMEDIATE), and a write
+that still finds the gradebook locked is tried again (`retrying`).
 """
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from .course import REPO, CourseFolder
 from .results import Result
 
 TABLE = "course_autograder"
+BUSY_TIMEOUT = 30      # seconds a connection waits for another grader's write before "database is locked"
+ATTEMPTS = 4           # tries of a write that still found the gradebook locked
+T = TypeVar("T")
 
 
 def result_path(course: Path, assignment: str, student: str) -> Path:
@@ -39,7 +51,49 @@ def db_url(course: Path) -> str:
 
 def open_gradebook(course: Path):
     from nbgrader.api import Gradebook
-    return Gradebook(db_url(course))
+    return Gradebook(f"{db_url(course)}?timeout={BUSY_TIMEOUT}")
+
+
+def _locked(err: Exception) -> bool:
+    return any(w in str(err) for w in ("database is locked", "database table is locked", "database is busy"))
+
+
+def retrying(work: Callable[[], T]) -> T:
+    """work(), tried again (up to ATTEMPTS times) while SQLite says the gradebook is locked by another grader.
+    work must be safe to repeat: it runs in a transaction that a locked error rolled back."""
+    from sqlalchemy.exc import OperationalError
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return work()
+        except (sqlite3.OperationalError, OperationalError) as err:
+            if not _locked(err) or attempt == ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def write_transaction(gb):
+    """One write transaction on an open Gradebook, taken at once (BEGIN IMMEDIATE): nobody else writes
+    between what it reads and what it writes. Committed at the end, rolled back on any error."""
+    from sqlalchemy import text
+    gb.db.commit()                       # whatever the session had begun
+    gb.db.execute(text("BEGIN IMMEDIATE"))
+    gb.db.expire_all()                   # read again, now under the lock
+    try:
+        yield gb
+    except BaseException:
+        gb.db.rollback()
+        raise
+    gb.db.commit()
+
+
+def in_transaction(course: Path, work: Callable[..., T]) -> T:
+    """work(gb) in one write transaction of the course's gradebook (retried while locked); its result."""
+    def attempt() -> T:
+        with open_gradebook(course) as gb, write_transaction(gb):
+            return work(gb)
+    return retrying(attempt)
 
 
 def ensure_gradebook(course: Path, assignment: str) -> CourseFolder:
@@ -57,31 +111,40 @@ def ensure_gradebook(course: Path, assignment: str) -> CourseFolder:
     return cf
 
 
-def _table(course: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(Path(course) / "gradebook.db", timeout=30)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (assignment TEXT, student TEXT, detail TEXT, "
-                f"PRIMARY KEY (assignment, student))")
-    return con
+@contextmanager
+def _table(course: Path):
+    """A connection to our own table (made if missing), committed at the end of the block and closed."""
+    con = sqlite3.connect(Path(course) / "gradebook.db", timeout=BUSY_TIMEOUT)
+    try:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (assignment TEXT, student TEXT, detail TEXT, "
+                    f"PRIMARY KEY (assignment, student))")
+        with con:
+            yield con
+    finally:
+        con.close()
 
 
 def _put_detail(course: Path, assignment: str, student: str, detail: dict) -> None:
-    with _table(course) as con:
-        con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)", (assignment, student, json.dumps(detail)))
-    con.close()
+    def put() -> None:
+        with _table(course) as con:
+            con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)", (assignment, student, json.dumps(detail)))
+    retrying(put)
 
 
 def _details(course: Path, assignment: str) -> dict[str, dict]:
-    con = _table(course)
-    rows = con.execute(f"SELECT student, detail FROM {TABLE} WHERE assignment = ?", (assignment,)).fetchall()
-    con.close()
-    return {s: json.loads(d) for s, d in rows}
+    def rows() -> list:
+        with _table(course) as con:
+            return con.execute(f"SELECT student, detail FROM {TABLE} WHERE assignment = ?", (assignment,)).fetchall()
+    return {s: json.loads(d) for s, d in retrying(rows)}
 
 
 def record(course: Path, result: Result, lms: dict | None = None) -> None:
     """Write one result into the gradebook: autograded scores into nbgrader's tables (manual cells stay
     to grade: their scores are never touched here), the checks and notes into ours.
 
-    A result that needs a re-grade (the grader failed) writes no score: no student gets a zero for it."""
+    A result that needs a re-grade (the grader failed) writes no score: no student gets a zero for it.
+    The scores are written in one transaction taken at once, so a manual score that a grader saves
+    meanwhile is seen (and kept) here."""
     lms = lms or {}
     detail = {"cells": {k: {f: getattr(c, f) for f in ("status", "visible_error", "hidden_failed",
                                                          "checks_passed", "checks_total")}
@@ -90,6 +153,10 @@ def record(course: Path, result: Result, lms: dict | None = None) -> None:
     _put_detail(course, result.assignment, result.student, detail)
     if result.needs_regrade:
         return
+    retrying(lambda: _record_scores(course, result, lms))
+
+
+def _record_scores(course: Path, result: Result, lms: dict) -> None:
     from nbgrader.api import MissingEntry
     from sqlalchemy.exc import SAWarning
     with warnings.catch_warnings(), open_gradebook(course) as gb:
@@ -97,31 +164,36 @@ def record(course: Path, result: Result, lms: dict | None = None) -> None:
         gb.update_or_create_student(result.student, **{k: lms[k] for k in ("first_name", "last_name", "email",
                                                                              "lms_user_id") if lms.get(k)})
         try:
-            sub = gb.find_submission(result.assignment, result.student)
+            gb.find_submission(result.assignment, result.student)
         except MissingEntry:
-            sub = gb.add_submission(result.assignment, result.student)
-        for nb in sub.notebooks:
-            for grade in nb.grades:
-                if grade.name in result.cells:
-                    grade.auto_score = result.cells[grade.name].score
-                    grade.needs_manual_grade = False
-                elif grade.manual_score is None:   # a written answer nobody has graded yet
-                    grade.needs_manual_grade = True
-        gb.db.commit()
+            gb.add_submission(result.assignment, result.student)   # nbgrader commits each of these itself
+        with write_transaction(gb):
+            for nb in gb.find_submission(result.assignment, result.student).notebooks:
+                for grade in nb.grades:
+                    if grade.name in result.cells:
+                        grade.auto_score = result.cells[grade.name].score
+                        grade.needs_manual_grade = False
+                    elif grade.manual_score is None:   # a written answer nobody has graded yet
+                        grade.needs_manual_grade = True
 
 
 def set_manual(course: Path, assignment: str, student: str, grade_id: str, score: float | None,
                comment: str | None = None) -> None:
     """A manual score (and comment) for one cell, as formgrader would store it."""
-    with open_gradebook(course) as gb:
-        grade = gb.find_grade(grade_id, assignment, assignment, student)
-        if score is not None and not 0 <= score <= grade.max_score:
-            raise ValueError(f"{grade_id} is worth 0 to {grade.max_score:g} points, not {score:g}")
-        grade.manual_score = score
-        grade.needs_manual_grade = score is None
-        if comment is not None:
-            gb.find_comment(grade_id, assignment, assignment, student).manual_comment = comment
-        gb.db.commit()
+    in_transaction(course, lambda gb: put_manual(gb, assignment, student, grade_id, score, comment))
+
+
+def put_manual(gb, assignment: str, student: str, grade_id: str, score: float | None,
+               comment: str | None = None) -> None:
+    """set_manual inside a transaction the caller holds (by-question writes its rubric marks in the same one).
+    A student with no submission of the assignment is nbgrader's MissingEntry; nothing is written."""
+    grade = gb.find_grade(grade_id, assignment, assignment, student)
+    if score is not None and not 0 <= score <= grade.max_score:
+        raise ValueError(f"{grade_id} is worth 0 to {grade.max_score:g} points, not {score:g}")
+    grade.manual_score = score
+    grade.needs_manual_grade = score is None
+    if comment is not None:
+        gb.find_comment(grade_id, assignment, assignment, student).manual_comment = comment
 
 
 @dataclass
@@ -188,3 +260,26 @@ def read(course: Path, assignment: str) -> list[StudentGrades]:
         if d.get("needs_regrade"):
             out[student] = StudentGrades(student, {}, d.get("reasons", []), d["needs_regrade"], d.get("lms", {}))
     return [out[s] for s in sorted(out)]
+
+
+def require_graded(course: Path, assignment: str) -> None:
+    """Stop with one message, before anything is written, when `course` has no gradebook or `assignment` was
+    never graded there (a wrong --course, or feedback/export before grade). Reads SQLite directly: opening
+    nbgrader's Gradebook on a missing file would create an empty one."""
+    course, db = Path(course), Path(course) / "gradebook.db"
+    graded = 0
+    if db.exists():
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            graded = con.execute("SELECT COUNT(*) FROM submitted_assignment s JOIN assignment a "
+                                 "ON s.assignment_id = a.id WHERE a.name = ?", (assignment,)).fetchone()[0]
+        except sqlite3.DatabaseError:
+            graded = 0
+        finally:
+            con.close()
+    if not course.is_dir():
+        raise SystemExit(f"{course}: no such course folder. Check --course (the folder `collect` and `grade` used).")
+    if not graded:
+        raise SystemExit(f"{course}: nothing of {assignment} has been graded there yet (no submissions in "
+                         f"{db.name}). Run `python -m autograder grade {assignment} --course {course}` first, "
+                         f"or check --course and the assignment's name.")

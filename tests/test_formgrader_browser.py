@@ -141,13 +141,16 @@ def test_grading_one_question_for_everyone_on_one_page(browser, lab):
     from selenium.webdriver.support.ui import WebDriverWait
 
     from autograder.by_question import QuestionGrader, make_server
-    from autograder.gradebook import read
+    from autograder.gradebook import read, set_manual
+    set_manual(lab["root"], A1, "untouched", "a1_q2", 1.5)   # a score typed in formgrader first
     grader = QuestionGrader(lab["root"], A1, "a1_q2")
     server = make_server(grader)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     wait = WebDriverWait(browser, 30)
     try:
-        browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        browser.get(server.url)   # the printed address, with its token
+        wait.until(ec.text_to_be_present_in_element((By.ID, "score-untouched"), "1.5 / 2"))
+        assert "set in formgrader" in browser.find_element(By.ID, "note-untouched").text
         for student in ("complete", "partial"):   # one rubric item to each of two answers
             wait.until(ec.element_to_be_clickable((By.ID, f"item-{student}-0"))).click()
             wait.until(ec.text_to_be_present_in_element((By.ID, f"score-{student}"), "1 / 2"))
@@ -158,7 +161,14 @@ def test_grading_one_question_for_everyone_on_one_page(browser, lab):
         wait.until(ec.text_to_be_present_in_element((By.ID, "score-partial"), "0.5 / 2"))
         if os.environ.get("COURSE_SCREENSHOT_BY_QUESTION"):
             browser.save_screenshot(os.environ["COURSE_SCREENSHOT_BY_QUESTION"])
+        browser.find_element(By.ID, "item-untouched-1").click()
+        wait.until(ec.alert_is_present()).dismiss()     # a click on formgrader's score asks first: no
+        assert browser.find_element(By.ID, "score-untouched").text == "1.5 / 2"
+        browser.find_element(By.ID, "item-untouched-1").click()
+        wait.until(ec.alert_is_present()).accept()      # yes: the score of the rubric's items replaces it
+        wait.until(ec.text_to_be_present_in_element((By.ID, "score-untouched"), "1 / 2"))
+        assert not browser.find_elements(By.ID, "note-untouched")
     finally:
         server.shutdown()
     grades = {s.student: s.cells["a1_q2"].score for s in read(lab["root"], A1)}
-    assert grades == {"complete": 0.5, "partial": 0.5, "untouched": None}
+    assert grades == {"complete": 0.5, "partial": 0.5, "untouched": 1}

@@ -407,17 +407,18 @@ def test_one_question_for_all_students_on_one_page(graded_copy):
     server = make_server(grader)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
+    page = {"X-Grader-Token": server.token, "Origin": url, "Content-Type": "application/json"}   # what it sends
     try:
-        assert "a1_q1" in urllib.request.urlopen(url + "/").read().decode()
+        assert "a1_q1" in urllib.request.urlopen(server.url).read().decode()
         post = urllib.request.Request(url + "/api/toggle", data=json.dumps({"student": "colab", "item": 1,
-                                                                            "on": True}).encode(), method="POST")
+                                                                            "on": True}).encode(), headers=page)
         assert json.loads(urllib.request.urlopen(post).read())["score"] == 1
-        state = json.loads(urllib.request.urlopen(url + "/api/state").read())
+        state = json.loads(urllib.request.urlopen(urllib.request.Request(url + "/api/state", headers=page)).read())
         assert [a["student"] for a in state["answers"]] == order and len(state["items"]) == 2
     finally:
         server.shutdown()
     rows = {r["student"]: r for r in csv.DictReader(open(export(graded_copy, A1)["grades"]))}
-    assert (rows["complete"]["a1_q1"], rows["partial"]["a1_q1"], rows["colab"]["a1_q1"]) == ("1.5", "0.5", "1.0")
+    assert [float(rows[s]["a1_q1"]) for s in ("complete", "partial", "colab")] == [1.5, 0.5, 1]
     with pytest.raises(SystemExit, match="not a written question"):
         QuestionGrader(graded_copy, A1, "test_squad_metric")
 
