@@ -40,10 +40,12 @@ import math
 import secrets
 import socket
 import sqlite3
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import nbformat
+from sqlalchemy.exc import OperationalError
 
 from .assembly import nbg
 from .autograded import autograded_path
@@ -318,94 +320,93 @@ def _origins(host: str, port: int) -> set[str]:
     return {f"http://{n}:{port}" for n in names if n not in ("", "0.0.0.0", "::")}
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """The page and its API; the server carries `grader`, `token` and `host`."""
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _send(self, code: int, body: str, kind: str = "application/json", nonce: str = ""):
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "same-origin")   # the token never leaves in a Referer
+        self.send_header("Content-Security-Policy", _csp(nonce or secrets.token_urlsafe(8)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, code: int, message: str):
+        self._send(code, json.dumps({"error": message}))
+
+    def _refusal(self, write: bool) -> tuple[int, str] | None:
+        """Why this request is refused (status, message), or None."""
+        given = self.headers.get(TOKEN_HEADER) or parse_qs(urlsplit(self.path).query).get("token", [""])[0]
+        if not hmac.compare_digest(given.encode(), self.server.token.encode()):
+            return 403, ("this page needs its token: open the address that `by-question` printed "
+                         "(it ends in /?token=...)")
+        if not write:
+            return None
+        origins = _origins(self.server.host, self.server.server_address[1])
+        origin = self.headers.get("Origin")
+        referer = self.headers.get("Referer", "")
+        if origin is not None and origin not in origins or \
+                origin is None and not any(referer.startswith(o + "/") for o in origins):
+            return 403, "a change must come from the by-question page itself (wrong Origin or Referer)"
+        if self.headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/json":
+            return 415, "a change must be sent as application/json"
+        return None
+
+    def do_GET(self):
+        refusal = self._refusal(write=False)
+        if refusal:
+            return self._error(*refusal)
+        path, grader = urlsplit(self.path).path, self.server.grader
+        if path in ("/", "/index.html"):
+            nonce = secrets.token_urlsafe(16)
+            return self._send(200, page(grader, nonce), "text/html", nonce)
+        if path == "/api/state":
+            return self._send(200, json.dumps(grader.state()))
+        self._error(404, "not found")
+
+    def do_POST(self):
+        refusal = self._refusal(write=True)
+        if refusal:
+            return self._error(*refusal)
+        try:
+            out = self._change(urlsplit(self.path).path)
+        except KeyError as err:
+            return self._error(400, f"bad request: no {err} in it")
+        except LookupError as err:
+            return self._error(404, str(err))
+        except Conflict as err:
+            return self._error(409, str(err))
+        except (TypeError, ValueError) as err:
+            return self._error(400, f"bad request: {err}")
+        except (sqlite3.OperationalError, OperationalError) as err:
+            return self._error(503, f"the gradebook is busy ({err}): nothing was saved; click again")
+        self._send(200, json.dumps(out))
+
+    def _change(self, path: str) -> dict:
+        grader = self.server.grader
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if path == "/api/toggle":
+            return {"score": grader.toggle(str(body["student"]), int(body["item"]), bool(body["on"]),
+                                           bool(body.get("replace")))}
+        if path == "/api/points":
+            return {"rescored": grader.set_points(int(body["item"]), float(body["points"]))}
+        raise LookupError("not found")
+
+
 def make_server(grader: QuestionGrader, port: int = 0, host: str = "127.0.0.1"):
     """An HTTP server for the page (port 0: any free port). Its `token` must come with every request;
     `url` is the address to open."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    from sqlalchemy.exc import OperationalError
-
-    token = secrets.token_urlsafe(32)
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet
-            pass
-
-        def _send(self, code: int, body: str, kind: str = "application/json", nonce: str = ""):
-            data = body.encode()
-            self.send_response(code)
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Referrer-Policy", "same-origin")   # the token never leaves in a Referer
-            self.send_header("Content-Security-Policy", _csp(nonce or secrets.token_urlsafe(8)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _error(self, code: int, message: str):
-            self._send(code, json.dumps({"error": message}))
-
-        def _refusal(self, write: bool) -> tuple[int, str] | None:
-            """Why this request is refused (status, message), or None."""
-            given = self.headers.get(TOKEN_HEADER) or parse_qs(urlsplit(self.path).query).get("token", [""])[0]
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return 403, ("this page needs its token: open the address that `by-question` printed "
-                             "(it ends in /?token=...)")
-            if not write:
-                return None
-            origins = _origins(host, server.server_address[1])
-            origin = self.headers.get("Origin")
-            referer = self.headers.get("Referer", "")
-            if origin is not None and origin not in origins or \
-                    origin is None and not any(referer.startswith(o + "/") for o in origins):
-                return 403, "a change must come from the by-question page itself (wrong Origin or Referer)"
-            if self.headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/json":
-                return 415, "a change must be sent as application/json"
-            return None
-
-        def do_GET(self):
-            refusal = self._refusal(write=False)
-            if refusal:
-                return self._error(*refusal)
-            path = urlsplit(self.path).path
-            if path in ("/", "/index.html"):
-                nonce = secrets.token_urlsafe(16)
-                return self._send(200, page(grader, nonce), "text/html", nonce)
-            if path == "/api/state":
-                return self._send(200, json.dumps(grader.state()))
-            self._error(404, "not found")
-
-        def do_POST(self):
-            refusal = self._refusal(write=True)
-            if refusal:
-                return self._error(*refusal)
-            path = urlsplit(self.path).path
-            try:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                if path == "/api/toggle":
-                    out = {"score": grader.toggle(str(body["student"]), int(body["item"]), bool(body["on"]),
-                                                  bool(body.get("replace")))}
-                elif path == "/api/points":
-                    out = {"rescored": grader.set_points(int(body["item"]), float(body["points"]))}
-                else:
-                    return self._error(404, "not found")
-            except KeyError as err:
-                return self._error(400, f"bad request: no {err} in it")
-            except LookupError as err:
-                return self._error(404, str(err))
-            except Conflict as err:
-                return self._error(409, str(err))
-            except (TypeError, ValueError) as err:
-                return self._error(400, f"bad request: {err}")
-            except (sqlite3.OperationalError, OperationalError) as err:
-                return self._error(503, f"the gradebook is busy ({err}): nothing was saved; click again")
-            self._send(200, json.dumps(out))
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.token = token
+    server = ThreadingHTTPServer((host, port), _Handler)
+    server.grader, server.token, server.host = grader, secrets.token_urlsafe(32), host
     shown = socket.gethostname() if host in ("", "0.0.0.0", "::") else host
-    server.url = f"http://{shown}:{server.server_address[1]}/?token={token}"
+    server.url = f"http://{shown}:{server.server_address[1]}/?token={server.token}"
     return server
 
 

@@ -5,7 +5,14 @@ run by hand from the repository root picks it up too if copied there. The
 gradebook and student folders live in a separate course folder (`--course`),
 never in the repository.
 """
+import os
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
+
+# The gradebook beside this file (the course folder), shared by formgrader, by-question and `grade`: a writer
+# waits up to 30 s for another instead of failing with "database is locked" (SQLite's default is 5 s).
+c.CourseDirectory.db_url = "sqlite:///{}?timeout=30".format(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db"))
 
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
