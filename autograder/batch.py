@@ -1,6 +1,11 @@
-"""Step 2, grade: every collected submission of an assignment, in parallel worker processes, resumable."""
+"""Step 2, grade: every collected submission of an assignment, in parallel worker processes, resumable.
+
+One batch per course and assignment at a time. Ctrl-C, SIGTERM and SIGHUP stop it cleanly, and a kill -9
+leaves nothing that the next batch does not clean up: see grade()."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -8,7 +13,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,9 +50,136 @@ def check_sandbox(limits: Limits) -> list[str]:
 
 
 def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
+    """A worker for one submission, in its own session; it dies with this process, and its working folder
+    (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
     cmd = [sys.executable, "-m", "autograder.worker", str(src), str(nb), student, assignment, str(progress),
-           *limits.args()]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+           "--parent-pid", str(os.getpid()), *limits.args()]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            env=dict(os.environ, TMPDIR=str(progress.parent)))
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class GradingStopped(SystemExit):
+    """Ctrl-C, SIGTERM or SIGHUP stopped the batch: its workers and kernels are ended, its scratch folders
+    removed, and the `graded` of `total` submissions graded so far are saved. The exit code is 128 + signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signum, self.graded, self.total = signum, 0, 0
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+class _Stop:
+    """The stop signals while a batch runs: the first raises GradingStopped, at once, or inside `held()` as
+    soon as what it holds is done (a worker started and noted, a result saved: never half of one)."""
+
+    def __init__(self):
+        self.signum, self.armed = 0, True
+
+    def _caught(self, signum, frame):
+        self.signum = self.signum or signum
+        if self.armed:
+            self.armed = False   # one stop: a second Ctrl-C does not cut the cleaning up short
+            raise GradingStopped(self.signum)
+
+    @contextmanager
+    def caught(self):
+        """Catch the stop signals in this block (main thread only). An ignored one stays ignored (nohup)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        before = {s: signal.getsignal(s) for s in STOPS}
+        for s, handler in before.items():
+            if handler != signal.SIG_IGN:
+                signal.signal(s, self._caught)
+        try:
+            yield
+        finally:
+            armed, self.armed = self.armed, False
+            for s, handler in before.items():
+                signal.signal(s, signal.SIG_DFL if handler is None else handler)
+            if armed and self.signum:   # caught while putting the handlers back
+                raise GradingStopped(self.signum)
+
+    @contextmanager
+    def held(self):
+        armed, self.armed = self.armed, False
+        yield
+        self.armed = armed
+        if armed and self.signum:
+            self.armed = False
+            raise GradingStopped(self.signum)
+
+
+def _lock(path: Path, create: bool = True) -> int | None:
+    """A descriptor holding an exclusive lock on `path` until it is closed or this process ends, however it
+    ends (kill -9 included); None where another process holds it (or, create=False, `path` is gone)."""
+    try:
+        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
+    except OSError:
+        if create:
+            raise
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _only_batch(course: Path, assignment: str) -> int:
+    """The lock that makes this the one batch grading `assignment` in `course`, or SystemExit naming the other."""
+    path = Path(course) / "grades" / assignment / ".lock"   # beside the results (gradebook.result_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _lock(path)
+    if fd is None:
+        pid = path.read_text().strip() or "unknown"
+        raise SystemExit(f"another grade of {assignment} is running (pid {pid}) in {course}: let it finish, "
+                         f"or stop it, then run grade again.")
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+def _scratch() -> tuple[Path, int]:
+    """This batch's scratch folder (progress files, the workers' working folders) in the temporary folder,
+    marked as in use by the lock on its `owner` file (taken before the name appears)."""
+    folder = Path(tempfile.mkdtemp(prefix="grading-"))
+    os.chmod(folder, 0o711)  # a kernel that runs as nobody must reach its working folder inside
+    fd = _lock(folder / ".owner")
+    os.write(fd, str(os.getpid()).encode())
+    os.rename(folder / ".owner", folder / "owner")
+    return folder, fd
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the scratch folders of batches that ended without cleaning up (kill -9, a power cut)."""
+    for folder in Path(tempfile.gettempdir()).glob("grading-*"):
+        fd = _lock(folder / "owner", create=False)
+        if fd is not None:
+            _remove(folder)
+            os.close(fd)
+
+
+def _remove(folder: Path) -> None:
+    for _ in range(20):   # a kernel killed a moment ago may still hold a file open
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
+
+
+def _end(proc) -> None:
+    """Kill a worker's process group and wait for it; its kernel dies with it (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
@@ -53,54 +187,85 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     """Grade every collected submission of `assignment`, `workers` at a time; resume where stopped.
 
     A submission whose grading failed through the grader's fault is kept as "needs re-grade" (no
-    score); `retry_failed` grades those again, and only those."""
+    score); `retry_failed` grades those again, and only those.
+
+    One batch grades an assignment of a course at a time (a lock in grades/<assignment>/; a second one
+    is refused). Ctrl-C, SIGTERM and SIGHUP stop it cleanly: the workers and their kernels are ended, the
+    scratch folder removed, what was graded is kept, and GradingStopped says how much; grading again
+    grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch."""
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
-    limits = replace(limits, hide=(*limits.hide, str(course)))
-    check_sandbox(limits)
-    ensure_gradebook(course, assignment)
-    from shared.models import resolve
-    from shared.profiles import get_profile
-    for role in ("encoder", "causal_lm", "seq2seq"):  # build the smoke models once, before the kernels need them
-        resolve(get_profile("smoke").model(role))
-    src_sha = sha256(src)
-    todo, results = _to_grade(course, assignment, src_sha, force, retry_failed)
-    workers = max(1, workers or os.cpu_count() or 1)
-    bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress_bar)
-    running: dict[str, tuple] = {}
-    scratch = Path(tempfile.mkdtemp(prefix="grading-"))
+    lock = _only_batch(course, assignment)
+    stop = _Stop()
     try:
-        while todo or running:
-            while todo and len(running) < workers:
-                student, nb, sub_sha = todo.pop(0)
-                progress = scratch / f"{student}.json"
-                proc = _run_worker(src, nb, student, assignment, progress, limits)
-                running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
-            time.sleep(0.2)
-            for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
-                over = time.monotonic() - started > limits.notebook_timeout + 60
-                if proc.poll() is None and not over:
-                    continue
-                result = _finished(proc, progress, over, src, student, assignment, limits)
-                record(course, result, lms_facts(nb))
-                if not result.needs_regrade:
-                    write_autograded(course, src, nb, result)
-                data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
-                write_json(result_path(course, assignment, student), data)
-                results[student] = result
-                del running[student]
-                bar.update(1)
+        src_sha = sha256(src)
+        todo, results = _to_grade(course, assignment, src_sha, force, retry_failed)
+        total = len(todo) + len(results)
+        with stop.caught():
+            _remove_stale_scratch()
+            # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
+            limits = replace(limits, hide=(*limits.hide, str(course), tempfile.gettempdir()))
+            check_sandbox(limits)
+            ensure_gradebook(course, assignment)
+            from shared.models import resolve
+            from shared.profiles import get_profile
+            for role in ("encoder", "causal_lm", "seq2seq"):  # build the smoke models once, before the kernels need them
+                resolve(get_profile("smoke").model(role))
+            _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
+                 stop, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
+                            disable=not progress_bar))
+    except GradingStopped as stopped:
+        stopped.graded, stopped.total = len(results), total
+        raise
     finally:
-        for proc, *_ in running.values():
-            os.killpg(proc.pid, signal.SIGKILL)
-        bar.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        os.close(lock)
     return dict(sorted(results.items()))
 
 
+def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict, workers: int,
+         limits: Limits, stop: _Stop, bar) -> None:
+    """The workers, `workers` at a time, each result saved as it comes: into `results`, the gradebook and
+    grades/<assignment>/; on any way out, the workers still running are ended and the scratch folder removed."""
+    running: dict[str, tuple] = {}
+    scratch, owner = _scratch()
+    try:
+        while todo or running:
+            with stop.held():
+                while todo and len(running) < workers:
+                    student, nb, sub_sha = todo.pop(0)
+                    progress = scratch / f"{student}.json"
+                    proc = _run_worker(src, nb, student, assignment, progress, limits)
+                    running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
+                for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
+                    over = time.monotonic() - started > limits.notebook_timeout + 60
+                    if proc.poll() is None and not over:
+                        continue
+                    result = _finished(proc, progress, over, src, student, assignment, limits)
+                    record(course, result, lms_facts(nb))
+                    if not result.needs_regrade:
+                        write_autograded(course, src, nb, result)
+                    data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
+                    write_json(result_path(course, assignment, student), data)
+                    results[student] = result
+                    del running[student]
+                    bar.update(1)
+            time.sleep(0.2)
+    finally:
+        with stop.held():
+            for proc, *_ in running.values():
+                _end(proc)
+            _remove(scratch)
+            os.close(owner)
+            with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)
+                bar.close()
+
+
 def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_failed: bool):
-    """(submissions to grade, results already complete for this submission and source)."""
+    """(submissions to grade, results already complete for this submission and source).
+
+    With `force`, every result is marked incomplete first, so a forced batch stopped midway resumes
+    without --force."""
     todo, results = [], {}
     for student, nb in submissions(course, assignment):
         path = result_path(course, assignment, student)
@@ -113,6 +278,8 @@ def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_fa
                 continue
         elif retry_failed:
             continue
+        elif path.exists():
+            write_json(path, json.loads(path.read_text()) | {"complete": False})
         todo.append((student, nb, sub_sha))
     return todo, results
 
@@ -121,8 +288,7 @@ def _finished(proc, progress: Path, over: bool, src: Path, student: str, assignm
     """The result of a worker that ended (or ran over time and was killed); its failure is the grader's."""
     reason, grader_error = None, None
     if over:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _end(proc)
         reason = f"stopped at the notebook time limit ({limits.notebook_timeout} s)"
     elif proc.returncode != 0:
         err = (proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()

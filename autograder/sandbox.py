@@ -4,6 +4,9 @@
     python -m autograder.sandbox --probe --workdir DIR ...     (apply everything, check it, print JSON)
 
 Before exec'ing ipykernel it
+  * asks Linux to kill it when the process that launched it (--parent-pid: the grading worker)
+    ends, whatever ends that one (PR_SET_PDEATHSIG), and the kernel when it ends, so no kernel
+    outlives its worker;
   * caps the address space (RLIMIT_AS), file size (RLIMIT_FSIZE) and processes,
     so a memory bomb gets a MemoryError or kills only this kernel;
   * when running as root, moves into new network, mount and PID namespaces:
@@ -157,23 +160,48 @@ def _nobody_can_run(nobody, shown: list[str]) -> bool:
     return status == 0
 
 
-def _become_init_of_new_namespaces(libc) -> list[str]:
-    """unshare net, mount and PID namespaces and fork; the parent only waits, the child goes on (PID 1)."""
+def die_with_parent(parent_alive) -> None:
+    """Have Linux kill this process (SIGKILL) when its parent ends (PR_SET_PDEATHSIG); end it now if the parent
+    already has. `parent_alive()` is asked after the request, so an ending in between is not missed."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not parent_alive():
+        os._exit(1)
+
+
+def _writer_open(fd: int) -> bool:
+    """Whether the write end of the pipe `fd` reads from is still open (the process holding it lives)."""
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 1) != b""
+    except BlockingIOError:
+        return True
+
+
+def _become_init_of_new_namespaces(libc, parent_alive) -> tuple[list[str], object]:
+    """unshare net, mount and PID namespaces and fork; the parent only waits, the child goes on (PID 1).
+
+    Returns the notes and how the process that goes on tells that its parent lives (in a new PID
+    namespace the parent is outside it: getppid() says 0, so a pipe tells instead)."""
     if libc.unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) != 0:
         return [f"no private namespaces (unshare failed: errno {ctypes.get_errno()}): network on, "
-                f"folders and other processes visible"]
+                f"folders and other processes visible"], parent_alive
+    alive_r, alive_w = os.pipe()
     child = os.fork()
     if child:
         # Interrupts reach the kernel through its process group; this process only passes on the exit status.
-        # If it is killed, the kernel is killed with it (PR_SET_PDEATHSIG below).
+        # It dies with the process that launched it (main: --parent-pid), and the kernel with it (below).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.close(alive_r)
         _, status = os.waitpid(child, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    return []
+    os.close(alive_w)
+    alive = lambda: _writer_open(alive_r)  # noqa: E731  (closed at exec: os.pipe() is close-on-exec)
+    die_with_parent(alive)
+    return [], alive
 
 
-def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], write: list[str]) -> list[str]:
+def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], write: list[str],
+                 parent_alive=lambda: True) -> list[str]:
     _limit(resource.RLIMIT_AS, mem_mb * 2**20)
     _limit(resource.RLIMIT_FSIZE, 512 * 2**20)
     if os.geteuid() != 0:
@@ -181,7 +209,7 @@ def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], wr
         return ["not root: the network stays on, solutions/ and the course folder stay readable, "
                 "and the kernel runs as the grading user"]
     libc = ctypes.CDLL(None, use_errno=True)
-    notes = _become_init_of_new_namespaces(libc)
+    notes, parent_alive = _become_init_of_new_namespaces(libc, parent_alive)
     if not notes:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
         notes += _hide_and_show(libc, hide, show, write)
@@ -202,7 +230,7 @@ def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], wr
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
         os.environ["HOME"] = workdir
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # a change of user clears it: set it again
+        die_with_parent(parent_alive)  # a change of user clears it: set it again
     _limit(resource.RLIMIT_NPROC, 4096)
     return notes
 
@@ -251,10 +279,15 @@ def main() -> None:
     p.add_argument("--show", action="append", default=[], help="folder inside a hidden one to bind back, read-only")
     p.add_argument("--write", action="append", default=[], help="folder inside a hidden one to bind back, writable")
     p.add_argument("--probe", action="store_true", help="check the sandbox and print its problems as JSON")
+    p.add_argument("--parent-pid", type=int, default=None,
+                   help="the process that launches the kernel: the kernel dies with it, whatever kills it")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
     args = p.parse_args()
+    parent_alive = (lambda: os.getppid() == args.parent_pid) if args.parent_pid else (lambda: True)
+    if args.parent_pid:
+        die_with_parent(parent_alive)
     write = args.write or [args.workdir]
-    notes = apply_limits(args.workdir, args.mem_mb, args.hide, args.show, write)
+    notes = apply_limits(args.workdir, args.mem_mb, args.hide, args.show, write, parent_alive)
     if args.probe:
         print(json.dumps(notes + _self_check(args.hide, args.show, write)), flush=True)
         os._exit(0)
