@@ -91,7 +91,9 @@ def cmd_grade(args) -> int:
     import shlex
 
     from .batch import GradingStopped
+    from .collect import require_submissions
     from .pipeline import grade
+    require_submissions(Path(args.course), args.assignment)   # a wrong --course: one message, nothing created
     try:
         results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
                         retry_failed=args.retry_failed)

@@ -138,12 +138,20 @@ def test_feedback_or_export_before_grade_says_to_grade_first(step, tmp_path, cap
     assert not (course / "export").exists() and not (course / "feedback").exists()
 
 
-@pytest.mark.parametrize("step", ["feedback", "export"])
+@pytest.mark.parametrize("step", ["grade", "feedback", "export"])
 def test_a_wrong_course_folder_is_refused_and_not_created(step, tmp_path):
     wrong = tmp_path / "cuorse"
     with pytest.raises(SystemExit) as stop:
         main([step, A1, "--course", str(wrong)])
     assert "no such course folder" in str(stop.value.code) and not wrong.exists()
+
+
+def test_grade_with_nothing_collected_is_refused(tmp_path):
+    course = tmp_path / "course"
+    (course / "submitted").mkdir(parents=True)
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", A1, "--course", str(course)])
+    assert f"no submissions of {A1}" in str(stop.value.code) and sorted(p.name for p in course.iterdir()) == ["submitted"]
 
 
 def test_demo_never_deletes_a_folder_it_did_not_create(tmp_path):
