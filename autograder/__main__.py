@@ -77,12 +77,19 @@ def _limits(args):
 def cmd_collect(args) -> int:
     from .pipeline import collect
     course = Path(args.course)
-    new = not course.exists()   # collect is the first step: it may create the course folder, and says so
+    new = not course.exists()   # a new course folder only when asked: a mistyped --course must not start one
+    if new and not args.create:
+        raise SystemExit(f"{course}: no such course folder. To start a new course there, add --create; to add "
+                         f"to an existing course, check --course.")
     report = collect(Path(args.source), course, args.pattern, args.assignment, args.roster)
     if new:
         print(f"created course folder {course.resolve()}")
     print(report.text())
     print(f"report: {course / 'collect_report.txt'}")
+    if not report.collected and not report.replaced:   # files, but none a submission that could be placed
+        print(f"nothing was collected: none of the download's files could be placed (see why above); fix the "
+              f"cause (--assignment, --pattern, --roster) and collect again.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -158,7 +165,8 @@ def cmd_demo(args) -> int:
     from .pipeline import collect, export, feedback, grade, summary_table
     course = Path(args.course).resolve()
     marker = course / ".autograder-demo-course"   # written by the demo: the only folder it will delete
-    if course.exists() and not marker.exists() and (not course.is_dir() or any(course.iterdir())):
+    earlier = (course / "lms-export.zip").is_file() and (course / "lms-export" / "roster.csv").is_file()  # before markers
+    if course.exists() and not (marker.exists() or earlier) and (not course.is_dir() or any(course.iterdir())):
         raise SystemExit(f"{course} exists and is not a demo course: the demo deletes and recreates its folder, "
                          f"and never one it did not create. Choose another --course (an empty or new folder).")
     if course.exists():
@@ -240,6 +248,8 @@ def main(argv=None) -> int:
                                                      "Canvas's nor Moodle's download names")
     col.add_argument("--roster", default=None, help="the LMS's student list (Canvas or Moodle gradebook CSV): LMS ids "
                                                     "become the course's student ids and names")
+    col.add_argument("--create", action="store_true", help="make the course folder if it does not exist yet "
+                                                           "(the first collect of a course)")
     col.add_argument("--assignment", default=None, help="the assignment, if the pattern has no assignment group")
     col.set_defaults(func=cmd_collect)
     gr = with_limits(with_course(sub.add_parser("grade", help="autograde collected submissions in parallel")))

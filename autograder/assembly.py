@@ -91,7 +91,7 @@ def written_answers(src: "_SourceIndex", student_nb, by_id: dict, notes: list[st
     text kept in the cell, else by the cell's place: the cells between two recognised cells fill the unanswered
     answer slots between them when they are as many, and join the answer above them when there is no slot.
     Text that cannot be placed is never lost: it is shown in full, flagged, under every question left without
-    an answer."""
+    a sure answer (or, when each has one, under the last question)."""
     written = {nbg(c)["grade_id"]: (i, _question_key(c.source)) for i, c in enumerate(src.cells)
                if c.cell_type == "markdown" and nbg(c).get("grade") and nbg(c).get("solution")}
     answers = {gid: cs[0].source for gid, cs in by_id.items() if gid in written}
@@ -126,7 +126,8 @@ def written_answers(src: "_SourceIndex", student_nb, by_id: dict, notes: list[st
     close(float("inf"))
     notes += [f"written answer '{g}' had no nbgrader metadata; matched by {h}" for g, h in how.items()]
     missing = [g for g in written if g not in answers]
-    unsure = missing + [g for g, h in how.items() if h != "its question"]
+    # where the loose text is shown: under each question without a sure answer, else under the last question
+    unsure = missing + [g for g, h in how.items() if h != "its question"] or list(written)[-1:]
     shown = "\n\n---\n\n".join(unplaced)
     for g in unplaced and unsure:
         answers[g] = (f"{answers[g]}\n\n---\n\n" if g in answers else "") + \

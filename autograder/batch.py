@@ -197,12 +197,12 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     course = Path(course).resolve()
     src = source_path(assignment)
     lock = _only_batch(course, assignment)
-    stop = _Stop()
+    stop, results, total = _Stop(), {}, 0
     try:
-        src_sha = sha256(src)
-        todo, results = _to_grade(course, assignment, src_sha, force, retry_failed)
-        total = len(todo) + len(results)
         with stop.caught():
+            src_sha = sha256(src)
+            todo, results = _to_grade(course, assignment, src_sha, force, retry_failed)
+            total = len(todo) + len(results)
             _remove_stale_scratch()
             # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
             limits = replace(limits, hide=(*limits.hide, str(course), tempfile.gettempdir()))

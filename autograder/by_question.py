@@ -116,8 +116,12 @@ class QuestionGrader:
             if mtime < 0:
                 text = "(no autograded notebook: grade the submission first)"
             else:
-                cell = next((c for c in nbformat.read(path, as_version=4).cells
-                             if nbg(c).get("grade_id") == self.question), None)
+                try:
+                    cell = next((c for c in nbformat.read(path, as_version=4).cells
+                                 if nbg(c).get("grade_id") == self.question), None)
+                except Exception as err:  # noqa: BLE001  (one unreadable notebook must not blank the page)
+                    cell = nbformat.v4.new_markdown_cell(f"(the autograded notebook {path} cannot be read: "
+                                                         f"{type(err).__name__}: {err}; grade this student again)")
                 # the answer without the question
                 text = (cell.source.replace(self.rubric.question, "", 1).strip() if cell else "") or "(no answer)"
             self._answers[student] = (mtime, text, markdown(text))
@@ -349,7 +353,9 @@ class _Handler(BaseHTTPRequestHandler):
                          "(it ends in /?token=...)")
         if not write:
             return None
-        origins = _origins(self.server.host, self.server.server_address[1])
+        # its own origin: a name of this server, or the Host this request came to (an SSH tunnel, a proxy, an
+        # address of the machine); a page elsewhere sends its own Origin, and without the token it has nothing
+        origins = _origins(self.server.host, self.server.server_address[1]) | {f"http://{self.headers.get('Host')}"}
         origin = self.headers.get("Origin")
         referer = self.headers.get("Referer", "")
         if origin is not None and origin not in origins or \

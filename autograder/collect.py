@@ -219,14 +219,32 @@ def collect(source: Path, course: Path, pattern: str | None = None, assignment: 
                 _keep(old_f, course / "unmatched" / old)
                 report.replaced.append(old)
                 report.replaced_by[old] = rel
-            dest = course / "submitted" / student / assign / f"{assign}.ipynb"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, dest)
-            (dest.parent / "lms.json").write_text(json.dumps(facts, indent=1))
-            report.collected.append((student, assign, rel))
+            _submit(course, student, assign, rel, f, facts, report)
     _remember(course, people, aside)
     (course / "collect_report.txt").write_text(report.text() + "\n", encoding="utf-8")
     return report
+
+
+def _submit(course: Path, student: str, assign: str, rel: str, f: Path, facts: dict, report: CollectReport) -> None:
+    """Place the newest upload of this download; against a submission an earlier collect placed, the LMS's
+    order decides again, and whichever loses is kept in unmatched/ (an older download never overwrites)."""
+    dest = course / "submitted" / student / assign / f"{assign}.ipynb"
+    before = lms_facts(dest) if dest.exists() else {}
+    if before and dest.read_bytes() != f.read_bytes():
+        older_now = before.get("lms") == facts.get("lms") and tuple(before.get("order", ())) > tuple(facts["order"])
+        if older_now:   # this download's upload is older than the one placed already: it stays
+            _keep(f, course / "unmatched" / rel)
+            report.replaced.append(rel)
+            report.replaced_by[rel] = f"{before.get('file', dest.name)} (placed by an earlier collect)"
+            return
+        earlier = f"earlier collect/{student}/{assign}/{before.get('file', dest.name)}"
+        _keep(dest, course / "unmatched" / earlier)
+        report.replaced.append(earlier)
+        report.replaced_by[earlier] = rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(f, dest)
+    (dest.parent / "lms.json").write_text(json.dumps(facts, indent=1))
+    report.collected.append((student, assign, rel))
 
 
 def _roster(course: Path, roster: Path | None, report: CollectReport) -> Roster | None:

@@ -94,7 +94,8 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
 
 def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits=Limits(),
                        progress_file=None) -> Result:
-    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+    # a short name: the kernel's IPC sockets lie inside, and a socket's path may not pass 107 bytes
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student[:20]}-") as tmp:
         os.chmod(tmp, 0o711)  # the sandboxed kernel (user nobody) must reach its working folder inside
         workdir = Path(tmp) / "work"
         return grade_notebook(Path(source_path), Path(submission_path), student, assignment, workdir, limits,

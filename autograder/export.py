@@ -23,8 +23,9 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
     totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
     ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py). Files are UTF-8."""
     from .collect import expected_students
-    from .lms import final_score
+    from .lms import check_late_penalty, final_score
     course = Path(course)
+    check_late_penalty(late_penalty)   # before any file is written
     require_graded(course, assignment)
     out_dir = course / "export"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +55,7 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
     with open(summary_path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
         w.writeheader()
-        w.writerows(stats)
+        w.writerows({k: f"{v:g}" if isinstance(v, float) else v for k, v in row.items()} for row in stats)
     paths = {"grades": csv_path, "summary": summary_path,
              "figure": _figure(stats, assignment, len(students), out_dir / f"{assignment}-summary.png")}
     if lms:

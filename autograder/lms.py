@@ -27,8 +27,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# the name part: any script's letters and digits, no underscore (Canvas drops the rest: `müllerjosé`, `王小明`)
-CANVAS = re.compile(r"^(?P<name>[^\W_]*)(?P<late>_late)?_(?P<user_id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$",
+# the name part: anything but an underscore, in any script with its combining marks (`müllerjosé`, `王小明`,
+# `प्रियाशर्मा`: Canvas keeps word characters, and a vowel sign or virama is one though not alphanumeric)
+CANVAS = re.compile(r"^(?P<name>[^_]*)(?P<late>_late)?_(?P<user_id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$",
                     re.IGNORECASE)
 CANVAS_ANON = re.compile(r"^anon_(?P<anon>[A-Za-z0-9]+)(?P<late>_late)?_(?P<attachment>\d+)_(?P<file>.+)$",
                          re.IGNORECASE)
@@ -219,6 +220,11 @@ class Roster:
         return out | {"first_name": r["First name"], "last_name": r["Last name"], "email": r.get("Email address", "")}
 
 
+def check_late_penalty(late_penalty: float) -> None:
+    if not 0 <= late_penalty < 1:
+        raise SystemExit(f"--late-penalty {late_penalty:g}: a share of the total between 0 and 1 (0.1 takes 10% off)")
+
+
 def final_score(s, late_penalty: float) -> float:
     """The total sent to the LMS: raw, or less `late_penalty` (a share of the total) when the upload was late."""
     late = bool(s.lms.get("late"))
@@ -233,8 +239,7 @@ def write_import(lms: str, course: Path, assignment: str, students: list, out_di
     from .export import points
     if lms not in ("canvas", "moodle"):
         raise SystemExit(f"--lms {lms}: choose canvas or moodle")
-    if not 0 <= late_penalty < 1:
-        raise SystemExit(f"--late-penalty {late_penalty}: a share of the total between 0 and 1 (0.1 takes 10% off)")
+    check_late_penalty(late_penalty)
     title = title or assignment
     kind = "raw" if late_penalty == 0 else f"late-penalised-{round(late_penalty * 100):g}pct"
     rows, left_out = [], []

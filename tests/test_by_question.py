@@ -65,11 +65,13 @@ def page(course, question):
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "by-question", A1, question, "--course", str(course),
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = proc.stdout.readline()
-        found = re.search(r"(http://\S+)", line)
-        if not found:
-            proc.wait(timeout=60)
-            pytest.fail(f"by-question printed no address:\n{line}{proc.stdout.read()}")
+        printed = ""
+        for line in proc.stdout:   # warnings may come first; the address comes before the server waits
+            printed += line
+            if found := re.search(r"(http://\S+)", line):
+                break
+        else:
+            pytest.fail(f"by-question printed no address:\n{printed}")
         yield found.group(1)
     finally:
         proc.terminate()
@@ -119,6 +121,22 @@ def dump(course) -> str:
         return "\n".join(con.iterdump())
     finally:
         con.close()
+
+
+def needs_regrade(course, student: str) -> str:
+    """A collected, correct submission whose grading failed through the grader's fault: `grade --retry-failed`
+    grades it again."""
+    from autograder.course import sha256
+    from autograder.gradebook import result_path, write_json
+    submission = course / "submitted" / student / A1 / f"{A1}.ipynb"
+    submission.parent.mkdir(parents=True)
+    nbformat.write(samples.completed(), submission)
+    failed = empty_result(nbformat.read(SOURCE, as_version=4), student, A1)
+    failed.needs_regrade = "the grader's worker failed (planted)"
+    record(course, failed)
+    write_json(result_path(course, A1, student), failed.to_json() | {
+        "submission_sha": sha256(submission), "source_sha": sha256(SOURCE), "complete": True})
+    return student
 
 
 def gradebook_scores(course, *students) -> dict:
@@ -231,7 +249,8 @@ def test_the_question_is_markdown_and_an_answer_cannot_run_script(course):
 
 def test_many_graders_at_once_lose_no_score(course):
     """Two by-question pages clicking items of the same answers at the same moments, formgrader typing
-    scores of other questions, and the batch recording autograded results again, all at once."""
+    scores of other questions, the batch recording autograded results again, and `grade --retry-failed`
+    grading a submission in its own process, all at once."""
     from nbgrader.api import Gradebook
     rounds, errors = 3, []
     formgrader_intended = {(s, q): (i + r) % 3 * 0.5 for r in range(rounds) for i, s in enumerate(RACERS)
@@ -259,8 +278,8 @@ def test_many_graders_at_once_lose_no_score(course):
             work.__name__ = f"page {item}"
             return work
 
-        def formgrader():
-            with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:   # one session, as formgrader keeps
+        def formgrader():   # one session, as formgrader keeps, with the course config's busy timeout
+            with Gradebook(f"sqlite:///{course / 'gradebook.db'}?timeout=30") as gb:
                 for r in range(rounds):
                     for i, s in enumerate(RACERS):
                         for q in ("a1_report", "a1_q3"):
@@ -275,13 +294,20 @@ def test_many_graders_at_once_lose_no_score(course):
                     record(course, _result(s, r))
 
         threads = [guarded(w) for w in (clicks(url_a, 0), clicks(url_b, 1), formgrader, batch)]
+        retry = needs_regrade(course, "retry")   # and `grade --retry-failed` grading one submission meanwhile
+        grading = subprocess.Popen([sys.executable, "-m", "autograder", "grade", A1, "--course", str(course),
+                                    "--retry-failed", "--workers", "1", "--cell-timeout", "60"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=600)
+        out, _ = grading.communicate(timeout=600)
         assert not errors, errors
+        assert grading.returncode == 0 and re.search(r"retry\s+8 / 8", out), out
         answers = state(url_a)
-    scores = gradebook_scores(course, *RACERS)
+    scores = gradebook_scores(course, *RACERS, retry)
+    assert sum(auto for (s, _), (auto, _) in scores.items() if s == retry and auto is not None) == 8
     for s in RACERS:
         assert answers[s]["items"] == [0, 1] and answers[s]["score"] == 2, (s, answers[s])
         assert scores[(s, "a1_q1")] == (None, 2), s

@@ -43,12 +43,12 @@ def canvas_roster(path, rows, header=CANVAS_HEADER, encoding="utf-8", delimiter=
     return path
 
 
-def collect(capsys, *args):
-    """`python -m autograder collect ARGS` in-process: (exit status, stdout, stderr) as the shell sees them.
-    A SystemExit with a message is what the interpreter prints to stderr and ends with status 1; any other
-    exception (a traceback) fails the test."""
+def collect(capsys, *args, create=True):
+    """`python -m autograder collect ARGS [--create]` in-process: (exit status, stdout, stderr) as the shell
+    sees them. A SystemExit with a message is what the interpreter prints to stderr and ends with status 1;
+    any other exception (a traceback) fails the test."""
     try:
-        rc, message = main(["collect", *map(str, args)]), ""
+        rc, message = main(["collect", *map(str, args), *(["--create"] if create else [])]), ""
     except SystemExit as e:
         rc, message = (e.code, "") if isinstance(e.code, int) else (1, str(e.code))
     out, err = capsys.readouterr()
@@ -68,6 +68,7 @@ def test_canvas_names_in_any_script_are_collected(tmp_path, capsys):
     dl = tmp_path / "dl"
     put(dl, f"müllerjosé_5002_31_{A1}.ipynb")
     put(dl, f"王小明_5003_32_{A1}.ipynb")
+    put(dl, f"प्रियाशर्मा_5005_34_{A1}.ipynb")                              # a vowel sign is no letter or digit
     put(dl, unicodedata.normalize("NFD", f"núñezana_5004_33_{A1}.ipynb"))   # as macOS writes it
     zip_path = tmp_path / "submissions.zip"
     with zipfile.ZipFile(zip_path, "w") as z:
@@ -76,13 +77,15 @@ def test_canvas_names_in_any_script_are_collected(tmp_path, capsys):
     rc, out, _ = collect(capsys, zip_path, "--course", tmp_path / "plain")
     assert rc == 0 and "NOT placed" not in out
     # without a roster: safe folder names, each with the LMS's user id
-    assert placed(tmp_path / "plain") == [("canvas-5003", A1), ("mullerjose-5002", A1), ("nunezana-5004", A1)]
+    assert placed(tmp_path / "plain") == [("canvas-5003", A1), ("canvas-5005", A1), ("mullerjose-5002", A1),
+                                          ("nunezana-5004", A1)]
     roster = canvas_roster(tmp_path / "roster.csv", [["Müller, José", 5002, "S2", "jmuller", "NLP", ""],
                                                      ["王, 小明", 5003, "S3", "", "NLP", ""],
-                                                     ["Núñez, Ana", 5004, "S4", "anunez", "NLP", ""]])
+                                                     ["Núñez, Ana", 5004, "S4", "anunez", "NLP", ""],
+                                                     ["शर्मा, प्रिया", 5005, "S5", "psharma", "NLP", ""]])
     rc, out, _ = collect(capsys, zip_path, "--course", tmp_path / "course", "--roster", roster)
     assert rc == 0 and "NOT" not in out
-    assert placed(tmp_path / "course") == [("anunez", A1), ("canvas-5003", A1), ("jmuller", A1)]
+    assert placed(tmp_path / "course") == [("anunez", A1), ("canvas-5003", A1), ("jmuller", A1), ("psharma", A1)]
     facts = json.loads((tmp_path / "course/submitted/canvas-5003" / A1 / "lms.json").read_text())
     assert facts["first_name"] == "小明" and facts["lms_user_id"] == "5003"
 
@@ -97,6 +100,20 @@ def test_the_newest_upload_wins_by_the_lms_order_not_the_copy_number(tmp_path, c
     assert "1 older upload(s) replaced by the same student's newer one" in out
     assert f"smithjohn_1234_100_{A1} (1).ipynb  (older than smithjohn_1234_200_{A1}.ipynb)" in out
     assert (tmp_path / "course/unmatched" / f"smithjohn_1234_100_{A1} (1).ipynb").exists()
+
+
+def test_an_older_download_collected_later_never_overwrites_a_newer_submission(tmp_path, capsys):
+    new, old = tmp_path / "new", tmp_path / "old"
+    put(new, f"smithjohn_1234_200_{A1}.ipynb", marker="newer")
+    put(old, f"smithjohn_1234_100_{A1}.ipynb", marker="older")
+    for first, then, kept in [(new, old, "older"), (old, new, "older")]:   # either order: the newer is placed
+        course = tmp_path / f"course-{first.name}"
+        assert collect(capsys, first, "--course", course)[0] == 0
+        rc, out, _ = collect(capsys, then, "--course", course)
+        assert rc == 0 and marker(course, "smithjohn-1234") == "newer"
+        assert [json.loads(p.read_text())["metadata"]["marker"] for p in (course / "unmatched").rglob("*.ipynb")] \
+            == [kept], "the other upload is kept in unmatched/"
+        assert "older upload(s) replaced" in out
 
 
 def test_moodle_uploads_are_ordered_by_their_time_in_the_download(tmp_path, capsys):
@@ -281,19 +298,21 @@ def test_an_unrecognised_notebook_points_to_assignment(tmp_path, capsys):
     put(dl, "doejane_2345_12_mywork.ipynb", text=json.dumps(              # saved as nbformat 3
         {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"metadata": {}, "cells": [
             {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [], "metadata": {}}]}]}))
-    rc, out, _ = collect(capsys, dl, "--course", tmp_path / "course")
-    assert rc == 0 and "collected 0 submission(s)" in out
+    rc, out, err = collect(capsys, dl, "--course", tmp_path / "course")
+    assert rc == 1 and "collected 0 submission(s)" in out and "nothing was collected" in err
     assert "smithjohn_1234_11_homework.ipynb: no cell or file name of a known assignment (pass --assignment NAME" in out
     assert f"collect them again with --assignment NAME (this course's assignments: {', '.join(assignments())})" in out
     rc, out, _ = collect(capsys, dl, "--course", tmp_path / "course", "--assignment", A1)
     assert rc == 0 and placed(tmp_path / "course") == [("doejane-2345", A1), ("smithjohn-1234", A1)]
 
 
-def test_collect_says_when_it_creates_the_course_folder(tmp_path, capsys):
+def test_collect_makes_a_course_folder_only_when_asked_and_says_so(tmp_path, capsys):
     put(tmp_path / "dl", f"smithjohn_1234_11_{A1}.ipynb")
+    rc, _, err = collect(capsys, tmp_path / "dl", "--course", tmp_path / "cuorse", create=False)   # a typo
+    assert rc == 1 and "no such course folder" in err and "--create" in err and not (tmp_path / "cuorse").exists()
     rc, out, _ = collect(capsys, tmp_path / "dl", "--course", tmp_path / "course")
     assert rc == 0 and f"created course folder {tmp_path / 'course'}" in out
-    rc, out, _ = collect(capsys, tmp_path / "dl", "--course", tmp_path / "course")
+    rc, out, _ = collect(capsys, tmp_path / "dl", "--course", tmp_path / "course", create=False)
     assert rc == 0 and "created course folder" not in out
 
 
@@ -302,7 +321,7 @@ def test_a_bad_input_ends_the_process_with_one_line_and_no_traceback(tmp_path):
     roster.write_bytes("Student;SIS Login ID\n\"Müller, José\";jm\n".encode("cp1252"))
     put(tmp_path / "dl", f"smithjohn_1234_11_{A1}.ipynb")
     proc = subprocess.run([sys.executable, "-m", "autograder", "collect", str(tmp_path / "dl"), "--course",
-                           str(tmp_path / "course"), "--roster", str(roster)], capture_output=True, text=True,
+                           str(tmp_path / "course"), "--create", "--roster", str(roster)], capture_output=True, text=True,
                           cwd=REPO)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]

@@ -11,9 +11,10 @@ import pytest
 
 from autograder import samples
 from autograder.__main__ import main
-from autograder.assembly import nbg
+from autograder.assembly import UNMATCHED, nbg
 
 A1 = samples.A1
+LOOSE = "My own notes: I ran everything twice."
 ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,a1 (731)
     Points Possible,,,,,18
 "Müller, José",5002,S5002,jmueller,NLP 101,
@@ -49,6 +50,14 @@ def test_an_answer_without_its_question_is_placed_by_its_place_and_a_loose_one_i
     assert "Overlap keeps answers whole." in answers["a1_q3"] and any("matched no question" in n for n in notes)
 
 
+def test_loose_text_is_shown_under_the_last_question_when_every_question_has_its_answer():
+    nb = samples.written(samples.completed(), "nometa")                        # metadata kept
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("My notes on the data, before any question."))
+    answers, notes = written_of(nb)
+    assert "My notes on the data" in answers["a1_q3"] and UNMATCHED in answers["a1_q3"]
+    assert UNMATCHED not in answers["a1_q1"] and any("matched no question" in n for n in notes)
+
+
 def test_a_cell_added_below_an_answer_joins_it():
     nb = samples.written(samples.completed(), "nometa")
     at = next(i for i, c in enumerate(nb.cells) if nbg(c).get("grade_id") == "a1_q1")
@@ -64,13 +73,17 @@ def graded(tmp_path_factory):
     every = samples.build(root / "samples", root / "course")
     loop_id = samples.canvas_ids("infiniteloop")[0]
     answers = samples.written(samples.completed(), "nometa")
+    q2 = next(c for c in answers.cells if nbg(c).get("grade_id") == "a1_q2")
+    q2.source = q2.source.rsplit("\n\n", 1)[-1]                       # the question deleted, the answer kept
+    answers.cells.insert(1, nbformat.v4.new_markdown_cell(LOOSE))     # a note of the student's, far from any question
     zip_path = root / "submissions.zip"
     with zipfile.ZipFile(zip_path, "w") as z:
         z.writestr(f"müllerjosé_LATE_5002_200_{A1}.ipynb", nbformat.writes(no_metadata(copy.deepcopy(answers))))
         z.write(every["infiniteloop"], every["infiniteloop"].name)
     (root / "roster.csv").write_text(ROSTER.format(loop_id=loop_id), encoding="utf-8")
     course = root / "course"
-    assert main(["collect", str(zip_path), "--roster", str(root / "roster.csv"), "--course", str(course)]) == 0
+    assert main(["collect", str(zip_path), "--roster", str(root / "roster.csv"), "--course", str(course),
+                 "--create"]) == 0
     assert main(["grade", A1, "--course", str(course), "--workers", "2", "--cell-timeout", "10",
                  "--notebook-timeout", "150"]) == 0
     assert main(["feedback", A1, "--course", str(course)]) == 0
@@ -91,6 +104,7 @@ def test_written_answers_are_kept_when_the_editor_dropped_every_cells_metadata(g
     for gid, text in given.items():
         assert "(no answer)" not in shown[gid]
         assert text.strip().splitlines()[-1] in shown[gid], f"{gid}: the student's answer is not shown"
+    assert LOOSE in shown["a1_q2"] and UNMATCHED in shown["a1_q2"], "loose text shown, flagged, where unsure"
     assert row["status"] == "4 part(s) to grade by hand" and float(row["test_squad_metric"]) == 2
 
 
@@ -131,7 +145,7 @@ def test_feedback_or_export_before_grade_says_to_grade_first(step, tmp_path, cap
     dl = tmp_path / "dl"
     dl.mkdir()
     (dl / f"doejane_2345_12_{A1}.ipynb").write_text(nbformat.writes(samples.completed()))
-    assert main(["collect", str(dl), "--course", str(course)]) == 0
+    assert main(["collect", str(dl), "--course", str(course), "--create"]) == 0
     with pytest.raises(SystemExit) as stop:
         main([step, A1, "--course", str(course)])
     assert f"python -m autograder grade {A1} --course {course}" in str(stop.value.code)
@@ -144,6 +158,13 @@ def test_a_wrong_course_folder_is_refused_and_not_created(step, tmp_path):
     with pytest.raises(SystemExit) as stop:
         main([step, A1, "--course", str(wrong)])
     assert "no such course folder" in str(stop.value.code) and not wrong.exists()
+
+
+def test_a_late_penalty_out_of_range_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["export", A1, "--course", str(tmp_path), "--late-penalty", "10"])
+    assert "--late-penalty 10: a share of the total between 0 and 1" in str(stop.value.code)
+    assert not (tmp_path / "export").exists()
 
 
 def test_grade_with_nothing_collected_is_refused(tmp_path):
