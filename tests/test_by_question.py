@@ -230,6 +230,9 @@ def test_only_the_grader_with_the_token_can_read_or_change_grades(course):
         assert http(url, "/api/toggle", good, grader(url)) == (200, {"score": 1})
         referer = {"X-Grader-Token": token(url), "Content-Type": "application/json", "Referer": url}
         assert http(url, "/api/toggle", good | {"item": 1}, referer) == (200, {"score": 2})
+        # reached through an SSH tunnel or a proxy: the page's origin is the address the browser used
+        tunnel = grader(url) | {"Host": "localhost:18765", "Origin": "http://localhost:18765"}
+        assert http(url, "/api/toggle", good | {"on": False}, tunnel) == (200, {"score": 1})
 
 
 def test_the_question_is_markdown_and_an_answer_cannot_run_script(course):
