@@ -171,7 +171,12 @@ def _files(src: Path, tmp: Path) -> list[tuple[str, Path | None, str | None]]:
 
 
 def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """One of collect's own files (roster.json, set_aside.json); one clear message if a hand edit broke it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (ValueError, UnicodeDecodeError) as err:
+        raise SystemExit(f"{path} is not valid JSON ({err}): undo the hand edit, or delete the file and collect "
+                         f"again with --roster (it is written anew from the roster).") from None
 
 
 def _write(path: Path, data: dict) -> None:

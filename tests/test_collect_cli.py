@@ -326,3 +326,12 @@ def test_a_bad_input_ends_the_process_with_one_line_and_no_traceback(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert str(roster) in proc.stderr and "needs the column(s) ID" in proc.stderr and "cp1252" in proc.stderr
+
+
+def test_a_hand_broken_roster_file_of_the_course_is_named(tmp_path, capsys):
+    put(tmp_path / "dl", f"smithjohn_1234_11_{A1}.ipynb")
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "roster.json").write_text('{"lms": "canvas", "students": {', encoding="utf-8")
+    rc, _, err = collect(capsys, tmp_path / "dl", "--course", tmp_path / "course")
+    assert rc == 1 and "roster.json is not valid JSON" in err and "delete the file" in err
+
