@@ -351,12 +351,9 @@ def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
 def require_submissions(course: Path, assignment: str) -> None:
     """Stop with one message, before anything is written, when there is nothing of `assignment` to grade in
     `course` (a wrong --course or assignment name, or `grade` before `collect`)."""
-    from .course import source_path
+    from .course import require_course, source_path
     source_path(assignment)
-    course = Path(course)
-    if not course.is_dir():
-        raise SystemExit(f"{course}: no such course folder. Check --course, or run `python -m autograder collect "
-                         f"DOWNLOAD --course {course}` first.")
+    course = require_course(course)
     if not submissions(course, assignment):
         raise SystemExit(f"{course}: no submissions of {assignment} in {course / 'submitted'}. Run `python -m "
                          f"autograder collect DOWNLOAD --course {course}` first, or check --course.")

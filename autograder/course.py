@@ -117,6 +117,15 @@ def manual_cells(assignment: str) -> dict[str, float]:
             if nbg(c).get("grade") and c.cell_type == "markdown"}
 
 
+def require_course(course: Path) -> Path:
+    """The course folder `course`, or one message when it does not exist (a mistyped --course): the steps
+    after collect never make one."""
+    course = Path(course)
+    if not course.is_dir():
+        raise SystemExit(f"{course}: no such course folder. Check --course (the folder `collect --create` made).")
+    return course
+
+
 def part_titles(assignment: str) -> dict[str, str]:
     """A readable title for every graded cell, by grade id: a test cell's section heading and what it tests
     ("Part 1: decoding by hand: warp_logits"), a written cell's first line ("Q1. Why is fine-tuning needed?...")."""

@@ -267,18 +267,17 @@ def require_graded(course: Path, assignment: str) -> None:
     never graded there (a wrong --course, or feedback/export before grade): `record` writes every graded
     submission, a "needs re-grade" one too, into our table. Reads SQLite directly: opening
     nbgrader's Gradebook on a missing file would create an empty one."""
-    course, db = Path(course), Path(course) / "gradebook.db"
+    from .course import require_course
+    db = require_course(course) / "gradebook.db"
     graded = 0
     if db.exists():
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
         try:
             graded = con.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE assignment = ?", (assignment,)).fetchone()[0]
         except sqlite3.DatabaseError:   # no such table: `grade` never recorded anything here
             graded = 0
         finally:
             con.close()
-    if not course.is_dir():
-        raise SystemExit(f"{course}: no such course folder. Check --course (the folder `collect` and `grade` used).")
     if not graded:
         raise SystemExit(f"{course}: nothing of {assignment} has been graded there yet (no results in "
                          f"{db.name}). Run `python -m autograder grade {assignment} --course {course}` first, "

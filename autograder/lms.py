@@ -163,12 +163,16 @@ class Roster:
             return r["ID"]
         return next((r[c] for c in ("ID number", "Email address", "Username") if r.get(c)), "") or self.name(r)
 
-    def name(self, r: dict) -> str:
-        """The student's name, first name first."""
+    def first_last(self, r: dict) -> tuple[str, str]:
+        """(first name, last name) of a row: Canvas writes "Last, First" (or one name), Moodle two columns."""
         if self.lms == "canvas":
             last, comma, first = r["Student"].partition(",")
-            return f"{first.strip()} {last.strip()}" if comma else r["Student"]
-        return f"{r['First name']} {r['Last name']}".strip()
+            return (first.strip(), last.strip()) if comma else ("", r["Student"].strip())
+        return r["First name"], r["Last name"]
+
+    def name(self, r: dict) -> str:
+        """The student's name, first name first."""
+        return " ".join(x for x in self.first_last(r) if x)
 
     def _login(self, r: dict) -> str:
         if self.lms == "canvas":
@@ -213,11 +217,10 @@ class Roster:
         if len(hit) != 1:
             return None
         r = hit[0]
-        out = {"student": self.known[self.uid(r)], "lms_user_id": self.uid(r), "roster": dict(r)}
-        if self.lms == "canvas":
-            last, _, first = r["Student"].partition(",")
-            return out | {"first_name": first.strip(), "last_name": last.strip()}
-        return out | {"first_name": r["First name"], "last_name": r["Last name"], "email": r.get("Email address", "")}
+        first, last = self.first_last(r)
+        out = {"student": self.known[self.uid(r)], "lms_user_id": self.uid(r), "roster": dict(r),
+               "first_name": first, "last_name": last}
+        return out | ({"email": r.get("Email address", "")} if self.lms == "moodle" else {})
 
 
 def check_late_penalty(late_penalty: float) -> None:

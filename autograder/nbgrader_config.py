@@ -7,12 +7,14 @@ never in the repository.
 """
 import os
 
+from autograder.gradebook import BUSY_TIMEOUT
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
 
 # The gradebook beside this file (the course folder), shared by formgrader, by-question and `grade`: a writer
-# waits up to 30 s for another instead of failing with "database is locked" (SQLite's default is 5 s).
-c.CourseDirectory.db_url = "sqlite:///{}?timeout=30".format(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db"))
+# waits for another (BUSY_TIMEOUT seconds) instead of failing with "database is locked" (SQLite's default: 5 s).
+c.CourseDirectory.db_url = "sqlite:///{}?timeout={}".format(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db"), BUSY_TIMEOUT)
 
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
