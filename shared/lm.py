@@ -85,10 +85,11 @@ def _stack(examples):
 
 @torch.no_grad()
 def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\nSentiment:",
-                        label_words=(" negative", " positive"), batch_size: int = 16) -> float:
+                        label_words=(" negative", " positive"), batch_size: int = 16, per_item: bool = False):
     """Zero-shot accuracy from the next-token distribution after the prompt: the label whose word's
     *first* token is more probable wins (one forward pass per batch, prompts left-padded). a4 scores
-    whole label words, however many tokens they have; this is the quick first-token version."""
+    whole label words, however many tokens they have; this is the quick first-token version.
+    per_item=True: a list of 0/1, one per sentence (right or wrong), for a paired comparison of two models."""
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     first = [tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in label_words]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 10 ** 9)
@@ -101,10 +102,14 @@ def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\n
             ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
             mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
             position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                           position_ids=position_ids.to(device)).logits[:, -1, first]
-            votes += logits.argmax(-1).cpu().tolist()
-    return float((torch.tensor(votes) == torch.tensor(dev["label"])).float().mean())
+            inputs = dict(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=position_ids.to(device))
+            try:   # the last position's logits only: a large vocabulary (Gemma's 262k) costs little then
+                out = model(**inputs, logits_to_keep=1)
+            except TypeError:
+                out = model(**inputs)
+            votes += out.logits[:, -1, first].argmax(-1).cpu().tolist()
+    right = (torch.tensor(votes) == torch.tensor(dev["label"])).int()
+    return right.tolist() if per_item else float(right.float().mean())
 
 
 @torch.no_grad()
@@ -153,3 +158,48 @@ def plot_tradeoff(frame, cost: str, quality: str, higher_is_better: bool = True,
     ax.set(xlabel=cost, ylabel=quality)
     ax.legend()
     return ax
+
+
+def text_chunks(text: str, n: int) -> list[str]:
+    """`text` cut into n consecutive chunks of about equal length, each cut after a line break where there
+    is one: the items of a paired comparison of language models (every model scores the same chunks)."""
+    chunks, start, size = [], 0, len(text) / n
+    for k in range(1, n):
+        end = text.find("\n", max(round(k * size), round(start + size / 2)))
+        if end == -1:
+            break
+        while end < len(text) and text[end] == "\n":   # the breaks stay with the chunk they end
+            end += 1
+        chunks.append(text[start:end])
+        start = end
+    if start < len(text):
+        chunks.append(text[start:])
+    return chunks
+
+
+def ngram_bits_per_character(train_text: str, eval_text: str, tokenizer, tune_text: str | None = None,
+                             lambdas=(0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)) -> dict:
+    """What counting gives: bits per character of `eval_text` under an add-one unigram model and an
+    interpolated bigram, P(w | v) = l * c(v, w) / c(v) + (1 - l) * P_unigram(w), both counted on
+    `train_text` in `tokenizer`'s tokens. l is chosen on `tune_text` (another split), never on `eval_text`.
+    A language model that does not beat these has learned less than word counts: the floor of a3's ladder.
+    """
+    from collections import Counter
+    ids = lambda t: tokenizer(t, verbose=False)["input_ids"]   # noqa: E731
+    train = ids(train_text)
+    vocab = len(tokenizer)
+    uni, bi = Counter(train), Counter(zip(train, train[1:]))
+    total = len(train)
+    p_uni = lambda w: (uni[w] + 1) / (total + vocab)   # noqa: E731
+
+    def bits(text, lam):
+        t = ids(text)
+        s = 0.0
+        for v, w in zip(t, t[1:]):
+            p = (lam * bi[(v, w)] / uni[v] if uni[v] else 0.0) + (1 - lam) * p_uni(w)
+            s -= math.log2(p)
+        return s / len(text), -sum(math.log2(p_uni(w)) for w in t[1:]) / len(text)
+
+    best = min(lambdas, key=lambda lam: bits(tune_text, lam)[0]) if tune_text else 0.8
+    bigram, unigram = bits(eval_text, best)
+    return {"unigram": unigram, "bigram": bigram, "lambda": best}

@@ -5,14 +5,32 @@
     log.frame()                       # a pandas DataFrame, one row per run
     plot_history(result.history)      # loss curves of one run
     plot_runs(log.frame(), x="train_examples", y="f1")   # runs side by side
+
+Statistics behind a claim, and the results recorded as data (runs/<assignment>/results.json):
+
+    results = Results("a1_qa_finetuning", profile.name, path="runs/a1/results.json")
+    exp = results.experiment("levers", metric="dev F1", floor=35.1, floor_label="overlap matcher",
+                             margin=5.0, why_margin="smaller than this changes no decision")
+    exp.arm("baseline", values=[41.2, 40.8, 42.0])   # one value per seed
+    exp.arm("lr 3e-4", values=[47.9, 46.5, 48.8])
+    exp.compare("lr 3e-4", "baseline")   # difference, 95% CI, p, and a verdict
+    exp.problems()                       # sentences: arms at the floor or ceiling, inconclusive comparisons
+    results.save()
+
+The tests on their own: summarize, paired_bootstrap, mcnemar, seed_permutation, verdict, seeds_needed.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
+import math
 import os
+import tempfile
 from pathlib import Path
+
+import numpy as np
 
 
 def _plain(value):
@@ -118,7 +136,8 @@ def plot_runs(frame, x: str, y: str, hue: str | None = None, logx: bool = False,
 
 
 def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=None, plot: bool = True):
-    """Mean and standard deviation of `value` per arm over the runs (seeds) of each arm, best mean first.
+    """Mean, standard deviation and standard error (std/sqrt(runs)) of `value` per arm over the runs
+    (seeds) of each arm, best mean first.
 
     frame: one row per run (e.g. pandas.DataFrame(list_of_result_dicts)); by: the column(s) naming the arm.
     Returns the summary table and draws every run as a dot with its arm's mean ± std as a bar, so two arms
@@ -126,13 +145,13 @@ def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=No
     plot=False: the table only.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
     by = [by] if isinstance(by, str) else list(by)
     missing = [c for c in by + [value] if c not in frame.columns]
     if missing:
         raise KeyError(f"The runs have no column {missing}; they have {list(frame.columns)}.")
     table = (frame.groupby(by)[value].agg(mean="mean", std="std", runs="count", low="min", high="max")
              .reset_index().sort_values("mean", ascending=False).reset_index(drop=True))
+    table.insert(table.columns.get_loc("std") + 1, "se", table["std"] / np.sqrt(table["runs"]))
     if not plot:
         return table
     if ax is None:
@@ -150,3 +169,366 @@ def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=No
     ax.grid(alpha=0.3, axis="x")
     ax.legend(loc="lower right", fontsize=8)
     return table
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Statistics behind a claim. Each test returns a dict: difference (a - b), ci95 [lo, hi], p, test, n.
+# scipy.stats is imported inside the functions that use it, so `import shared.tracking` stays quick.
+
+def summarize(values) -> dict:
+    """Mean and standard error (sample std / sqrt(n)) of some values; se is None for a single value."""
+    values = [float(v) for v in np.atleast_1d(values)]
+    if not values:
+        raise ValueError("summarize() needs at least one value.")
+    n = len(values)
+    se = float(np.std(values, ddof=1) / np.sqrt(n)) if n >= 2 else None
+    return {"mean": float(np.mean(values)), "se": se, "n": n, "values": values}
+
+
+def _paired(a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"Paired scores must be two lists of the same items in the same order; "
+                         f"got {len(np.atleast_1d(a))} and {len(np.atleast_1d(b))} scores.")
+    if len(a) == 0:
+        raise ValueError("Paired scores: no items.")
+    return a, b
+
+
+def _batches(n_resamples: int, width: int, cells: int = 1_000_000):
+    """Resample in batches of rows, so that n_resamples x width numbers never sit in memory at once."""
+    rows = max(1, cells // max(1, width))
+    for start in range(0, n_resamples, rows):
+        yield min(rows, n_resamples - start)
+
+
+def _as_extreme(stats_, observed: float) -> np.ndarray:
+    """Which resampled statistics are at least as far from 0 as the observed one (float ties count)."""
+    return np.abs(stats_) >= abs(observed) - 1e-9 * (1 + abs(observed))
+
+
+def paired_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0) -> dict:
+    """Two arms scored on the same items: difference of means, percentile-bootstrap 95% CI over the items,
+    and the p of a sign-flip permutation test of the per-item differences (two-sided)."""
+    a, b = _paired(a, b)
+    d, n = a - b, len(a)
+    observed = float(d.mean())
+    rng = np.random.default_rng(seed)
+    means, extreme = [], 0
+    for rows in _batches(n_resamples, n):
+        means.append(d[rng.integers(0, n, size=(rows, n))].mean(axis=1))    # items drawn with replacement
+        signs = rng.choice([-1.0, 1.0], size=(rows, n))                      # no effect: each sign a coin flip
+        extreme += int(_as_extreme((signs * d).mean(axis=1), observed).sum())
+    lo, hi = np.percentile(np.concatenate(means), [2.5, 97.5])
+    return {"difference": observed, "ci95": [float(lo), float(hi)], "p": (1 + extreme) / (1 + n_resamples),
+            "test": f"paired bootstrap CI, sign-flip permutation p, {n} items", "n": n}
+
+
+def mcnemar(a_correct, b_correct) -> dict:
+    """Two arms' 0/1 correctness on the same items: accuracy difference, exact McNemar p (a binomial test
+    on the items exactly one arm got right) and a Wald 95% CI for a paired difference of proportions."""
+    from scipy import stats
+    a, b = _paired(a_correct, b_correct)
+    if not np.isin(a, [0, 1]).all() or not np.isin(b, [0, 1]).all():
+        raise ValueError("mcnemar() needs 0/1 correctness per item; use paired_bootstrap() for scores.")
+    n = len(a)
+    b10 = int(((a == 1) & (b == 0)).sum())   # a right, b wrong
+    b01 = int(((a == 0) & (b == 1)).sum())   # a wrong, b right
+    d = (b10 - b01) / n
+    p = stats.binomtest(b01, b01 + b10, 0.5).pvalue if b01 + b10 else 1.0
+    half = 1.96 * math.sqrt(max((b10 + b01) - (b10 - b01) ** 2 / n, 0.0)) / n
+    return {"difference": d, "ci95": [d - half, d + half], "p": float(p),
+            "test": f"McNemar exact, {n} items", "n": n}
+
+
+def seed_permutation(a, b, n_resamples: int = 10_000, seed: int = 0) -> dict:
+    """Two arms' values over independent runs (seeds), not paired: difference of means, permutation p
+    (every relabelling of the runs when there are at most 20,000, else random ones) and Welch's 95% CI."""
+    from scipy import stats
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    na, nb = len(a), len(b)
+    if na == 0 or nb == 0:
+        raise ValueError(f"seed_permutation() needs values in both arms; got {na} and {nb}.")
+    observed = float(a.mean() - b.mean())
+    if na < 2 or nb < 2:
+        test = "one run per arm: no test" if na == nb == 1 else f"{na} vs {nb} runs, one run in an arm: no test"
+        return {"difference": observed, "ci95": None, "p": None, "test": test, "n": na + nb}
+
+    pooled = np.concatenate([a, b])
+    if math.comb(na + nb, na) <= 20_000:                # exact: every way to call na of the runs "a"
+        kind = "exact"
+        groups = np.array(list(itertools.combinations(range(na + nb), na)))
+        sum_a = pooled[groups].sum(axis=1)
+        diffs = sum_a / na - (pooled.sum() - sum_a) / nb
+        p = float(_as_extreme(diffs, observed).mean())
+    else:
+        kind = "random"
+        rng = np.random.default_rng(seed)
+        extreme = 0
+        for rows in _batches(n_resamples, na + nb):
+            shuffled = rng.permuted(np.tile(pooled, (rows, 1)), axis=1)
+            diffs = shuffled[:, :na].mean(axis=1) - shuffled[:, na:].mean(axis=1)
+            extreme += int(_as_extreme(diffs, observed).sum())
+        p = (1 + extreme) / (1 + n_resamples)
+
+    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb      # Welch: each arm keeps its own variance
+    se = math.sqrt(va + vb)
+    if se > 0:
+        df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))   # Welch-Satterthwaite
+        half = float(stats.t.ppf(0.975, df) * se)
+    else:
+        half = 0.0                                        # every run of both arms gave the same value
+    return {"difference": observed, "ci95": [observed - half, observed + half], "p": p,
+            "test": f"permutation over seeds ({kind}), Welch 95% CI, {na} vs {nb} runs", "n": na + nb}
+
+
+def verdict(ci95, margin: float, p: float | None = None) -> str:
+    """"effect" if the 95% CI excludes 0 (and the test's p, when there is one, is below 0.05); "powered null"
+    if the CI lies within ±margin (any effect is too small to matter); otherwise "inconclusive": the data
+    cannot tell (also when there is no CI)."""
+    if ci95 is None:
+        return "inconclusive"
+    lo, hi = ci95
+    if (lo > 0 or hi < 0) and (p is None or p < 0.05):
+        return "effect"
+    if -margin <= lo and hi <= margin:
+        return "powered null"
+    return "inconclusive"
+
+
+def seeds_needed(sd: float, difference: float, alpha: float = 0.05, power: float = 0.8,
+                 paired: bool = False) -> int:
+    """Runs per arm that a two-sided test at `alpha` needs to detect `difference` with probability `power`,
+    given the between-seed standard deviation `sd` (paired=True: sd of the per-pair differences).
+    The normal approximation: n = 2 (z_{1-alpha/2} + z_power)^2 sd^2 / difference^2 (no 2 when paired)."""
+    from scipy import stats
+    if difference == 0:
+        raise ValueError("No number of runs detects a difference of 0.")
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    n = (1 if paired else 2) * z ** 2 * sd ** 2 / difference ** 2
+    return max(2, math.ceil(n - 1e-9))   # 1e-9: 16.000000001 from rounding is still 16
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Results recorded as data: experiments, their arms, and the comparisons between arms.
+
+def _round(value):
+    """Floats to 6 significant digits (NaN and inf become null), through dicts and lists, for the JSON."""
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(f"{value:.6g}") if math.isfinite(value) else None
+    return value
+
+
+def _scale(value: float, items: np.ndarray) -> float:
+    """k such that value = k * mean(items) (e.g. 100: items 0/1, value in %); 1 when mean(items) is 0."""
+    m = float(np.mean(items))
+    return value / m if m != 0 else 1.0
+
+
+class Experiment:
+    """One question (e.g. "which lever helps?"): its arms, the comparisons between them, and the bounds
+    that make a number meaningful (floor: a trivial baseline; ceiling: the best possible score)."""
+
+    def __init__(self, name: str, metric: str, margin: float, higher_is_better: bool = True,
+                 floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
+                 ceiling_label: str = "", why_margin: str = ""):
+        self.name, self.metric, self.margin, self.why_margin = name, metric, float(margin), why_margin
+        self.higher_is_better = bool(higher_is_better)
+        self.floor, self.floor_label, self.ceiling, self.ceiling_label = floor, floor_label, ceiling, ceiling_label
+        self.arms: dict[str, dict] = {}          # name -> {"mean", "se", "n", "values"[, "items_n"]}
+        self.comparisons: list[dict] = []
+        self._items: dict[str, tuple[np.ndarray, str]] = {}   # name -> (per-item scores, kind); not saved
+
+    def arm(self, name: str, values=None, items=None, kind: str = "score") -> dict:
+        """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
+        run, which allow a paired test; kind "accuracy" (items are 0/1) or "score". Same name: replaced."""
+        if kind not in ("accuracy", "score"):
+            raise ValueError(f'kind must be "accuracy" or "score", not {kind!r}.')
+        if items is not None:
+            items = np.asarray(items, dtype=float).ravel()
+            if len(items) == 0:
+                raise ValueError(f"Arm {name!r}: items is empty.")
+            if kind == "accuracy" and not np.isin(items, [0, 1]).all():
+                raise ValueError(f'Arm {name!r}: kind="accuracy" needs 0/1 items.')
+        if values is None:
+            if items is None:
+                raise ValueError(f"Arm {name!r} needs values (one per run) or items.")
+            values = [items.mean()]
+        arm = summarize(values)
+        if arm["n"] == 1 and items is not None and len(items) >= 2:
+            # One run: its SE comes from the items, in the value's units (items 0/1, value in %: x100).
+            arm["se"] = float(np.std(items, ddof=1) / np.sqrt(len(items)) * abs(_scale(arm["mean"], items)))
+        if items is not None:
+            arm["items_n"] = len(items)
+            self._items[name] = (items, kind)
+        else:
+            self._items.pop(name, None)
+        self.arms[name] = arm
+        for c in self.comparisons:               # comparisons with the old arm: recompute with the new one
+            if name in (c["a"], c["b"]) and c["a"] in self.arms and c["b"] in self.arms:
+                self.compare(c["a"], c["b"], margin=c["margin"])
+        return arm
+
+    def compare(self, a: str, b: str, margin: float | None = None) -> dict:
+        """Difference a - b with its 95% CI, p and verdict. Paired when both arms have items of the same
+        length (McNemar for two accuracy arms, else a paired bootstrap); otherwise a permutation test
+        over the runs' values. Same (a, b) again: replaced."""
+        for arm in (a, b):
+            if arm not in self.arms:
+                raise KeyError(f"Experiment {self.name!r} has no arm {arm!r}; it has {list(self.arms)}.")
+        margin = self.margin if margin is None else float(margin)
+        (items_a, kind_a), (items_b, kind_b) = self._items.get(a, (None, "")), self._items.get(b, (None, ""))
+        if items_a is not None and items_b is not None and len(items_a) == len(items_b):
+            paired = mcnemar if kind_a == kind_b == "accuracy" else paired_bootstrap
+            result = paired(items_a, items_b)
+            # The test ran on the items; report it in the values' units (e.g. x100 for items 0/1, values in %).
+            scales = [_scale(self.arms[x]["mean"], it) for x, it in ((a, items_a), (b, items_b)) if it.mean() != 0]
+            k = float(np.mean(scales)) if scales else 1.0
+            result["difference"] *= k
+            result["ci95"] = [float(k * x) for x in result["ci95"]]
+        else:
+            result = seed_permutation(self.arms[a]["values"], self.arms[b]["values"])
+        comparison = {"a": a, "b": b, "difference": result["difference"], "ci95": result["ci95"],
+                      "test": result["test"], "p": result["p"], "verdict": verdict(result["ci95"], margin, result["p"]),
+                      "margin": margin}
+        same = [i for i, c in enumerate(self.comparisons) if (c["a"], c["b"]) == (a, b)]
+        if same:
+            self.comparisons[same[0]] = comparison
+        else:
+            self.comparisons.append(comparison)
+        return comparison
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Experiment":
+        """An experiment as saved in a results file (its arms' per-item scores are not saved: no new comparisons)."""
+        exp = cls(d["name"], d["metric"], d["margin"], d["higher_is_better"], d["floor"], d.get("floor_label", ""),
+                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""))
+        exp.arms = {name: dict(arm) for name, arm in d["arms"].items()}
+        exp.comparisons = [dict(c) for c in d["comparisons"]]
+        return exp
+
+    def problems(self) -> list[str]:
+        """What keeps these numbers from backing a claim, as sentences: no arm more than 2 SE beyond the floor
+        (the experiment shows nothing a trivial baseline does not), an arm within 2 SE of the ceiling (no room
+        left to show a difference), and every inconclusive comparison. An empty list: nothing found."""
+        out = []
+        up = 1 if self.higher_is_better else -1          # +1: above the floor is better
+        shown = lambda arm: (f"{arm['mean']:.4g} ± {arm['se']:.2g} SE" if arm["se"] is not None   # noqa: E731
+                             else f"{arm['mean']:.4g}, no SE")
+        beyond = lambda arm: up * (arm["mean"] - self.floor) > 2 * (arm["se"] or 0.0)            # noqa: E731
+        if self.floor is not None and self.arms and not any(beyond(a) for a in self.arms.values()):
+            floor = f"the floor {self.floor:g}" + (f" ({self.floor_label})" if self.floor_label else "")
+            out.append(f"{self.name}: no arm is more than 2 SE {'above' if up > 0 else 'below'} {floor}: "
+                       f"the experiment shows nothing a trivial baseline does not.")
+        for name, arm in self.arms.items():
+            if self.ceiling is not None and up * (self.ceiling - arm["mean"]) <= 2 * (arm["se"] or 0.0):
+                ceiling = f"the ceiling {self.ceiling:g}" + (f" ({self.ceiling_label})" if self.ceiling_label else "")
+                out.append(f"{self.name}: arm {name!r} ({shown(arm)}) is within 2 SE of {ceiling}: "
+                           f"no room left to show a difference.")
+        for c in self.comparisons:
+            if c["verdict"] == "inconclusive":
+                ci = (f"95% CI [{c['ci95'][0]:.3g}, {c['ci95'][1]:.3g}], p {c['p']:.2g}, margin ±{c['margin']:g}"
+                      if c["ci95"] is not None and c["p"] is not None else "no test (one run per arm)")
+                out.append(f"{self.name}: {c['a']!r} vs {c['b']!r} is inconclusive (difference {c['difference']:+.3g}, "
+                           f"{ci}): more seeds or more items needed.")
+        return out
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "metric": self.metric, "higher_is_better": self.higher_is_better,
+                "floor": self.floor, "floor_label": self.floor_label, "ceiling": self.ceiling,
+                "ceiling_label": self.ceiling_label, "margin": self.margin, "why_margin": self.why_margin,
+                "arms": {name: dict(arm) for name, arm in self.arms.items()},
+                "comparisons": [dict(c) for c in self.comparisons]}
+
+
+class Results:
+    """An assignment's experiments, saved as one JSON file (see the module docstring)."""
+
+    def __init__(self, assignment: str, profile, path: str | os.PathLike = "results.json"):
+        self.assignment = assignment
+        self.profile = str(getattr(profile, "name", profile))   # a Profile or its name
+        self.path = Path(path)
+        self.experiments: dict[str, Experiment] = {}
+        self.facts: dict[str, object] = {}
+
+    def fact(self, name: str, value):
+        """A measured figure that is not an arm of an experiment (a parameter count, a step count), kept so
+        that texts quoting it can be checked against this file."""
+        self.facts[name] = _plain(value)
+        return value
+
+    def experiment(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
+                   floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
+                   ceiling_label: str = "", why_margin: str = "") -> Experiment:
+        """Start an experiment (the same name again starts it afresh). margin: the smallest difference that
+        would matter, in the metric's units; why_margin: why that size."""
+        self.experiments[name] = Experiment(name, metric, margin, higher_is_better, floor, floor_label,
+                                            ceiling, ceiling_label, why_margin)
+        return self.experiments[name]
+
+    def to_dict(self) -> dict:
+        return {"assignment": self.assignment, "profile": self.profile,
+                "experiments": [e.to_dict() for e in self.experiments.values()], "facts": self.facts}
+
+    def save(self) -> Path:
+        """Write the JSON: to a temporary file first, then renamed, so a crash never leaves half a file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=self.path.parent, suffix=".tmp", delete=False) as f:
+            try:
+                json.dump(_round(self.to_dict()), f, indent=2)
+            except BaseException:
+                f.close()
+                os.unlink(f.name)
+                raise
+        os.replace(f.name, self.path)
+        return self.path
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> dict:
+        """A saved results file, as the dict it holds."""
+        return json.loads(Path(path).read_text())
+
+    def table(self):
+        """One row per comparison: experiment, a, b, difference, ci95, p, verdict."""
+        import pandas as pd
+        rows = [{"experiment": e.name, **{k: c[k] for k in ("a", "b", "difference", "ci95", "p", "verdict")}}
+                for e in self.experiments.values() for c in e.comparisons]
+        return pd.DataFrame(rows, columns=["experiment", "a", "b", "difference", "ci95", "p", "verdict"])
+
+
+def plot_comparisons(exp_or_results, ax=None):
+    """Forest plot: each comparison's difference with its 95% CI, a line at 0 and dashed lines at ±margin."""
+    import matplotlib.pyplot as plt
+    if isinstance(exp_or_results, Results):
+        rows = [(f"{e.name}: {c['a']} vs {c['b']}", c) for e in exp_or_results.experiments.values()
+                for c in e.comparisons]
+        metric = ", ".join(dict.fromkeys(e.metric for e in exp_or_results.experiments.values()))
+    else:
+        rows = [(f"{c['a']} vs {c['b']}", c) for c in exp_or_results.comparisons]
+        metric = exp_or_results.metric
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.8 + 0.45 * max(1, len(rows))))
+    ax.axvline(0, color="black", lw=1)
+    for y, (_, c) in enumerate(rows):
+        ax.vlines([-c["margin"], c["margin"]], y - 0.5, y + 0.5, colors="grey", linestyles="dashed")
+        if c["ci95"] is None:
+            ax.plot(c["difference"], y, "x", color="C3")          # no CI: one run per arm
+        else:
+            lo, hi = c["ci95"]
+            below, above = max(0, c["difference"] - lo), max(0, hi - c["difference"])
+            ax.errorbar(c["difference"], y, xerr=[[below], [above]], fmt="o", capsize=4,
+                        color={"effect": "C0", "powered null": "C2"}.get(c["verdict"], "C1"))
+    ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlabel(f"difference in {metric} (a - b), 95% CI; dashed: ±margin")
+    ax.set_title("comparisons")
+    ax.grid(alpha=0.3, axis="x")
+    return ax

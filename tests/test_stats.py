@@ -1,0 +1,353 @@
+"""The statistics behind experimental claims (shared.tracking), checked against hand-computed cases,
+scipy and simulation; and the results recorder's JSON."""
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from shared.tracking import (Results, compare_seeds, mcnemar, paired_bootstrap, plot_comparisons,
+                             seed_permutation, seeds_needed, summarize, verdict)
+
+
+# --- the tests on their own -------------------------------------------------------------------------------
+
+def test_summarize_by_hand():
+    s = summarize([1, 2, 3, 4])
+    # sample std of 1..4 is sqrt(5/3); se = that / sqrt(4)
+    assert s == {"mean": 2.5, "se": pytest.approx(math.sqrt(5 / 3) / 2), "n": 4, "values": [1.0, 2.0, 3.0, 4.0]}
+    assert all(type(v) is float for v in s["values"]) and type(s["mean"]) is float
+    assert summarize([41.2]) == {"mean": 41.2, "se": None, "n": 1, "values": [41.2]}
+
+
+def test_mcnemar_on_a_table_by_hand():
+    # 30 items: 15 both right, 5 both wrong, 8 only a right (b10), 2 only b right (b01)
+    a = [1] * 15 + [0] * 5 + [1] * 8 + [0] * 2
+    b = [1] * 15 + [0] * 5 + [0] * 8 + [1] * 2
+    r = mcnemar(a, b)
+    assert r["difference"] == pytest.approx(0.2)                 # 23/30 - 17/30
+    assert r["p"] == pytest.approx(2 * (1 + 10 + 45) / 2 ** 10)    # two-sided P(X <= 2), X ~ Bin(10, 1/2)
+    half = 1.96 * math.sqrt(10 - 6 ** 2 / 30) / 30
+    assert r["ci95"] == pytest.approx([0.2 - half, 0.2 + half])
+    assert r["test"] == "McNemar exact, 30 items" and r["n"] == 30
+    swapped = mcnemar(b, a)
+    assert swapped["difference"] == pytest.approx(-0.2) and swapped["p"] == pytest.approx(r["p"])
+    same = mcnemar([1, 0, 1], [1, 0, 1])                         # no discordant pairs
+    assert same["p"] == 1.0 and same["difference"] == 0 and same["ci95"] == [0, 0]
+    with pytest.raises(ValueError, match="0/1"):
+        mcnemar([0.5, 1], [1, 0])
+
+
+def test_seed_permutation_exact_by_hand_and_welch_against_scipy():
+    # a = [3, 4], b = [1, 2]: the 6 ways to pick a's two runs from {3, 4, 1, 2} give differences
+    # 2, -1, 0, 0, 1, -2; two of them are as far from 0 as the observed 2, so p = 2/6.
+    r = seed_permutation([3, 4], [1, 2])
+    assert r["difference"] == 2 and r["p"] == pytest.approx(1 / 3)
+    assert r["test"] == "permutation over seeds (exact), Welch 95% CI, 2 vs 2 runs"
+    # Welch by hand: se = sqrt(0.5/2 + 0.5/2), df = 2, t_0.975(2) = 4.302653
+    assert r["ci95"] == pytest.approx([2 - 4.302653 * math.sqrt(0.5), 2 + 4.302653 * math.sqrt(0.5)], rel=1e-6)
+    a, b = [10.0, 12.0, 17.0, 11.0], [1.0, 2.0, 1.5]               # unequal variances and sizes
+    r = seed_permutation(a, b)
+    ttest = stats.ttest_ind(a, b, equal_var=False)
+    if hasattr(ttest, "confidence_interval"):
+        expected = list(ttest.confidence_interval(0.95))
+    else:                                                          # older scipy: Welch by hand
+        va, vb = np.var(a, ddof=1) / 4, np.var(b, ddof=1) / 3
+        df = (va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 2)
+        half = stats.t.ppf(0.975, df) * math.sqrt(va + vb)
+        expected = [np.mean(a) - np.mean(b) - half, np.mean(a) - np.mean(b) + half]
+    assert r["ci95"] == pytest.approx(expected)
+    # a holds the four largest runs: of the C(7, 4) = 35 splits only the observed one is that extreme
+    # (the four smallest give -9.7, not -11)
+    assert r["difference"] == 11 and r["p"] == pytest.approx(1 / 35)
+
+
+def test_seed_permutation_random_matches_full_enumeration():
+    a = [0.61, 0.58, 0.66, 0.60, 0.63, 0.57, 0.64, 0.59, 0.62]
+    b = [0.60, 0.55, 0.59, 0.61, 0.56, 0.58, 0.62, 0.57, 0.54]
+    r = seed_permutation(a, b)                                     # C(18, 9) = 48,620 > 20,000: random
+    assert "(random)" in r["test"] and "9 vs 9 runs" in r["test"]
+    pooled, observed = a + b, np.mean(a) - np.mean(b)
+    count = total = 0
+    for idx in itertools.combinations(range(18), 9):
+        chosen = set(idx)
+        mean_a = sum(pooled[i] for i in chosen) / 9
+        mean_b = sum(pooled[i] for i in range(18) if i not in chosen) / 9
+        count += abs(mean_a - mean_b) >= abs(observed) - 1e-12
+        total += 1
+    exact = count / total
+    assert 0.01 < exact < 0.2                                      # a case where the estimate has work to do
+    assert r["p"] == pytest.approx(exact, abs=0.01)                # 10,000 resamples: sd about 0.003
+
+
+def test_seed_permutation_with_one_run_per_arm_has_no_test():
+    r = seed_permutation([50.0], [45.0])
+    assert r["difference"] == 5 and r["ci95"] is None and r["p"] is None
+    assert r["test"] == "one run per arm: no test"
+    assert verdict(r["ci95"], 1.0) == "inconclusive"
+    assert seed_permutation([50.0, 51.0, 49.0], [45.0])["p"] is None
+
+
+def test_paired_bootstrap_sign_flip_p_by_hand_and_length_check():
+    # per-item differences (1, 1, 1): of the 8 sign patterns, 2 give |mean| = 1, so p = 2/8
+    r = paired_bootstrap([1, 1, 1], [0, 0, 0])
+    assert r["difference"] == 1 and r["p"] == pytest.approx(0.25, abs=0.015) and r["ci95"] == [1, 1]
+    assert r["test"] == "paired bootstrap CI, sign-flip permutation p, 3 items" and r["n"] == 3
+    # 20 items all +1: exact p = 2/2^20, so no random sign flip reaches it
+    assert paired_bootstrap([1] * 20, [0] * 20)["p"] == pytest.approx(1 / 10_001)
+    with pytest.raises(ValueError, match=r"3 and 4"):
+        paired_bootstrap([1, 2, 3], [1, 2, 3, 4])
+
+
+def test_paired_bootstrap_ci_covers_the_true_difference():
+    rng = np.random.default_rng(1)
+    covered = 0
+    for _ in range(40):
+        difficulty = rng.normal(0, 1, 80)
+        a = difficulty + 0.3 + rng.normal(0, 0.5, 80)
+        b = difficulty + rng.normal(0, 0.5, 80)
+        lo, hi = paired_bootstrap(a, b, n_resamples=2000, seed=int(rng.integers(1_000)))["ci95"]
+        covered += lo <= 0.3 <= hi
+    assert covered >= 34                                           # 95% nominal; 34/40 = 85%
+    # many items: the percentile interval is close to the normal one, mean ± 1.96 sd / sqrt(n)
+    d = rng.normal(0.3, 1.0, 2000)
+    lo, hi = paired_bootstrap(d, np.zeros_like(d))["ci95"]
+    assert hi - lo == pytest.approx(2 * 1.96 * d.std(ddof=1) / math.sqrt(2000), rel=0.05)
+
+
+def test_pairing_gives_a_narrower_interval_on_correlated_items():
+    rng = np.random.default_rng(0)
+    difficulty = rng.normal(0, 1, 100)                             # items differ far more than the arms do
+    a = difficulty + 0.1 + rng.normal(0, 0.1, 100)
+    b = difficulty + rng.normal(0, 0.1, 100)
+    paired = paired_bootstrap(a, b)
+    unpaired = seed_permutation(a, b)                              # the same numbers, treated as independent
+    width = lambda ci: ci[1] - ci[0]  # noqa: E731
+    assert width(paired["ci95"]) < 0.25 * width(unpaired["ci95"])
+    assert verdict(paired["ci95"], 0.05) == "effect" and verdict(unpaired["ci95"], 0.05) == "inconclusive"
+    assert paired["ci95"][0] < 0.1 < paired["ci95"][1]
+
+
+def test_verdict_three_cases():
+    assert verdict([0.5, 2.0], margin=1.0) == "effect"
+    assert verdict([-3.0, -0.1], margin=1.0) == "effect"
+    assert verdict([-0.8, 0.9], margin=1.0) == "powered null"
+    assert verdict([0.0, 0.9], margin=1.0) == "powered null"        # touching 0 does not exclude it
+    assert verdict([-0.5, 1.5], margin=1.0) == "inconclusive"
+    assert verdict(None, margin=1.0) == "inconclusive"
+    # an interval that excludes 0 while the test itself does not reject (McNemar's exact p 0.109 with a
+    # Wald interval above 0) is not called an effect
+    assert verdict([0.006, 0.394], margin=0.2, p=0.109) == "inconclusive"
+    assert verdict([0.006, 0.394], margin=0.2, p=0.01) == "effect"
+
+
+def test_seeds_needed_textbook_case():
+    assert seeds_needed(sd=1, difference=1) == 16                  # 2 (1.96 + 0.84)^2 = 15.7 -> 16 per arm
+    assert seeds_needed(sd=1, difference=1, paired=True) == 8
+    assert seeds_needed(sd=2, difference=1) == 63                  # 4 x 15.7 = 62.8
+    assert seeds_needed(sd=1, difference=-1) == 16
+    assert seeds_needed(sd=1, difference=1, alpha=0.01, power=0.9) == 30   # 2 (2.576 + 1.282)^2 = 29.8
+    assert seeds_needed(sd=0.1, difference=5) == 2                 # never fewer than 2
+    with pytest.raises(ValueError):
+        seeds_needed(sd=1, difference=0)
+
+
+def test_seeds_needed_gives_the_promised_power_in_simulation():
+    rng = np.random.default_rng(0)
+
+    def power(n, difference, sd, sims=4000):
+        a = rng.normal(difference, sd, (sims, n))
+        b = rng.normal(0, sd, (sims, n))
+        return (stats.ttest_ind(a, b, axis=1).pvalue < 0.05).mean()
+
+    n = seeds_needed(sd=2.0, difference=1.5)
+    assert n == 28
+    assert 0.75 < power(n, 1.5, 2.0) < 0.85                        # the t-test's true power at n = 28: ~0.79
+    assert power(n // 2, 1.5, 2.0) < 0.6                           # half as many runs: clearly underpowered
+    n = seeds_needed(sd=1.0, difference=0.5, paired=True)
+    diffs = rng.normal(0.5, 1.0, (4000, n))
+    assert n == 32 and 0.75 < (stats.ttest_1samp(diffs, 0, axis=1).pvalue < 0.05).mean() < 0.85
+
+
+def test_compare_seeds_table_has_the_standard_error():
+    import pandas as pd
+    runs = pd.DataFrame({"arm": ["x", "x", "x", "y", "y"], "acc": [0.70, 0.72, 0.74, 0.60, 0.64]})
+    table = compare_seeds(runs, by="arm", value="acc", plot=False)
+    assert list(table.columns) == ["arm", "mean", "std", "se", "runs", "low", "high"]
+    assert table.loc[0, "se"] == pytest.approx(0.02 / math.sqrt(3))
+    assert table.loc[1, "se"] == pytest.approx(summarize([0.60, 0.64])["se"])
+
+
+# --- the results recorder -----------------------------------------------------------------------------------
+
+def _levers(path):
+    results = Results("a1_qa_finetuning", "smoke", path=path)
+    exp = results.experiment("levers", metric="dev F1", higher_is_better=True, floor=35.1,
+                             floor_label="overlap matcher", ceiling=100.0, ceiling_label="exact span",
+                             margin=5.0, why_margin="smaller gains do not change which lever to pull")
+    exp.arm("baseline", values=[41.23456789, 40.8, 42.0, 41.5, 40.2])   # 5 seeds: an exact permutation can reach p < 0.05
+    exp.arm("lr 3e-4", values=[47.9, 46.5, 48.8, 47.1, 48.0])
+    return results, exp
+
+
+def test_results_json_shape_and_round_trip(tmp_path):
+    path = tmp_path / "runs" / "a1" / "results.json"               # folders that do not exist yet
+    results, exp = _levers(path)
+    rng = np.random.default_rng(0)
+    exp.arm("one run", values=[61.0], items=rng.random(50))
+    exp.compare("lr 3e-4", "baseline")
+    assert results.save() == path
+    assert [p.name for p in path.parent.iterdir()] == ["results.json"]   # no temporary file left behind
+    saved = Results.load(path)
+    assert saved == json.loads(path.read_text())
+    assert set(saved) == {"assignment", "profile", "experiments", "facts"}
+    assert (saved["assignment"], saved["profile"]) == ("a1_qa_finetuning", "smoke")
+    (e,) = saved["experiments"]
+    assert set(e) == {"name", "metric", "higher_is_better", "floor", "floor_label", "ceiling", "ceiling_label",
+                      "margin", "why_margin", "arms", "comparisons"}
+    assert (e["floor"], e["ceiling"], e["margin"], e["higher_is_better"]) == (35.1, 100.0, 5.0, True)
+    assert set(e["arms"]["baseline"]) == {"mean", "se", "n", "values"}
+    assert set(e["arms"]["one run"]) == {"mean", "se", "n", "values", "items_n"}
+    assert e["arms"]["one run"]["items_n"] == 50 and e["arms"]["one run"]["n"] == 1
+    assert e["arms"]["baseline"]["values"] == [41.2346, 40.8, 42.0, 41.5, 40.2]            # 6 significant digits
+    assert e["arms"]["baseline"]["mean"] == float(f"{np.mean([41.23456789, 40.8, 42.0, 41.5, 40.2]):.6g}")
+    (c,) = e["comparisons"]
+    assert set(c) == {"a", "b", "difference", "ci95", "test", "p", "verdict", "margin"}
+    assert (c["a"], c["b"], c["margin"]) == ("lr 3e-4", "baseline", 5.0)
+    assert c["verdict"] in {"effect", "powered null", "inconclusive"} and len(c["ci95"]) == 2
+    # the file is plain JSON that a second save rewrites in place
+    exp.arm("one run", values=[62.0], items=rng.random(50))
+    results.save()
+    assert Results.load(path)["experiments"][0]["arms"]["one run"]["values"] == [62.0]
+
+
+def test_an_arm_with_one_run_takes_its_se_from_the_items_in_the_values_units(tmp_path):
+    results, exp = _levers(tmp_path / "r.json")
+    items = [1] * 30 + [0] * 20                                    # accuracy 0.6, reported as 60 (%)
+    arm = exp.arm("single", values=[60.0], items=items, kind="accuracy")
+    assert arm["mean"] == 60.0 and arm["n"] == 1
+    assert arm["se"] == pytest.approx(100 * np.std(items, ddof=1) / math.sqrt(50))
+    assert exp.arm("alone", values=[60.0])["se"] is None
+
+
+def test_re_adding_an_arm_or_a_comparison_replaces_it(tmp_path):
+    results, exp = _levers(tmp_path / "r.json")
+    first = exp.compare("lr 3e-4", "baseline")
+    exp.compare("lr 3e-4", "baseline")
+    assert len(exp.comparisons) == 1
+    exp.arm("lr 3e-4", values=[41.0, 42.1, 40.9])                  # a cell re-run with new numbers
+    assert list(exp.arms) == ["baseline", "lr 3e-4"] and exp.arms["lr 3e-4"]["values"] == [41.0, 42.1, 40.9]
+    assert len(exp.comparisons) == 1                               # the comparison follows the new arm
+    assert exp.comparisons[0]["difference"] == pytest.approx(np.mean([41.0, 42.1, 40.9]) -
+                                                             np.mean([41.23456789, 40.8, 42.0, 41.5, 40.2]))
+    assert exp.comparisons[0]["difference"] != first["difference"]
+    exp.compare("baseline", "lr 3e-4")                             # the other direction is another comparison
+    assert len(exp.comparisons) == 2
+    again = results.experiment("levers", metric="dev F1", margin=5.0)   # re-running the cell that starts it
+    assert len(results.experiments) == 1 and again.arms == {}
+
+
+def test_compare_picks_the_test_from_what_the_arms_hold(tmp_path):
+    rng = np.random.default_rng(0)
+    results = Results("a3", "smoke", path=tmp_path / "r.json")
+    exp = results.experiment("pooling", metric="dev accuracy (%)", margin=2.0)
+    right_a = (rng.random(400) < 0.80).astype(int)
+    right_b = right_a.copy()                                       # the same items, mostly the same answers:
+    right_b[np.flatnonzero(right_a == 1)[:50]] = 0                 # 50 that only a gets right,
+    right_b[np.flatnonzero(right_a == 0)[:10]] = 1                 # 10 that only b gets right
+    exp.arm("mean", values=[100 * right_a.mean()], items=right_a, kind="accuracy")
+    exp.arm("cls", values=[100 * right_b.mean()], items=right_b, kind="accuracy")
+    c = exp.compare("mean", "cls")
+    assert c["test"] == "McNemar exact, 400 items"
+    # the test ran on 0/1 items; the difference is reported in the values' units (percentage points)
+    assert c["difference"] == pytest.approx(100 * (right_a.mean() - right_b.mean()))
+    assert c["p"] == pytest.approx(mcnemar(right_a, right_b)["p"])
+    assert c["verdict"] == verdict(c["ci95"], 2.0) == "effect"
+
+    f1_a, f1_b = rng.random(400), rng.random(400)
+    exp.arm("f1 a", values=[f1_a.mean()], items=f1_a)
+    exp.arm("f1 b", values=[f1_b.mean()], items=f1_b)
+    exp.arm("acc b", values=[f1_b.mean()], items=(f1_b > 0.5).astype(int), kind="accuracy")
+    assert exp.compare("f1 a", "f1 b")["test"].startswith("paired bootstrap")
+    assert exp.compare("f1 a", "acc b")["test"].startswith("paired bootstrap")   # only one arm is 0/1
+
+    exp.arm("short", values=[50.0, 52.0], items=right_a[:100], kind="accuracy")
+    exp.arm("long", values=[60.0, 61.0], items=right_b, kind="accuracy")
+    assert exp.compare("long", "short")["test"] == "permutation over seeds (exact), Welch 95% CI, 2 vs 2 runs"
+    assert exp.compare("mean", "long")["test"] == "McNemar exact, 400 items"   # same length: paired
+    exp.arm("seeds a", values=[80.0, 81.0, 79.5])
+    exp.arm("seeds b", values=[70.0, 71.5, 69.0])
+    c = exp.compare("seeds a", "seeds b", margin=5.0)
+    assert c["test"] == "permutation over seeds (exact), Welch 95% CI, 3 vs 3 runs" and c["margin"] == 5.0
+    # 3 runs against 3: the exact permutation's smallest p is 2/20 = 0.1, so however far apart, no effect
+    assert c["p"] == pytest.approx(0.1) and c["verdict"] == "inconclusive"
+    exp.arm("seeds a", values=[80.0, 81.0, 79.5, 80.4, 80.9])
+    exp.arm("seeds b", values=[70.0, 71.5, 69.0, 70.2, 70.8])
+    assert exp.compare("seeds a", "seeds b", margin=5.0)["verdict"] == "effect"
+    with pytest.raises(KeyError, match="no arm 'missing'"):
+        exp.compare("seeds a", "missing")
+
+
+def test_problems_catch_floor_ceiling_and_inconclusive(tmp_path):
+    results, exp = _levers(tmp_path / "r.json")
+    exp.compare("lr 3e-4", "baseline")                             # 6.4 points apart, tight: an effect
+    assert exp.comparisons[0]["verdict"] == "effect"
+    assert exp.problems() == []                                    # a clean experiment
+
+    exp.arm("at floor", values=[35.0, 36.2, 35.6])                 # mean 35.6, 2 SE = 0.69: 35.1 is within
+    exp.arm("at ceiling", values=[99.9, 99.5, 100.0])
+    exp.arm("noisy", values=[45.0, 60.0, 52.0])                    # well above the floor, but noisy
+    exp.compare("noisy", "baseline")
+    found = exp.problems()                                         # other arms are beyond the floor: no floor problem
+    assert len(found) == 2, found
+    assert "'at ceiling'" in found[0] and "ceiling 100" in found[0]
+    assert "'noisy' vs 'baseline' is inconclusive" in found[1]
+    alone = results.experiment("at the floor", metric="dev F1", floor=35.1, floor_label="overlap matcher", margin=5.0)
+    alone.arm("at floor", values=[35.0, 36.2, 35.6])
+    alone.arm("below", values=[20.0, 21.0, 22.0])
+    (only,) = alone.problems()                                     # no arm more than 2 SE above the floor
+    assert "no arm" in only and "floor 35.1" in only and "overlap matcher" in only
+    # just over 2 SE above the floor is enough
+    alone.arm("at floor", values=[36.0, 37.0, 38.0])               # mean 37, 2 SE = 1.15: 35.85 > 35.1
+    assert alone.problems() == []
+
+
+def test_problems_respect_lower_is_better(tmp_path):
+    results = Results("a4", "smoke", path=tmp_path / "r.json")
+    exp = results.experiment("perplexity", metric="dev perplexity", higher_is_better=False, floor=100.0,
+                             floor_label="unigram model", ceiling=1.0, ceiling_label="perfect prediction",
+                             margin=2.0)
+    exp.arm("bad", values=[99.0, 101.5, 100.2])
+    found = exp.problems()                                         # the only arm is at the floor
+    assert len(found) == 1 and "no arm" in found[0] and "below the floor" in found[0]
+    exp.arm("good", values=[40.0, 41.0, 39.5])
+    assert exp.problems() == []                                    # one arm far below the floor is enough
+    exp.arm("perfect", values=[1.0, 1.0, 1.03])
+    found = exp.problems()
+    assert len(found) == 1 and "'perfect'" in found[0] and "ceiling" in found[0]
+
+
+def test_table_and_forest_plot(tmp_path):
+    results, exp = _levers(tmp_path / "r.json")
+    exp.compare("lr 3e-4", "baseline")
+    exp.arm("single", values=[44.0])
+    exp.compare("single", "baseline")                              # no CI: one run
+    other = results.experiment("data size", metric="dev F1", margin=3.0)
+    other.arm("2k", values=[40.0, 41.0])
+    other.arm("8k", values=[40.5, 41.2])
+    other.compare("8k", "2k")
+    table = results.table()
+    assert list(table.columns) == ["experiment", "a", "b", "difference", "ci95", "p", "verdict"]
+    assert list(table["experiment"]) == ["levers", "levers", "data size"]
+    assert list(table["verdict"][:2]) == ["effect", "inconclusive"] and table["ci95"][1] is None
+
+    ax = plot_comparisons(exp)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["lr 3e-4 vs baseline", "single vs baseline"]
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]   # the ±margin lines
+    xs = sorted({round(float(x), 6) for c in dashed for seg in c.get_segments() for x in seg[:, 0]})
+    assert xs == [-5.0, 5.0]
+    assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)             # the line at 0
+    ax = plot_comparisons(results)
+    assert len(ax.get_yticklabels()) == 3 and "data size: 8k vs 2k" in [t.get_text() for t in ax.get_yticklabels()]
