@@ -9,7 +9,7 @@ Modules (each small, each opening with what it is for):
     shared.data      load_task (hub schema everywhere), collators, column checks
     shared.train     TrainConfig and train(): Accelerate loop, checkpoints, resume
     shared.metrics   offline SQuAD EM/F1, accuracy, F1, seqeval NER F1
-    shared.tracking  experiment log (JSON lines) and plots
+    shared.tracking  experiment log (JSON lines), plots, statistics (paired tests, seeds) and results files
 """
 from __future__ import annotations
 

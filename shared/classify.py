@@ -21,10 +21,11 @@ def predictions(model, tokenized, collate, batch_size: int):
 
 
 def evaluate_accuracy(model, tokenized, tokenizer, batch_size: int = 64) -> dict:
+    """Dev accuracy, and "correct": 0/1 per sentence in order (the items of a paired comparison)."""
     from transformers import DataCollatorWithPadding
-    right = sum(int((pred == labels).sum())
-                for labels, pred in predictions(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size))
-    return {"accuracy": right / max(len(tokenized), 1)}
+    correct = [int(x) for labels, pred in predictions(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size)
+               for x in (pred == labels).tolist()]
+    return {"accuracy": sum(correct) / max(len(tokenized), 1), "correct": correct}
 
 
 def tokenize_sentences(split, tokenizer, max_length: int = 128):

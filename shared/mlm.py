@@ -118,20 +118,39 @@ def mlm_perplexity(model, blocks, tokenizer, mask_fn, loss_fn=None, mlm_probabil
 
     This is the "perplexity" that BERT-style models report: it scores only the masked
     positions, each predicted from both sides, so it is not comparable to a causal LM's.
+    Also returns "block_nll", each block's mean NLL of its masked tokens (the items of a paired
+    comparison of two models on the same masks), and "masked_ids", the masked tokens' ids in order.
     """
     collate = MaskingCollator(tokenizer, mask_fn, mlm_probability, seed)
-    total, count = 0.0, 0
+    total, count, block_nll, masked_ids = 0.0, 0, [], []
+    scorer = MaskedOnlyMLM(model, loss_fn)
     with evaluating(model) as device:
         for start in range(0, len(blocks), batch_size):
             batch = collate([blocks[i] for i in range(start, min(start + batch_size, len(blocks)))])
             batch = {k: v.to(device) for k, v in batch.items()}
-            n = int((batch["labels"] != -100).sum())
-            if n == 0:
-                continue
-            total += MaskedOnlyMLM(model, loss_fn)(**batch).loss.float().item() * n
-            count += n
+            for r in range(len(batch["input_ids"])):    # block by block: each block's NLL is an item
+                row = {k: v[r:r + 1] for k, v in batch.items()}
+                n = int((row["labels"] != -100).sum())
+                if n == 0:
+                    continue
+                nll = scorer(**row).loss.float().item()
+                block_nll.append(nll)
+                masked_ids += row["labels"][row["labels"] != -100].tolist()
+                total += nll * n
+                count += n
     nll = total / max(count, 1)
-    return {"perplexity": math.exp(nll), "nll": nll, "masked_tokens": count}
+    return {"perplexity": math.exp(nll), "nll": nll, "masked_tokens": count, "block_nll": block_nll,
+            "masked_ids": masked_ids}
+
+
+def unigram_nll(blocks, token_ids: list[int], vocab_size: int) -> float:
+    """Mean NLL (nats) of `token_ids` under the add-one token frequencies of `blocks`: what predicting every
+    masked token from counts alone gives, the floor of a masked LM's perplexity."""
+    counts = torch.zeros(vocab_size)
+    for ids in blocks["input_ids"]:
+        counts += torch.bincount(torch.tensor(ids), minlength=vocab_size)[:vocab_size].float()
+    logp = torch.log((counts + 1) / (counts.sum() + vocab_size))
+    return float(-logp[torch.tensor(token_ids)].mean())
 
 
 def fill_mask(model, tokenizer, sentences: list[str], k: int = 5) -> list[list[tuple[str, float]]]:
@@ -186,7 +205,8 @@ def evaluate_ner(model, tokenized, tokenizer, label_names: list[str], batch_size
             keep = l_row != -100
             y_true.append([label_names[i] for i in l_row[keep].tolist()])
             y_pred.append([label_names[i] for i in p_row[keep].tolist()])
-    return {f"ner_{k}": v for k, v in ner_f1(y_true, y_pred).items()}
+    from .metrics import ner_counts
+    return {**{f"ner_{k}": v for k, v in ner_f1(y_true, y_pred).items()}, "ner_counts": ner_counts(y_true, y_pred)}
 
 
 class PooledClassifier(nn.Module):

@@ -70,8 +70,9 @@ def evaluate_qa(model, tokenizer, dev, postprocess_fn: Callable, metric_fns: tup
     answers = postprocess_fn(dev, features, start, end, n_best=n_best, max_answer_length=max_answer_length)
     exact_match, f1 = metric_fns
     pairs = [(answers.get(ex["id"], ""), ex["answers"]["text"]) for ex in dev]
+    f1_items = [float(f1(p, g)) for p, g in pairs]   # per question, in dev order: the items of a paired comparison
     return {"exact_match": 100 * sum(exact_match(p, g) for p, g in pairs) / len(pairs),
-            "f1": 100 * sum(f1(p, g) for p, g in pairs) / len(pairs)}
+            "f1": 100 * sum(f1_items) / len(pairs), "f1_items": f1_items}
 
 
 @dataclass
@@ -80,7 +81,7 @@ class QARun:
     name: str
     model: str                         # a model spec (see shared.profiles)
     train_examples: int | None = None  # None = the whole training split
-    epochs: float = 1.0
+    epochs: float = 1.0                # 0: no training at all (the pretrained encoder with its new, random head)
     lr: float = 3e-5
     batch_size: int = 16
     scheduler: str = "linear"
@@ -129,11 +130,16 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
         return {"seconds_per_step": per_step, "steps_per_epoch": steps_per_epoch,
                 "seconds_per_epoch": per_step * steps_per_epoch}
     t0 = time.perf_counter()
-    res = train(model, feats, cfg, collate_fn=DataCollatorWithPadding(tok))
-    scores = evaluate_qa(res.model, tok, data["validation"], postprocess_fn, metric_fns, max_length, stride)
-    row = {"run": run.name, **scores, "train_examples": len(train_ex), "train_features": len(feats),
-           "steps": res.steps, "train_seconds": round(res.seconds, 1),
-           "total_seconds": round(time.perf_counter() - t0, 1), "history": res.history}
+    if run.epochs == 0:   # the untrained model: what the head scores before any step (a floor)
+        steps, seconds, history = 0, 0.0, {"train": [], "eval": []}
+    else:
+        res = train(model, feats, cfg, collate_fn=DataCollatorWithPadding(tok))
+        model, steps, seconds, history = res.model, res.steps, res.seconds, res.history
+    scores = evaluate_qa(model, tok, data["validation"], postprocess_fn, metric_fns, max_length, stride)
+    row = {"run": run.name, **scores, "train_examples": len(train_ex) if steps else 0, "train_features": len(feats),
+           "steps": steps, "train_seconds": round(seconds, 1),
+           "total_seconds": round(time.perf_counter() - t0, 1), "history": history}
     if log is not None:
-        log.add(run.name, run, {k: v for k, v in row.items() if k not in ("run", "history")}, profile=profile.name)
+        log.add(run.name, run, {k: v for k, v in row.items() if k not in ("run", "history", "f1_items")},
+                profile=profile.name)
     return row

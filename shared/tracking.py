@@ -1,4 +1,4 @@
-"""Experiment log and plots: every run's config and metrics as one JSON line.
+"""Experiment log, plots and statistics: every run as one JSON line, every claim with its interval and test.
 
     log = ExperimentLog("runs/a1.jsonl")
     log.add("baseline", config, {"f1": 41.2, "seconds": 93})
@@ -224,6 +224,37 @@ def paired_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0) -> dict:
             "test": f"paired bootstrap CI, sign-flip permutation p, {n} items", "n": n}
 
 
+def f1_from_counts(counts) -> float:
+    """Micro F1 from per-item (true positives, predicted, gold) counts: 2 TP / (predicted + gold)."""
+    c = np.asarray(counts, dtype=float).reshape(-1, 3).sum(axis=0)
+    return float(2 * c[0] / (c[1] + c[2])) if c[1] + c[2] else 0.0
+
+
+def paired_bootstrap_f1(a_counts, b_counts, n_resamples: int = 10_000, seed: int = 0) -> dict:
+    """Two systems on the same items (sentences), each item's (true positives, predicted, gold) entity counts:
+    the micro-F1 difference, a percentile-bootstrap 95% CI over the items, and a two-sided bootstrap p (twice
+    the share of resampled differences on the far side of 0). F1 is not a mean of per-item scores, so the
+    items are resampled and F1 recomputed from their summed counts."""
+    a, b = np.asarray(a_counts, dtype=float), np.asarray(b_counts, dtype=float)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 3 or len(a) == 0:
+        raise ValueError(f"paired_bootstrap_f1 needs two (n, 3) count arrays of the same items; got {a.shape} and {b.shape}.")
+    n = len(a)
+    observed = f1_from_counts(a) - f1_from_counts(b)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for rows in _batches(n_resamples, n * 3):
+        idx = rng.integers(0, n, size=(rows, n))
+        sa, sb = a[idx].sum(axis=1), b[idx].sum(axis=1)              # (rows, 3) summed counts per resample
+        fa = np.where(sa[:, 1] + sa[:, 2] > 0, 2 * sa[:, 0] / np.maximum(sa[:, 1] + sa[:, 2], 1e-12), 0.0)
+        fb = np.where(sb[:, 1] + sb[:, 2] > 0, 2 * sb[:, 0] / np.maximum(sb[:, 1] + sb[:, 2], 1e-12), 0.0)
+        diffs.append(fa - fb)
+    diffs = np.concatenate(diffs)
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    p = min(1.0, 2 * min(float((diffs <= 0).mean()), float((diffs >= 0).mean())))
+    return {"difference": observed, "ci95": [float(lo), float(hi)], "p": p,
+            "test": f"paired bootstrap of micro F1 over {n} items", "n": n}
+
+
 def mcnemar(a_correct, b_correct) -> dict:
     """Two arms' 0/1 correctness on the same items: accuracy difference, exact McNemar p (a binomial test
     on the items exactly one arm got right) and a Wald 95% CI for a paired difference of proportions."""
@@ -349,9 +380,26 @@ class Experiment:
 
     def arm(self, name: str, values=None, items=None, kind: str = "score") -> dict:
         """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
-        run, which allow a paired test; kind "accuracy" (items are 0/1) or "score". Same name: replaced."""
-        if kind not in ("accuracy", "score"):
-            raise ValueError(f'kind must be "accuracy" or "score", not {kind!r}.')
+        run, which allow a paired test; kind "accuracy" (items are 0/1), "score", or "f1" (items are per-item
+        (true positives, predicted, gold) counts, e.g. entities per sentence). Same name: replaced."""
+        if kind not in ("accuracy", "score", "f1"):
+            raise ValueError(f'kind must be "accuracy", "score" or "f1", not {kind!r}.')
+        if kind == "f1" and items is not None:
+            items = np.asarray(items, dtype=float).reshape(-1, 3)
+            f1 = f1_from_counts(items)
+            arm = summarize(values if values is not None else [f1])
+            if arm["n"] == 1:
+                k = arm["mean"] / f1 if f1 else 1.0          # the value's units (F1 or F1 x 100)
+                rng = np.random.default_rng(0)
+                boot = [f1_from_counts(items[rng.integers(0, len(items), len(items))]) for _ in range(1000)]
+                arm["se"] = float(np.std(boot, ddof=1) * abs(k))
+            arm["items_n"] = len(items)
+            self._items[name] = (items, kind)
+            self.arms[name] = arm
+            for c in self.comparisons:
+                if name in (c["a"], c["b"]) and c["a"] in self.arms and c["b"] in self.arms:
+                    self.compare(c["a"], c["b"], margin=c["margin"])
+            return arm
         if items is not None:
             items = np.asarray(items, dtype=float).ravel()
             if len(items) == 0:
@@ -386,11 +434,20 @@ class Experiment:
                 raise KeyError(f"Experiment {self.name!r} has no arm {arm!r}; it has {list(self.arms)}.")
         margin = self.margin if margin is None else float(margin)
         (items_a, kind_a), (items_b, kind_b) = self._items.get(a, (None, "")), self._items.get(b, (None, ""))
-        if items_a is not None and items_b is not None and len(items_a) == len(items_b):
+        if kind_a == kind_b == "f1" and len(items_a) == len(items_b):
+            result = paired_bootstrap_f1(items_a, items_b)
+            k = self.arms[a]["mean"] / f1_from_counts(items_a) if f1_from_counts(items_a) else 1.0
+            result["difference"] *= k
+            result["ci95"] = [float(k * x) for x in result["ci95"]]
+        elif "f1" in (kind_a, kind_b):
+            result = seed_permutation(self.arms[a]["values"], self.arms[b]["values"])
+        elif items_a is not None and items_b is not None and len(items_a) == len(items_b):
             paired = mcnemar if kind_a == kind_b == "accuracy" else paired_bootstrap
             result = paired(items_a, items_b)
             # The test ran on the items; report it in the values' units (e.g. x100 for items 0/1, values in %).
-            scales = [_scale(self.arms[x]["mean"], it) for x, it in ((a, items_a), (b, items_b)) if it.mean() != 0]
+            # the scale comes from single-run arms, whose value is its items' mean times k exactly
+            scales = [_scale(self.arms[x]["mean"], it) for x, it in ((a, items_a), (b, items_b))
+                      if it.mean() != 0 and self.arms[x]["n"] == 1]
             k = float(np.mean(scales)) if scales else 1.0
             result["difference"] *= k
             result["ci95"] = [float(k * x) for x in result["ci95"]]
@@ -488,6 +545,7 @@ class Results:
                 f.close()
                 os.unlink(f.name)
                 raise
+        os.chmod(f.name, 0o644)             # a temporary file is private; a results file is not
         os.replace(f.name, self.path)
         return self.path
 

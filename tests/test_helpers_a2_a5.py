@@ -219,3 +219,46 @@ def test_own_attention_runs_a_students_function_in_every_layer():
         after = model(input_ids=ids).logits
     assert torch.allclose(ours, library, atol=1e-4) and torch.equal(after, library)   # restored afterwards
     assert not torch.allclose(leaky[0, :-1], library[0, :-1], atol=1e-3)               # the future leaks in
+
+
+def test_count_baselines_and_text_chunks():
+    """a3's floor: an interpolated bigram beats add-one unigram counts on text like its training text, and
+    the chunks of a text are the text, cut at line breaks, every chunk scorable."""
+    from shared.lm import ngram_bits_per_character, text_chunks
+    from shared.models import load_tokenizer
+    tok = load_tokenizer("smoke:gpt2")
+    train = "\n\n".join(["the town was founded in 1446 by a miller ."] * 50 + ["the river runs east of the town ."] * 50)
+    held = "the town was founded in 1501 by a weaver .\n\nthe river runs west of the mill ."
+    r = ngram_bits_per_character(train, held, tok, tune_text=held)
+    assert r["bigram"] < r["unigram"] and 0 < r["lambda"] < 1
+    assert ngram_bits_per_character(train, held, tok)["lambda"] == 0.8    # untuned: the default weight
+    text = "\n\n".join(f"line {i} " * (i % 7 + 1) for i in range(200))
+    chunks = text_chunks(text, 16)
+    assert "".join(chunks) == text and len(chunks) == 16
+    assert all(len(tok(c)["input_ids"]) > 1 for c in chunks)            # no chunk of breaks only
+    assert text_chunks("one line only", 5) == ["one line only"]
+
+
+def test_per_item_scores_match_the_totals():
+    """The items of paired comparisons add up to the reported scores: per-sentence correctness to accuracy,
+    per-sentence entity counts to seqeval's F1, per-block NLL to the masked-token perplexity."""
+    import math
+    from shared.metrics import ner_counts, ner_f1
+    from shared.tracking import f1_from_counts
+    y_true = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG", "O"], ["O", "O"]]
+    y_pred = [["B-PER", "I-PER", "O", "O"], ["O", "B-ORG", "B-LOC"], ["B-PER", "O"]]
+    counts = ner_counts(y_true, y_pred)
+    assert counts == [(1, 1, 2), (1, 2, 1), (0, 1, 0)]
+    assert f1_from_counts(counts) == pytest.approx(ner_f1(y_true, y_pred)["f1"])
+    from shared.mlm import mlm_blocks, mlm_perplexity, unigram_nll
+    from shared.models import load_model, load_tokenizer
+    from transformers import AutoModelForMaskedLM
+    tok = load_tokenizer("smoke:bert")
+    model = load_model(AutoModelForMaskedLM, "smoke:bert")
+    blocks = mlm_blocks({"text": ["the town was founded in 1446 by a miller ."] * 40}, tok, block_size=16)
+    r = mlm_perplexity(model, blocks, tok, _mask_all_but_special, seed=1)
+    assert len(r["block_nll"]) == len(blocks) and len(r["masked_ids"]) == r["masked_tokens"]
+    per_block = [sum(1 for x in b["special_tokens_mask"] if x == 0) for b in blocks]   # every non-special token masked
+    assert math.exp(sum(n * c for n, c in zip(r["block_nll"], per_block)) / sum(per_block)) == pytest.approx(r["perplexity"])
+    floor = unigram_nll(blocks, r["masked_ids"], len(tok))
+    assert 0 < floor < math.log(len(tok))                 # counts beat a uniform guess over the vocabulary

@@ -351,3 +351,35 @@ def test_table_and_forest_plot(tmp_path):
     assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)             # the line at 0
     ax = plot_comparisons(results)
     assert len(ax.get_yticklabels()) == 3 and "data size: 8k vs 2k" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_paired_bootstrap_f1_recomputes_f1_from_summed_counts():
+    from shared.tracking import f1_from_counts, paired_bootstrap_f1
+    # by hand: a finds 8 of 10 gold entities with 9 predictions, b 6 of 10 with 10: F1 16/19 and 12/20
+    a = [(4, 4, 5), (4, 5, 5)]
+    b = [(3, 5, 5), (3, 5, 5)]
+    assert f1_from_counts(a) == pytest.approx(16 / 19) and f1_from_counts(b) == pytest.approx(12 / 20)
+    r = paired_bootstrap_f1(a, b, n_resamples=2000)
+    assert r["difference"] == pytest.approx(16 / 19 - 12 / 20) and r["n"] == 2
+    assert paired_bootstrap_f1(a, a)["ci95"] == [0.0, 0.0] and paired_bootstrap_f1(a, a)["p"] == 1.0
+    # F1 is not the mean of per-item F1s: the bootstrap must resample items and sum their counts
+    lopsided = [(0, 1, 1), (50, 50, 50)]
+    assert f1_from_counts(lopsided) == pytest.approx(100 / 101)
+    with pytest.raises(ValueError, match="count arrays"):
+        paired_bootstrap_f1(a, b[:1])
+
+
+def test_f1_arms_compare_paired_and_report_a_bootstrap_se(tmp_path):
+    rng = np.random.default_rng(3)
+    gold = rng.integers(1, 4, 300)
+    better = np.c_[np.minimum(gold, rng.binomial(gold, 0.95)), gold, gold]
+    worse = np.c_[np.minimum(gold, rng.binomial(gold, 0.80)), gold, gold]
+    exp = Results("a2", "smoke", path=tmp_path / "r.json").experiment("ner", metric="entity F1", margin=0.02,
+                                                                      floor=0.0, ceiling=1.0)
+    exp.arm("adapted", items=better, kind="f1")
+    exp.arm("original", items=worse, kind="f1")
+    assert 0.005 < exp.arms["adapted"]["se"] < 0.03 and exp.arms["adapted"]["items_n"] == 300
+    c = exp.compare("adapted", "original")
+    assert c["test"] == "paired bootstrap of micro F1 over 300 items" and c["verdict"] == "effect"
+    assert c["ci95"][0] < c["difference"] < c["ci95"][1]
+    assert exp.compare("adapted", "adapted")["verdict"] == "powered null"

@@ -58,6 +58,7 @@ def run(assignment: str, output: Path) -> dict:
         names = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
         sys.exit(f"No solution notebook {notebook}. Assignments: {', '.join(names)}.")
     started = time.time()
+    at_start = commit(assignment)   # the code that runs: later edits to the tree do not change it
     env = {**os.environ, "COURSE_PROFILE": "offline", "HF_HUB_OFFLINE": "1"}
     cmd = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=-1",
            str(notebook), "--output", str(output)]
@@ -71,7 +72,7 @@ def run(assignment: str, output: Path) -> dict:
         sys.exit(f"Expected one results file written by this run under {folder}/runs/, found {fresh}.")
     recorded = json.loads(fresh[0].read_text())
     out = {"assignment": assignment, "profile": recorded["profile"], "seconds": seconds, "machine": machine(),
-           "commit": commit(assignment), "date": dt.date.today().isoformat(),
+           "commit": at_start, "date": dt.date.today().isoformat(),
            "command": f"python tools/record_results.py {assignment}",
            "experiments": recorded["experiments"], "facts": recorded.get("facts", {})}
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,90 @@
+"""The results files (docs/results/<assignment>.json) and what quotes them.
+
+- every recorded experiment backs its claims: an arm beyond its floor, no arm at its ceiling, no
+  inconclusive comparison (the checks of shared.tracking.Experiment.problems), within 25 minutes;
+- docs/benchmarks.md's results blocks are what tools/results_tables.py generates from the files;
+- every decimal figure in a model answer (a report or written answer's solution) of an assignment with a
+  results file is one of that file's figures, at the precision quoted.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+RESULTS = sorted((ROOT / "docs" / "results").glob("*.json"))
+KEYS = {"assignment", "profile", "seconds", "machine", "commit", "experiments"}
+# Decimals in model answers that are settings or textbook constants, not results
+NOT_RESULTS = {"0.15", "1.96", "0.5", "0.8", "0.1", "0.05", "0.03", "0.02", "0.9", "0.7", "1.0", "1.3", "2.0"}
+
+
+def _figures(value, out: set[str]) -> set[str]:
+    """Every number in a results file, rendered as a text would quote it (1-4 decimals; proportions in %)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            _figures(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _figures(v, out)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        for x in (value, 100 * value, abs(value), 100 * abs(value)):
+            for d in range(0, 5):
+                out.add(f"{x:.{d}f}")
+                out.add(f"{x:,.{d}f}")
+    return out
+
+
+def _model_answers(assignment: str) -> str:
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    text = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "### BEGIN SOLUTION" in cell.source:
+            body = cell.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+            text.append(body.split("#### Rubric", 1)[0])
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=[p.stem for p in RESULTS])
+def test_a_results_file_backs_every_claim(path):
+    from shared.tracking import Experiment
+    r = json.loads(path.read_text())
+    assert KEYS <= set(r) and r["assignment"] == path.stem and r["profile"] == "offline"
+    assert not r["commit"].endswith("-dirty"), "recorded from uncommitted code: not reproducible"
+    assert r["seconds"] <= 25 * 60, f"{path.stem} took {r['seconds']} s, more than 25 minutes"
+    assert r["experiments"], "no experiment recorded"
+    problems = [p for e in r["experiments"] for p in Experiment.from_dict(e).problems()]
+    assert problems == [], "\n".join(problems)
+    for e in r["experiments"]:
+        for c in e["comparisons"]:
+            assert c["verdict"] in ("effect", "powered null") and c["ci95"] is not None
+
+
+def test_benchmarks_quote_the_results_files():
+    import results_tables
+    text = results_tables.BENCHMARKS.read_text()
+    for path in RESULTS:
+        assert f"<!-- results:{path.stem} -->" in text, f"docs/benchmarks.md has no results block for {path.stem}"
+    assert results_tables.render(text) == text, "run `python tools/results_tables.py`: the tables differ from the files"
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=[p.stem for p in RESULTS])
+def test_model_answers_quote_only_recorded_figures(path):
+    figures = _figures(json.loads(path.read_text()), set())
+    text = _model_answers(path.stem)
+    quoted = re.findall(r"(?<![\w.])-?\d[\d,]*\.\d+(?![\w.])", text)
+    typed = sorted({q.lstrip("-") for q in quoted} - figures - NOT_RESULTS)
+    assert typed == [], f"{path.stem}'s model answers quote figures that its results file does not hold: {typed}"
+
+
+def test_the_figure_check_catches_a_typed_figure(tmp_path):
+    r = {"experiments": [{"arms": {"a": {"mean": 79.94, "se": 1.21}}, "comparisons": [{"difference": 0.0321}]}]}
+    figures = _figures(r, set())
+    assert {"79.9", "79.94", "1.2", "0.032", "3.2", "3.21"} <= figures
+    assert "80.1" not in figures and "0.033" not in figures
