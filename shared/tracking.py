@@ -208,20 +208,33 @@ def _as_extreme(stats_, observed: float) -> np.ndarray:
 
 
 def paired_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0) -> dict:
-    """Two arms scored on the same items: difference of means, percentile-bootstrap 95% CI over the items,
-    and the p of a sign-flip permutation test of the per-item differences (two-sided)."""
+    """Two arms scored on the same items: difference of means, a 95% CI over the items (percentile bootstrap;
+    with fewer than 30 items, where a bootstrap interval is too narrow, the paired t interval), and the p of a
+    sign-flip permutation test of the per-item differences (two-sided; every sign pattern when there are at
+    most 2^16, so that few items cannot reach a p they do not deserve)."""
     a, b = _paired(a, b)
     d, n = a - b, len(a)
     observed = float(d.mean())
     rng = np.random.default_rng(seed)
-    means, extreme = [], 0
-    for rows in _batches(n_resamples, n):
-        means.append(d[rng.integers(0, n, size=(rows, n))].mean(axis=1))    # items drawn with replacement
-        signs = rng.choice([-1.0, 1.0], size=(rows, n))                      # no effect: each sign a coin flip
-        extreme += int(_as_extreme((signs * d).mean(axis=1), observed).sum())
-    lo, hi = np.percentile(np.concatenate(means), [2.5, 97.5])
-    return {"difference": observed, "ci95": [float(lo), float(hi)], "p": (1 + extreme) / (1 + n_resamples),
-            "test": f"paired bootstrap CI, sign-flip permutation p, {n} items", "n": n}
+    if n <= 16:   # exact: all 2^n sign patterns
+        signs = np.array(np.meshgrid(*[[-1.0, 1.0]] * n)).reshape(n, -1).T
+        p = float(_as_extreme((signs * d).mean(axis=1), observed).mean())
+    else:
+        extreme = 0
+        for rows in _batches(n_resamples, n):
+            signs = rng.choice([-1.0, 1.0], size=(rows, n))                  # no effect: each sign a coin flip
+            extreme += int(_as_extreme((signs * d).mean(axis=1), observed).sum())
+        p = (1 + extreme) / (1 + n_resamples)
+    if n < 30:
+        from scipy import stats
+        half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1 else float("inf")
+        lo, hi, how = observed - half, observed + half, "paired t CI"
+    else:
+        means = [d[rng.integers(0, n, size=(rows, n))].mean(axis=1) for rows in _batches(n_resamples, n)]
+        lo, hi = np.percentile(np.concatenate(means), [2.5, 97.5])
+        how = "paired bootstrap CI"
+    return {"difference": observed, "ci95": [float(lo), float(hi)], "p": p,
+            "test": f"{how}, sign-flip permutation p, {n} items", "n": n}
 
 
 def f1_from_counts(counts) -> float:

@@ -117,3 +117,24 @@ def test_a_planted_time_quote_is_found_and_a_limit_is_not(tmp_path):
     with open(root / "data" / "ner" / "README.md", "a") as f:
         f.write("\nFine-tuning takes 3.5 minutes on a 2-core CPU.\n")
     assert [q.split(":")[0] for q in time_quotes(root)] == ["data/ner/README.md"]
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (REPO / "notebooks").iterdir() if p.is_dir()))
+def test_each_answer_cell_says_your_answer_here_once(assignment):
+    """nbgrader writes "YOUR ANSWER HERE" where the solution was: a source cell that also writes it shows it twice."""
+    nb = nbformat.read(REPO / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    twice = [c.metadata.get("nbgrader", {}).get("grade_id", i) for i, c in enumerate(nb.cells)
+             if c.cell_type == "markdown" and c.source.count("YOUR ANSWER HERE") > 1]
+    assert twice == [], f"{assignment}: cells with the placeholder twice: {twice}"
+
+
+def test_a2_names_the_encoder_its_full_profile_loads():
+    """a2's text once said bert-base-uncased for the full profile's MLM step; shared/profiles.py loads DistilBERT."""
+    import re
+    from shared.profiles import get_profile
+    full = get_profile("full").model("mlm").split("/")[-1]
+    name = "a2_mlm_objective"
+    nb = nbformat.read(REPO / "notebooks" / name / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    named = set(re.findall(r"\b(?:distil)?bert-base-(?:un)?cased\b", text))
+    assert named == {full}, f"a2's release names {sorted(named)}; its full profile's MLM model is {full}"

@@ -94,7 +94,8 @@ def test_paired_bootstrap_sign_flip_p_by_hand_and_length_check():
     # per-item differences (1, 1, 1): of the 8 sign patterns, 2 give |mean| = 1, so p = 2/8
     r = paired_bootstrap([1, 1, 1], [0, 0, 0])
     assert r["difference"] == 1 and r["p"] == pytest.approx(0.25, abs=0.015) and r["ci95"] == [1, 1]
-    assert r["test"] == "paired bootstrap CI, sign-flip permutation p, 3 items" and r["n"] == 3
+    assert r["p"] == 0.25                                              # exact: all 8 patterns enumerated
+    assert r["test"] == "paired t CI, sign-flip permutation p, 3 items" and r["n"] == 3   # few items: a t interval
     # 20 items all +1: exact p = 2/2^20, so no random sign flip reaches it
     assert paired_bootstrap([1] * 20, [0] * 20)["p"] == pytest.approx(1 / 10_001)
     with pytest.raises(ValueError, match=r"3 and 4"):
@@ -364,7 +365,7 @@ def test_paired_bootstrap_f1_recomputes_f1_from_summed_counts():
     assert paired_bootstrap_f1(a, a)["ci95"] == [0.0, 0.0] and paired_bootstrap_f1(a, a)["p"] == 1.0
     # F1 is not the mean of per-item F1s: the bootstrap must resample items and sum their counts
     lopsided = [(0, 1, 1), (50, 50, 50)]
-    assert f1_from_counts(lopsided) == pytest.approx(100 / 101)
+    assert f1_from_counts(lopsided) == pytest.approx(100 / 102)
     with pytest.raises(ValueError, match="count arrays"):
         paired_bootstrap_f1(a, b[:1])
 
@@ -383,3 +384,14 @@ def test_f1_arms_compare_paired_and_report_a_bootstrap_se(tmp_path):
     assert c["test"] == "paired bootstrap of micro F1 over 300 items" and c["verdict"] == "effect"
     assert c["ci95"][0] < c["difference"] < c["ci95"][1]
     assert exp.compare("adapted", "adapted")["verdict"] == "powered null"
+
+
+def test_few_items_get_a_t_interval_and_an_exact_sign_flip_p():
+    from scipy import stats
+    a, b = [0.9, 0.8, 0.95, 0.7, 0.85], [0.5, 0.6, 0.4, 0.55, 0.5]
+    r = paired_bootstrap(a, b)
+    d = np.subtract(a, b)
+    half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / math.sqrt(5)
+    assert r["ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
+    assert r["p"] == 2 / 32            # all five differences positive: 2 of the 32 sign patterns are as extreme
+    assert verdict(r["ci95"], 0.05, r["p"]) == "inconclusive"   # five items can never reach p < 0.05
