@@ -383,18 +383,22 @@ class Experiment:
 
     def __init__(self, name: str, metric: str, margin: float, higher_is_better: bool = True,
                  floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                 ceiling_label: str = "", why_margin: str = ""):
+                 ceiling_label: str = "", why_margin: str = "", seed_sd: float | None = None):
         self.name, self.metric, self.margin, self.why_margin = name, metric, float(margin), why_margin
+        self.seed_sd = None if seed_sd is None else float(seed_sd)
+        self._item_runs: dict[str, int] = {}     # name -> how many runs its items average (1: one run)
         self.higher_is_better = bool(higher_is_better)
         self.floor, self.floor_label, self.ceiling, self.ceiling_label = floor, floor_label, ceiling, ceiling_label
         self.arms: dict[str, dict] = {}          # name -> {"mean", "se", "n", "values"[, "items_n"]}
         self.comparisons: list[dict] = []
         self._items: dict[str, tuple[np.ndarray, str]] = {}   # name -> (per-item scores, kind); not saved
 
-    def arm(self, name: str, values=None, items=None, kind: str = "score") -> dict:
+    def arm(self, name: str, values=None, items=None, kind: str = "score", item_runs: int = 1) -> dict:
         """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
-        run, which allow a paired test; kind "accuracy" (items are 0/1), "score", or "f1" (items are per-item
-        (true positives, predicted, gold) counts, e.g. entities per sentence). Same name: replaced."""
+        run (or averaged over `item_runs` runs), which allow a paired test; kind "accuracy" (items are 0/1),
+        "score", or "f1" (items are per-item (true positives, predicted, gold) counts, e.g. entities per
+        sentence). Same name: replaced."""
+        self._item_runs[name] = int(item_runs)
         if kind not in ("accuracy", "score", "f1"):
             raise ValueError(f'kind must be "accuracy", "score" or "f1", not {kind!r}.')
         if kind == "f1" and items is not None:
@@ -466,6 +470,8 @@ class Experiment:
             result["ci95"] = [float(k * x) for x in result["ci95"]]
         else:
             result = seed_permutation(self.arms[a]["values"], self.arms[b]["values"])
+        if self.seed_sd and result["test"].endswith(" items"):   # a paired test: add the run-to-run noise
+            result = self._with_seed_noise(result, a, b)
         comparison = {"a": a, "b": b, "difference": result["difference"], "ci95": result["ci95"],
                       "test": result["test"], "p": result["p"], "verdict": verdict(result["ci95"], margin, result["p"]),
                       "margin": margin}
@@ -476,11 +482,24 @@ class Experiment:
             self.comparisons.append(comparison)
         return comparison
 
+    def _with_seed_noise(self, result: dict, a: str, b: str) -> dict:
+        """A paired test compares two trained models on the same items; a recipe against a recipe also carries
+        the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + seed_sd^2 (1/r_a + 1/r_b),
+        r the runs behind each arm's items; a normal CI and p from that variance."""
+        from scipy import stats
+        lo, hi = result["ci95"]
+        d = result["difference"]
+        extra = self.seed_sd ** 2 * (1 / self._item_runs.get(a, 1) + 1 / self._item_runs.get(b, 1))
+        se = math.sqrt(((hi - lo) / (2 * 1.96)) ** 2 + extra)
+        p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else (0.0 if d else 1.0)
+        return {**result, "ci95": [d - 1.96 * se, d + 1.96 * se], "p": max(p, result["p"] or 0.0),
+                "test": f"{result['test']}, plus seed noise (sd {self.seed_sd:.3g})"}
+
     @classmethod
     def from_dict(cls, d: dict) -> "Experiment":
         """An experiment as saved in a results file (its arms' per-item scores are not saved: no new comparisons)."""
         exp = cls(d["name"], d["metric"], d["margin"], d["higher_is_better"], d["floor"], d.get("floor_label", ""),
-                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""))
+                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""), d.get("seed_sd"))
         exp.arms = {name: dict(arm) for name, arm in d["arms"].items()}
         exp.comparisons = [dict(c) for c in d["comparisons"]]
         return exp
@@ -515,6 +534,7 @@ class Experiment:
         return {"name": self.name, "metric": self.metric, "higher_is_better": self.higher_is_better,
                 "floor": self.floor, "floor_label": self.floor_label, "ceiling": self.ceiling,
                 "ceiling_label": self.ceiling_label, "margin": self.margin, "why_margin": self.why_margin,
+                "seed_sd": self.seed_sd,
                 "arms": {name: dict(arm) for name, arm in self.arms.items()},
                 "comparisons": [dict(c) for c in self.comparisons]}
 
@@ -537,11 +557,13 @@ class Results:
 
     def experiment(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                    floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                   ceiling_label: str = "", why_margin: str = "") -> Experiment:
+                   ceiling_label: str = "", why_margin: str = "", seed_sd: float | None = None) -> Experiment:
         """Start an experiment (the same name again starts it afresh). margin: the smallest difference that
-        would matter, in the metric's units; why_margin: why that size."""
+        would matter, in the metric's units; why_margin: why that size; seed_sd: the run-to-run standard
+        deviation measured for this metric (another seed, another model), which paired comparisons add to
+        their item noise (see Experiment.compare)."""
         self.experiments[name] = Experiment(name, metric, margin, higher_is_better, floor, floor_label,
-                                            ceiling, ceiling_label, why_margin)
+                                            ceiling, ceiling_label, why_margin, seed_sd)
         return self.experiments[name]
 
     def to_dict(self) -> dict:

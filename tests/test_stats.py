@@ -207,7 +207,7 @@ def test_results_json_shape_and_round_trip(tmp_path):
     assert (saved["assignment"], saved["profile"]) == ("a1_qa_finetuning", "smoke")
     (e,) = saved["experiments"]
     assert set(e) == {"name", "metric", "higher_is_better", "floor", "floor_label", "ceiling", "ceiling_label",
-                      "margin", "why_margin", "arms", "comparisons"}
+                      "margin", "why_margin", "seed_sd", "arms", "comparisons"}
     assert (e["floor"], e["ceiling"], e["margin"], e["higher_is_better"]) == (35.1, 100.0, 5.0, True)
     assert set(e["arms"]["baseline"]) == {"mean", "se", "n", "values"}
     assert set(e["arms"]["one run"]) == {"mean", "se", "n", "values", "items_n"}
@@ -395,3 +395,26 @@ def test_few_items_get_a_t_interval_and_an_exact_sign_flip_p():
     assert r["ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
     assert r["p"] == 2 / 32            # all five differences positive: 2 of the 32 sign patterns are as extreme
     assert verdict(r["ci95"], 0.05, r["p"]) == "inconclusive"   # five items can never reach p < 0.05
+
+
+def test_seed_noise_widens_paired_comparisons(tmp_path):
+    """A lever's run against the baseline's run, paired over questions, compares two models; with the
+    measured seed-to-seed sd the interval also covers another seed of either recipe."""
+    rng = np.random.default_rng(5)
+    base = rng.random(200) * 100
+    lever = base + rng.normal(3.0, 5.0, 200)
+    plain = Results("a1", "smoke", path=tmp_path / "a.json").experiment("levers", "F1", margin=5.0)
+    noisy = Results("a1", "smoke", path=tmp_path / "b.json").experiment("levers", "F1", margin=5.0, seed_sd=2.0)
+    for exp in (plain, noisy):
+        exp.arm("baseline", values=[base.mean(), base.mean() + 1, base.mean() - 1], items=base)
+        exp.arm("lever", values=[lever.mean()], items=lever)
+    c0, c1 = plain.compare("lever", "baseline"), noisy.compare("lever", "baseline")
+    assert c1["difference"] == pytest.approx(c0["difference"])
+    se0 = (c0["ci95"][1] - c0["ci95"][0]) / (2 * 1.96)
+    assert (c1["ci95"][1] - c1["ci95"][0]) / (2 * 1.96) == pytest.approx(math.sqrt(se0 ** 2 + 2 * 2.0 ** 2), rel=1e-6)
+    assert c1["p"] >= c0["p"] and c1["test"].endswith("plus seed noise (sd 2)")
+    # items averaged over 4 runs carry a quarter of the seed variance each
+    noisy.arm("lever", values=[lever.mean()] * 4, items=lever, item_runs=4)
+    noisy.arm("baseline", values=[base.mean()] * 4, items=base, item_runs=4)
+    c2 = noisy.compare("lever", "baseline")
+    assert (c2["ci95"][1] - c2["ci95"][0]) / (2 * 1.96) == pytest.approx(math.sqrt(se0 ** 2 + 2 * 2.0 ** 2 / 4), rel=1e-6)
