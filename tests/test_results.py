@@ -88,3 +88,18 @@ def test_the_figure_check_catches_a_typed_figure(tmp_path):
     figures = _figures(r, set())
     assert {"79.9", "79.94", "1.2", "0.032", "3.2", "3.21"} <= figures
     assert "80.1" not in figures and "0.033" not in figures
+
+
+def test_record_results_lists_what_keeps_numbers_from_backing_a_claim():
+    import record_results
+    exp = {"name": "levers", "metric": "F1", "higher_is_better": True, "floor": 35.1, "floor_label": "rule",
+           "ceiling": 100.0, "ceiling_label": "", "margin": 5.0, "why_margin": "", "seed_sd": None,
+           "arms": {"baseline": {"mean": 30.0, "se": 1.0, "n": 3, "values": [29.0, 30.0, 31.0]},
+                    "lever": {"mean": 36.0, "se": 1.0, "n": 1, "values": [36.0]}},
+           "comparisons": [{"a": "lever", "b": "baseline", "difference": 6.0, "ci95": [-1.0, 13.0],
+                            "test": "paired", "p": 0.09, "verdict": "inconclusive", "margin": 5.0}]}
+    found = record_results.problems({"experiments": [exp]})
+    assert len(found) == 2 and "no arm" in found[0] and "inconclusive" in found[1]
+    exp["arms"]["lever"]["mean"] = 45.0
+    exp["comparisons"][0].update(difference=15.0, ci95=[8.0, 22.0], p=0.001, verdict="effect")
+    assert record_results.problems({"experiments": [exp]}) == []
