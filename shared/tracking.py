@@ -453,7 +453,9 @@ class Experiment:
         (items_a, kind_a), (items_b, kind_b) = self._items.get(a, (None, "")), self._items.get(b, (None, ""))
         if kind_a == kind_b == "f1" and len(items_a) == len(items_b):
             result = paired_bootstrap_f1(items_a, items_b)
-            k = self.arms[a]["mean"] / f1_from_counts(items_a) if f1_from_counts(items_a) else 1.0
+            # the value's units (F1 or F1 x 100) from a single-run arm, whose value is F1(items) x k exactly
+            k = (self.arms[a]["mean"] / f1_from_counts(items_a)
+                 if self.arms[a]["n"] == 1 and f1_from_counts(items_a) else 1.0)
             result["difference"] *= k
             result["ci95"] = [float(k * x) for x in result["ci95"]]
         elif "f1" in (kind_a, kind_b):
