@@ -89,6 +89,7 @@ class QARun:
     max_length: int = 384
     doc_stride: int = 128
     from_scratch: bool = False         # same architecture, random weights: what pretraining is worth
+    dropout: float | None = None       # every dropout rate of the model; None: the checkpoint's own (0.1)
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -119,7 +120,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
         model = load_model(AutoModelForQuestionAnswering, run.model)
     cfg = TrainConfig(output_dir=f"{output_dir}/{run.name}", epochs=run.epochs, lr=run.lr,
                       batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
-                      seed=run.seed, max_steps=profile.max_steps, log_every=5,
+                      seed=run.seed, max_steps=profile.max_steps, log_every=5, dropout=run.dropout,
                       tag=json.dumps({**asdict(run), "name": None, "extra": None}, sort_keys=True, default=str))
     if time_only:  # a short timed run to extrapolate the time per epoch on this device
         steps = min(10, profile.max_steps or 10)

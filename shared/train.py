@@ -78,6 +78,7 @@ class TrainConfig:
     resume: bool = True                 # continue from the newest checkpoint if there is one
     seed: int = 42
     mixed_precision: str = "auto"       # auto | no | fp16 | bf16
+    dropout: float | None = None        # every dropout rate of the model for this run; None: the model's own
     progress: bool = True
     tag: str = ""                       # what else makes the run itself (model spec, data choices): its checkpoints are its own
 
@@ -104,6 +105,8 @@ class TrainConfig:
         keys = ["epochs", "max_steps", "lr", "weight_decay", "scheduler", "warmup_ratio",
                 "max_grad_norm", "seed", "shuffle", "tag"]
         effective = self.batch_size * self.grad_accum  # OOM halving keeps this constant
+        if self.dropout is not None:   # only when set, so that runs without it keep their checkpoints
+            keys.append("dropout")
         blob = json.dumps({k: getattr(self, k) for k in keys} | {"effective_batch": effective})
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
@@ -240,6 +243,9 @@ def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,
                                                                 data_seed=config.seed))
     set_seed(config.seed)
+    if config.dropout is not None:
+        from .models import set_dropout
+        set_dropout(model, config.dropout)
     train_dl = DataLoader(train_dataset, batch_size=config.batch_size, shuffle=config.shuffle,
                           collate_fn=collate_fn, generator=torch.Generator().manual_seed(config.seed))
     eval_dl = (DataLoader(eval_dataset, batch_size=config.batch_size, collate_fn=collate_fn)

@@ -203,3 +203,18 @@ def test_evaluating_restores_the_mode_even_after_an_error():
         with evaluating(model):
             raise RuntimeError("boom")
     assert not model.training
+
+
+def test_dropout_setting_reaches_every_dropout_and_its_run_is_its_own(tmp_path):
+    """TrainConfig(dropout=p) sets every dropout of the model (attention's rate included) and makes another
+    run: one with dropout 0 equals the same model built without dropout; one with its own rates does not."""
+    ds = toy_dataset(32)
+    off = train(tiny_classifier(dropout=0.3), ds, cfg(tmp_path / "off", dropout=0.0), collate_fn=collate)
+    assert all(m.p == 0.0 for m in off.model.modules() if isinstance(m, torch.nn.Dropout))
+    plain = train(tiny_classifier(dropout=0.0), ds, cfg(tmp_path / "plain"), collate_fn=collate)
+    assert same_weights(weights(off.model), weights(plain.model))
+    kept = train(tiny_classifier(dropout=0.3), ds, cfg(tmp_path / "kept"), collate_fn=collate)
+    assert not same_weights(weights(kept.model), weights(plain.model))
+    assert cfg(tmp_path, dropout=0.0).fingerprint() != cfg(tmp_path).fingerprint()
+    with pytest.raises(ValueError, match="dropout"):
+        train(tiny_classifier(), ds, cfg(tmp_path / "bad", dropout=1.5), collate_fn=collate)
