@@ -140,15 +140,20 @@ def quiet_loss_type(model):
 def set_dropout(model, p: float):
     """Every dropout of `model` (hidden, attention, head) set to `p`; returns the model.
 
-    The attention layers of transformers read their rate from their `nn.Dropout` module, so this one
-    setting reaches them too. On a CPU dropout is dear: a1's MiniLM step, 16 windows of 192 tokens,
-    measured 2.6 s with dropout 0.1 and 1.5 s without (docs/benchmarks.md)."""
+    Most layers hold an `nn.Dropout` whose rate attention reads at forward time (BERT, DistilBERT, GPT-2);
+    some attention layers keep it as a plain float (T5Attention.dropout, Llama's and Gemma 3's
+    attention_dropout): both are set. On a CPU dropout is dear: a1's MiniLM step, 16 windows of 192 tokens,
+    is about 40% cheaper without it (tools/bench_step.py, docs/benchmarks.md)."""
     import torch
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {p}.")
     for module in model.modules():
         if isinstance(module, torch.nn.Dropout):
             module.p = p
+        for name in ("dropout", "attention_dropout"):
+            value = getattr(module, name, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                setattr(module, name, float(p))
     return model
 
 

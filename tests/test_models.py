@@ -6,7 +6,7 @@ import torch
 from transformers import (AutoModelForCausalLM, AutoModelForMaskedLM, AutoModelForQuestionAnswering,
                           AutoModelForSeq2SeqLM, AutoModelForSequenceClassification)
 
-from shared.models import load_model, load_tokenizer, resolve
+from shared.models import load_model, load_tokenizer, resolve, set_dropout
 from shared.profiles import get_profile
 
 
@@ -26,6 +26,37 @@ def test_smoke_models_are_tiny_and_run(role, auto):
         out = model(**batch)
     logits = out.start_logits if role == "encoder" else out.logits
     assert torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("role,auto", [("encoder", AutoModelForQuestionAnswering), ("causal_lm", AutoModelForCausalLM),
+                                       ("seq2seq", AutoModelForSeq2SeqLM)])
+def test_set_dropout_reaches_modules_and_float_rates(role, auto):
+    """Every nn.Dropout and every attention rate kept as a float (T5's attention) is set; outputs then match
+    eval mode in train mode, which they do only when no dropout is left anywhere."""
+    rates = {"encoder": dict(hidden_dropout_prob=0.3, attention_probs_dropout_prob=0.3),
+             "causal_lm": dict(resid_pdrop=0.3, attn_pdrop=0.3, embd_pdrop=0.3), "seq2seq": dict(dropout_rate=0.3)}
+    model = load_model(auto, get_profile("smoke").model(role), **rates[role])
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    kw = {"decoder_input_ids": ids} if role == "seq2seq" else {}
+    logits = lambda out: out.start_logits if role == "encoder" else out.logits   # noqa: E731
+
+    def train_equals_eval():
+        torch.manual_seed(0)
+        with torch.no_grad():
+            model.train()
+            a = logits(model(input_ids=ids, **kw))
+            model.eval()
+            return torch.allclose(a, logits(model(input_ids=ids, **kw)))
+
+    assert not train_equals_eval()   # the rates above are on: the check below can fail
+    set_dropout(model, 0.0)
+    assert all(m.p == 0.0 for m in model.modules() if isinstance(m, torch.nn.Dropout))
+    floats = [getattr(m, n) for m in model.modules() for n in ("dropout", "attention_dropout")
+              if isinstance(getattr(m, n, None), float)]
+    assert all(v == 0.0 for v in floats)
+    assert train_equals_eval()
+    with pytest.raises(ValueError, match="dropout"):
+        set_dropout(model, 1.0)
 
 
 def test_smoke_bert_tokenizer_pairs_and_offsets():
