@@ -3,6 +3,7 @@ released and autograded in a temporary course folder. The solution gets full
 marks on its autograded cells; the untouched release gets zero and does not crash."""
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.course import REPO, CourseFolder, assignments
@@ -23,6 +24,15 @@ def test_solution_full_marks_release_zero(source, tmp_path):
     course.submit("solution", source.name, course.root / "solutions" / source.name / f"{source.name}.ipynb")
     course.submit("untouched", source.name, release)
     course.autograde(source.name)
+
+    # nbgrader goes on past a cell that raises: an experiment cell that crashes would still get full marks
+    graded = nbformat.read(course.root / "autograded" / "solution" / source.name / f"{source.name}.ipynb", as_version=4)
+    outputs = [o for c in graded.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("output_type") == "error"]
+    assert errors == [], f"the solution raised while autograded (smoke profile): {errors}"
+    if source.parent == REPO / "solutions":   # the course's notebooks ran in the smoke profile, checks included
+        text = "\n".join(o.get("text", "") for o in outputs)
+        assert "profile: smoke" in text and "visible check passed" in text
 
     full = course.scores(source.name, "solution")
     assert full["auto_max"] > 0

@@ -1,6 +1,8 @@
 """Every solution notebook executes top to bottom in the smoke profile, offline, on CPU,
 and committed notebooks (sources and releases) carry no outputs."""
+import importlib.util
 import json
+import os
 
 import nbformat
 import pytest
@@ -15,6 +17,11 @@ NOTEBOOKS = [REPO / "solutions" / a / f"{a}.ipynb" for a in assignments()]
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_solution_runs_in_smoke_profile(path, tmp_path, monkeypatch):
+    """Where nbgrader is installed (the main suite), tests/test_nbgrader.py executes every solution the same way
+    (smoke profile, every cell, no error output) while it autogrades it; this runs them where it is not (the
+    students' install at Colab's versions, in .ci/run). COURSE_RUN_NOTEBOOKS=1 runs them anyway."""
+    if importlib.util.find_spec("nbgrader") and not os.environ.get("COURSE_RUN_NOTEBOOKS"):
+        pytest.skip("executed by tests/test_nbgrader.py's autograding here (COURSE_RUN_NOTEBOOKS=1 to run it too)")
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
