@@ -81,7 +81,7 @@ def test_a_planted_spoiler_is_found_and_a_floor_or_ceiling_is_not(tmp_path):
     # the whole check: a planted card and a planted release notebook, in a copy of what students receive
     root = tmp_path / "student"
     shutil.copytree(REPO / "data", root / "data", ignore=shutil.ignore_patterns("*.jsonl", "*.py"))
-    a4 = "a4_decoder_classification"  # (a1's release quotes a 79.9 of its own today: PENDING_SPOILERS)
+    a4 = "a4_decoder_classification"  # a release that quotes none of the planted figures
     shutil.copytree(REPO / "notebooks" / a4, root / "notebooks" / a4)
     assert spoilers(figures, root) == []
     with open(root / "data" / "qa" / "README.md", "a") as f:
