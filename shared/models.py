@@ -148,7 +148,7 @@ def set_dropout(model, p: float):
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {p}.")
     for module in model.modules():
-        if isinstance(module, torch.nn.Dropout):
+        if isinstance(module, torch.nn.modules.dropout._DropoutNd):   # Dropout, Dropout1d-3d, AlphaDropout
             module.p = p
         for name in ("dropout", "attention_dropout"):
             value = getattr(module, name, None)

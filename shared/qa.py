@@ -97,6 +97,15 @@ class QARun:
         return replace(self, **changes)
 
 
+def _tag(run: QARun) -> dict:
+    """What makes the run itself, for its checkpoints' folder: dropout only when set, so that runs from before
+    the field existed keep their checkpoints."""
+    tag = {**asdict(run), "name": None, "extra": None}
+    if run.dropout is None:
+        del tag["dropout"]
+    return tag
+
+
 def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callable,
            metric_fns: tuple[Callable, Callable], profile,
            log: ExperimentLog | None = None, output_dir: str = "runs/a1", time_only: bool = False) -> dict:
@@ -121,7 +130,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
     cfg = TrainConfig(output_dir=f"{output_dir}/{run.name}", epochs=run.epochs, lr=run.lr,
                       batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
                       seed=run.seed, max_steps=profile.max_steps, log_every=5, dropout=run.dropout,
-                      tag=json.dumps({**asdict(run), "name": None, "extra": None}, sort_keys=True, default=str))
+                      tag=json.dumps(_tag(run), sort_keys=True, default=str))
     if time_only:  # a short timed run to extrapolate the time per epoch on this device
         steps = min(10, profile.max_steps or 10)
         res = train(model, feats, cfg.but(max_steps=steps, progress=False, resume=False, save_every=0),

@@ -41,3 +41,13 @@ def test_same_run_twice_gives_the_same_result(a1_functions, smoke_profile, tmp_p
     a = run_qa(run, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / "a"))
     b = run_qa(run, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / "b"))
     assert a["f1"] == b["f1"] and a["history"]["train"] == b["history"]["train"]
+
+
+def test_a_run_without_dropout_keeps_the_checkpoint_folder_it_had_before_the_field():
+    """QARun.dropout enters the checkpoints' tag only when set: a student's half-trained run from before the field
+    still resumes, and a run with dropout off gets a folder of its own."""
+    from shared.qa import _tag
+    run = QARun(name="baseline", model="smoke:bert")
+    assert "dropout" not in _tag(run)
+    assert _tag(run.but(dropout=0.0))["dropout"] == 0.0
+    assert _tag(run.but(name="other")) == _tag(run)   # the name is not the run
