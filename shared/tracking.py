@@ -377,15 +377,20 @@ def _scale(value: float, items: np.ndarray) -> float:
     return value / m if m != 0 else 1.0
 
 
+EACH_ARM = "each arm"      # seed_sd: every arm's own run-to-run spread, not one for all
+
+
 class Experiment:
     """One question (e.g. "which lever helps?"): its arms, the comparisons between them, and the bounds
     that make a number meaningful (floor: a trivial baseline; ceiling: the best possible score)."""
 
     def __init__(self, name: str, metric: str, margin: float, higher_is_better: bool = True,
                  floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                 ceiling_label: str = "", why_margin: str = "", seed_sd: float | None = None):
+                 ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None):
         self.name, self.metric, self.margin, self.why_margin = name, metric, float(margin), why_margin
-        self.seed_sd = None if seed_sd is None else float(seed_sd)
+        if isinstance(seed_sd, str) and seed_sd != EACH_ARM:
+            raise ValueError(f'seed_sd is a number (one spread for every arm), {EACH_ARM!r} or None, not {seed_sd!r}.')
+        self.seed_sd = None if seed_sd is None else seed_sd if seed_sd == EACH_ARM else float(seed_sd)
         self._item_runs: dict[str, int] = {}     # name -> how many runs its items average (1: one run)
         self.higher_is_better = bool(higher_is_better)
         self.floor, self.floor_label, self.ceiling, self.ceiling_label = floor, floor_label, ceiling, ceiling_label
@@ -484,18 +489,33 @@ class Experiment:
             self.comparisons.append(comparison)
         return comparison
 
+    def _arm_sd(self, name: str) -> float:
+        """An arm's run-to-run sd: the experiment's seed_sd, or with seed_sd "each arm" the arm's own (its
+        values' sample sd), and for an arm of one run the pooled sd of the arms that have several."""
+        if self.seed_sd != EACH_ARM:
+            return self.seed_sd
+        values = self.arms[name]["values"]
+        if len(values) > 1:
+            return float(np.std(values, ddof=1))
+        several = [np.var(arm["values"], ddof=1) for arm in self.arms.values() if len(arm["values"]) > 1]
+        return float(np.sqrt(np.mean(several))) if several else 0.0
+
     def _with_seed_noise(self, result: dict, a: str, b: str) -> dict:
         """A paired test compares two trained models on the same items; a recipe against a recipe also carries
-        the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + seed_sd^2 (1/r_a + 1/r_b),
-        r the runs behind each arm's items; a normal CI and p from that variance."""
+        the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + sd_a^2 / r_a + sd_b^2 / r_b,
+        r the runs behind each arm's items and sd the run-to-run sd (`_arm_sd`: one for every arm, or each
+        arm's own where arms spread differently, as in Welch's test); a normal CI and p from that variance."""
         from scipy import stats
         lo, hi = result["ci95"]
         d = result["difference"]
-        extra = self.seed_sd ** 2 * (1 / self._item_runs.get(a, 1) + 1 / self._item_runs.get(b, 1))
+        sd_a, sd_b = self._arm_sd(a), self._arm_sd(b)
+        extra = sd_a ** 2 / self._item_runs.get(a, 1) + sd_b ** 2 / self._item_runs.get(b, 1)
         se = math.sqrt(((hi - lo) / (2 * 1.96)) ** 2 + extra)
         p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else (0.0 if d else 1.0)
+        noise = (f"seed noise (sd {sd_a:.3g} and {sd_b:.3g}, each arm's own)" if self.seed_sd == EACH_ARM
+                 else f"seed noise (sd {self.seed_sd:.3g})")
         return {**result, "ci95": [d - 1.96 * se, d + 1.96 * se], "p": max(p, result["p"] or 0.0),
-                "test": f"{result['test']}, plus seed noise (sd {self.seed_sd:.3g})"}
+                "test": f"{result['test']}, plus {noise}"}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Experiment":
@@ -559,11 +579,12 @@ class Results:
 
     def experiment(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                    floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                   ceiling_label: str = "", why_margin: str = "", seed_sd: float | None = None) -> Experiment:
+                   ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None) -> Experiment:
         """Start an experiment (the same name again starts it afresh). margin: the smallest difference that
         would matter, in the metric's units; why_margin: why that size; seed_sd: the run-to-run standard
         deviation measured for this metric (another seed, another model), which paired comparisons add to
-        their item noise (see Experiment.compare)."""
+        their item noise (see Experiment.compare), or "each arm" where every arm has seeds of its own and
+        they spread differently: each comparison then adds its two arms' own spreads."""
         self.experiments[name] = Experiment(name, metric, margin, higher_is_better, floor, floor_label,
                                             ceiling, ceiling_label, why_margin, seed_sd)
         return self.experiments[name]

@@ -418,3 +418,31 @@ def test_seed_noise_widens_paired_comparisons(tmp_path):
     noisy.arm("baseline", values=[base.mean()] * 4, items=base, item_runs=4)
     c2 = noisy.compare("lever", "baseline")
     assert (c2["ci95"][1] - c2["ci95"][0]) / (2 * 1.96) == pytest.approx(math.sqrt(se0 ** 2 + 2 * 2.0 ** 2 / 4), rel=1e-6)
+
+
+def test_seed_noise_of_each_arm_when_arms_spread_differently(tmp_path):
+    """Where one arm's seeds spread far more than another's (a2's max pooling against CLS), a pooled sd would
+    charge one arm's instability to every comparison; with seed_sd "each arm" a comparison adds its own two
+    arms' variances, each divided by the runs its items average (Welch's form), and an arm of one run takes
+    the pooled sd of the arms that have several."""
+    rng = np.random.default_rng(7)
+    base = (rng.random(300) < 0.8).astype(float)
+    steady, shaky, single = [0.80, 0.81, 0.79], [0.70, 0.78, 0.62], [0.75]
+    exp = Results("a2", "smoke", path=tmp_path / "r.json").experiment("poolings", "accuracy", margin=0.03,
+                                                                      seed_sd="each arm")
+    plain = Results("a2", "smoke", path=tmp_path / "p.json").experiment("poolings", "accuracy", margin=0.03)
+    for e in (exp, plain):
+        e.arm("steady", values=steady, items=base, kind="score", item_runs=3)
+        e.arm("shaky", values=shaky, items=np.roll(base, 1), kind="score", item_runs=3)
+        e.arm("single", values=single, items=np.roll(base, 2), kind="score")
+    half = lambda c: (c["ci95"][1] - c["ci95"][0]) / (2 * 1.96)          # noqa: E731
+    se0 = half(plain.compare("steady", "shaky"))
+    c = exp.compare("steady", "shaky")
+    assert half(c) == pytest.approx(math.sqrt(se0 ** 2 + 0.01 ** 2 / 3 + 0.08 ** 2 / 3), rel=1e-6)
+    assert c["test"].endswith("plus seed noise (sd 0.01 and 0.08, each arm's own)")
+    pooled = math.sqrt((0.01 ** 2 + 0.08 ** 2) / 2)                     # the arms with several runs
+    se1 = half(plain.compare("single", "steady"))
+    assert half(exp.compare("single", "steady")) == pytest.approx(math.sqrt(se1 ** 2 + pooled ** 2 + 0.01 ** 2 / 3),
+                                                                  rel=1e-6)
+    with pytest.raises(ValueError, match="each arm"):
+        Results("a2", "smoke", path=tmp_path / "x.json").experiment("x", "accuracy", margin=0.03, seed_sd="each")

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ def main(changes: list[dict]) -> None:
     base = QARun(name="pilot", model=profile.model("encoder"), train_examples=sizes["baseline_examples"], epochs=1,
                  lr=sizes["baseline_lr"], batch_size=16, max_length=sizes["max_length"],
                  doc_stride=sizes["doc_stride"], dropout=sizes["dropout"])
+    cap = max([c.get("max_length", 0) for c in changes] + [profile.max_length])
+    profile = replace(profile, max_length=cap)        # a window longer than the profile's cap, for a pilot
     out = tempfile.mkdtemp(prefix="a1-pilot-")
     try:
         for change in changes:
