@@ -179,15 +179,18 @@ def build(dest: Path) -> Path:
 
 
 def publish(dest: Path) -> str:
-    """Build into dest; if dest is a git clone, commit and tag the release. Returns what was done."""
-    dest = build(dest)
+    """Build into dest; if dest is a git clone, commit and tag the release. Returns what was done.
+
+    A clone that already has the release's tag is refused before anything is built: its files stay as they were."""
+    dest = Path(dest)
     release = config()["release"]
-    if not (dest / ".git").exists():
-        return f"student distribution written to {dest} (not a git clone: nothing committed)"
     git = lambda *a: subprocess.run(["git", "-C", str(dest), *a], capture_output=True, text=True)  # noqa: E731
-    if git("rev-parse", "-q", "--verify", f"refs/tags/{release}").returncode == 0:
+    if (dest / ".git").exists() and git("rev-parse", "-q", "--verify", f"refs/tags/{release}").returncode == 0:
         raise SystemExit(f"{dest} already has the tag '{release}': a published release never changes. "
                          f"Name a new release in course.toml ([student] release) and run release again.")
+    dest = build(dest)
+    if not (dest / ".git").exists():
+        return f"student distribution written to {dest} (not a git clone: nothing committed)"
     git("add", "-A")
     if git("diff", "--cached", "--quiet").returncode != 0:
         who = [] if git("config", "user.email").stdout.strip() else \

@@ -90,7 +90,8 @@ class QARun:
     doc_stride: int = 128
     from_scratch: bool = False         # same architecture, random weights: what pretraining is worth
     dropout: float | None = None       # every dropout rate of the model; None: the checkpoint's own (0.1)
-    seed: int = 0
+    seed: int = 0                      # the new head's initial weights and the order of the batches
+    data_seed: int | None = None       # which questions a subset of train_examples draws; None: `seed`'s draw
     extra: dict = field(default_factory=dict)
 
     def but(self, **changes) -> "QARun":
@@ -98,11 +99,12 @@ class QARun:
 
 
 def _tag(run: QARun) -> dict:
-    """What makes the run itself, for its checkpoints' folder: dropout only when set, so that runs from before
-    the field existed keep their checkpoints."""
+    """What makes the run itself, for its checkpoints' folder: dropout and data_seed only when set, so that
+    runs from before those fields existed keep their checkpoints."""
     tag = {**asdict(run), "name": None, "extra": None}
-    if run.dropout is None:
-        del tag["dropout"]
+    for optional in ("dropout", "data_seed"):
+        if tag[optional] is None:
+            del tag[optional]
     return tag
 
 
@@ -117,7 +119,7 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
     tok = load_tokenizer(run.model)
     max_length = min(run.max_length, profile.max_length)
     stride = min(run.doc_stride, max_length // 2)
-    train_ex = subset(data["train"], run.train_examples, seed=run.seed)
+    train_ex = subset(data["train"], run.train_examples, seed=run.seed if run.data_seed is None else run.data_seed)
     feats = train_ex.map(prepare_train_fn, batched=True, remove_columns=train_ex.column_names,
                          fn_kwargs=dict(tokenizer=tok, max_length=max_length, doc_stride=stride))
     from accelerate.utils import set_seed

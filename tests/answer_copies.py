@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -33,27 +34,42 @@ def shape(fn: ast.AST) -> list[str]:
     return out
 
 
-def functions(source: str, where: str) -> list[tuple[str, list[str]]]:
+def functions(source: str, where: str) -> list[tuple[str, tuple[str, ...]]]:
+    return list(_functions(source, where))
+
+
+@lru_cache(maxsize=None)
+def _functions(source: str, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """functions(), kept by the source's text: a file read again unchanged is not parsed again."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return []
-    return [(f"{where}:{n.name}", shape(n)) for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(shape(n)) >= MIN_NODES]
+        return ()
+    return tuple((f"{where}:{n.name}", tuple(shape(n))) for n in ast.walk(tree)
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(shape(n)) >= MIN_NODES)
 
 
-def student_functions(root: Path = ROOT) -> list[tuple[str, list[str]]]:
+def student_functions(root: Path = ROOT) -> list[tuple[str, tuple[str, ...]]]:
     """Every function defined in a code solution cell of every source notebook."""
     out = []
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("solution"):
-                out += functions(cell.source, f"{path.stem}/{meta.get('grade_id')}")
+        for source, where in _solution_cells(path.read_text(encoding="utf-8"), path.stem):
+            out += functions(source, where)
     return out
 
 
-def shipped_functions(root: Path = ROOT, extra: dict[str, str] | None = None) -> list[tuple[str, list[str]]]:
+@lru_cache(maxsize=None)
+def _solution_cells(text: str, stem: str) -> tuple[tuple[str, str], ...]:
+    """(source, where) of a notebook's code solution cells, kept by the notebook's text."""
+    out = []
+    for cell in nbformat.reads(text, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            out.append((cell.source, f"{stem}/{meta.get('grade_id')}"))
+    return tuple(out)
+
+
+def shipped_functions(root: Path = ROOT, extra: dict[str, str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """Every function in shared/ and data/ (plus `extra`: name -> source, for planting copies in tests)."""
     out = []
     for folder in ("shared", "data"):
@@ -66,12 +82,20 @@ def shipped_functions(root: Path = ROOT, extra: dict[str, str] | None = None) ->
 
 def copies(extra: dict[str, str] | None = None) -> list[str]:
     found = []
+    shipped = shipped_functions(extra=extra)   # read once, not once per answer
     for s_name, s_shape in student_functions():
-        for f_name, f_shape in shipped_functions(extra=extra):
-            matcher = difflib.SequenceMatcher(None, s_shape, f_shape, autojunk=False)
-            if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
-                continue   # upper bounds of ratio(): cheap
-            ratio = matcher.ratio()
-            if ratio >= THRESHOLD:
+        for f_name, f_shape in shipped:
+            ratio = _ratio(s_shape, f_shape)
+            if ratio is not None and ratio >= THRESHOLD:
                 found.append(f"{f_name} looks like the answer {s_name} ({ratio:.2f})")
     return found
+
+
+@lru_cache(maxsize=None)
+def _ratio(s_shape: tuple[str, ...], f_shape: tuple[str, ...]) -> float | None:
+    """difflib's ratio of two shapes; None where a cheap upper bound of it is already below THRESHOLD. Kept by the
+    two shapes: each check compares the same answers and files, and only a planted copy is new."""
+    matcher = difflib.SequenceMatcher(None, s_shape, f_shape, autojunk=False)
+    if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
+        return None   # upper bounds of ratio(): cheap
+    return matcher.ratio()

@@ -72,8 +72,12 @@ def test_a_published_release_is_tagged_and_never_changes(published):
     assert "tagged" in message
     tags = subprocess.run(["git", "-C", str(dest), "tag"], capture_output=True, text=True).stdout.split()
     assert tags == [release]
+    files = lambda: {p: p.stat().st_mtime_ns for p in dest.rglob("*")  # noqa: E731
+                     if p.is_file() and ".git" not in p.relative_to(dest).parts}
+    before = files()
     with pytest.raises(SystemExit, match="already has the tag"):
         distribution.publish(dest)
+    assert files() == before, "a refused publish rewrote the clone's files"
 
 
 def _run_setup_cell(code: str, home, env_extra=None):

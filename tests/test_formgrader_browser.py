@@ -52,18 +52,36 @@ def browser():
     driver.quit()
 
 
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """A course of three sample submissions, collected and autograded once for the module: each test grades by hand
+    in a copy of its own (`lab`). Made when a test first asks for it, so a test skipped for want of a browser
+    (`browser` comes first) grades nothing."""
+    made = []
+
+    def course() -> Path:
+        if not made:
+            tmp = tmp_path_factory.mktemp("formgrader")
+            root = tmp / "course"
+            samples.build(tmp / "dl", root)
+            keep = {f for s in ("complete", "partial", "untouched") for f in (tmp / "dl").glob(f"{s}_*")}
+            for f in (tmp / "dl").glob("*.ipynb"):
+                if f not in keep:
+                    f.unlink()
+            collect(tmp / "dl", root, roster=tmp / "dl" / "roster.csv")
+            from autograder.limits import Limits
+            grade(root, A1, workers=2, limits=Limits(cell_timeout=20, notebook_timeout=120, mem_mb=6144),
+                  progress_bar=False)
+            made.append(root)
+        return made[0]
+    return course
+
+
 @pytest.fixture
-def lab(tmp_path):
-    """JupyterLab with nbgrader's extensions, serving a graded course of three sample submissions."""
+def lab(graded_course, tmp_path):
+    """JupyterLab with nbgrader's extensions, serving a graded course of three sample submissions (a fresh copy)."""
     root = tmp_path / "course"
-    samples.build(tmp_path / "dl", root)
-    keep = {f for s in ("complete", "partial", "untouched") for f in (tmp_path / "dl").glob(f"{s}_*")}
-    for f in (tmp_path / "dl").glob("*.ipynb"):
-        if f not in keep:
-            f.unlink()
-    collect(tmp_path / "dl", root, roster=tmp_path / "dl" / "roster.csv")
-    from autograder.limits import Limits
-    grade(root, A1, workers=2, limits=Limits(cell_timeout=20, notebook_timeout=120, mem_mb=6144), progress_bar=False)
+    shutil.copytree(graded_course(), root)
     port, token = _free_port(), "course-test-token"
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jcfg"), JUPYTER_DATA_DIR=str(tmp_path / "jdata"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "jrt"), IPYTHONDIR=str(tmp_path / "ipy"), HOME=str(tmp_path),

@@ -51,3 +51,32 @@ def test_a_run_without_dropout_keeps_the_checkpoint_folder_it_had_before_the_fie
     assert "dropout" not in _tag(run)
     assert _tag(run.but(dropout=0.0))["dropout"] == 0.0
     assert _tag(run.but(name="other")) == _tag(run)   # the name is not the run
+
+
+def test_data_seed_holds_the_questions_while_the_seed_changes_the_head(a1_functions, smoke_profile, tmp_path,
+                                                                      monkeypatch):
+    """a1's noise runs change the seed (the new head, the order of batches) on the same questions: data_seed
+    fixes which questions a subset draws; without it each seed draws its own. It enters the checkpoints' tag
+    only when set."""
+    import shared.qa
+    from shared.qa import _tag
+    prep, post = a1_functions
+    data = load_task("qa", smoke_profile)
+    drawn = []
+    real_subset = shared.qa.subset
+
+    def recording(dataset, n, seed=0):
+        out = real_subset(dataset, n, seed=seed)
+        drawn.append(sorted(out["question"]))
+        return out
+
+    monkeypatch.setattr(shared.qa, "subset", recording)
+    score = (lambda p, g: float(p == g[0]), lambda p, g: float(p == g[0]))
+    run = QARun(name="r", model="smoke:bert", train_examples=8, lr=1e-3, max_length=64, doc_stride=16)
+    runs = {"s0": run, "s1": run.but(seed=1), "s1 d0": run.but(seed=1, data_seed=0), "s0 d1": run.but(data_seed=1)}
+    for key, r in runs.items():
+        out = run_qa(r, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / key.replace(" ", "-")))
+        assert out["train_examples"] == 8
+    s0, s1, s1d0, s0d1 = drawn
+    assert s1d0 == s0 != s1 == s0d1
+    assert "data_seed" not in _tag(run) and _tag(run.but(data_seed=0))["data_seed"] == 0
