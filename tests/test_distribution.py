@@ -31,6 +31,18 @@ def test_the_distribution_holds_no_answer_and_no_instructors_folder(published):
     assert (dest / "shared" / "train.py").exists() and (dest / "data" / "qa" / "train.jsonl").exists()
 
 
+def test_every_committed_release_is_what_its_source_generates(published):
+    """The distribution generates every release from solutions/ with the release command's own function; each
+    must equal the committed notebooks/ byte for byte (what `release --check` checks), or a student gets a
+    notebook that its source no longer makes."""
+    dest, _ = published
+    stale = [name for name in assignments()
+             if (dest / "notebooks" / name / f"{name}.ipynb").read_bytes()
+             != (REPO / "notebooks" / name / f"{name}.ipynb").read_bytes()]
+    assert not stale, (f"out of date with their sources: {stale}; run `python -m autograder release <name>` "
+                       f"and commit the result")
+
+
 def test_every_notebook_installs_the_student_release_on_a_gpu_runtime(published):
     dest, _ = published
     cfg = distribution.config()

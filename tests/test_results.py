@@ -24,9 +24,6 @@ KEYS = {"assignment", "profile", "seconds", "machine", "commit", "experiments"}
 # Recorded runs that do not yet meet issue #28's bar, each with what is missing; strict, so that the mark goes
 # once a new recording meets it.
 KNOWN_GAPS = {
-    "a1_qa_finetuning": "within 25 minutes (1,385 s), but four of 4.2's five lever comparisons undecided: at 57 steps the "
-                        "baseline is mid-rise and its seeds spread by a std of 8.1 F1, so a one-run lever's interval is "
-                        "about ±19 F1 wide",
     "a2_mlm_objective": "within 25 minutes (1,161 s), but one of 5c's three pooling comparisons undecided: at the "
                         "short budget where max pooling falls behind (one epoch at half 5b's rate), CLS and mean "
                         "spread by a seed sd of about 0.026, as much as their gap (-0.029)",
