@@ -386,11 +386,14 @@ class Experiment:
 
     def __init__(self, name: str, metric: str, margin: float, higher_is_better: bool = True,
                  floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                 ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None):
+                 ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None,
+                 seed_df: float | None = None):
         self.name, self.metric, self.margin, self.why_margin = name, metric, float(margin), why_margin
         if isinstance(seed_sd, str) and seed_sd != EACH_ARM:
             raise ValueError(f'seed_sd is a number (one spread for every arm), {EACH_ARM!r} or None, not {seed_sd!r}.')
         self.seed_sd = None if seed_sd is None else seed_sd if seed_sd == EACH_ARM else float(seed_sd)
+        # the degrees of freedom of a numeric seed_sd (its runs - 1); None: a known sd (a normal interval)
+        self.seed_df = None if seed_df is None else float(seed_df)
         self._item_runs: dict[str, int] = {}     # name -> how many runs its items average (1: one run)
         self.higher_is_better = bool(higher_is_better)
         self.floor, self.floor_label, self.ceiling, self.ceiling_label = floor, floor_label, ceiling, ceiling_label
@@ -419,7 +422,7 @@ class Experiment:
             self._items[name] = (items, kind)
             self.arms[name] = arm
             for c in self.comparisons:
-                if name in (c["a"], c["b"]) and c["a"] in self.arms and c["b"] in self.arms:
+                if (name in (c["a"], c["b"]) or self.seed_sd == EACH_ARM) and c["a"] in self.arms and c["b"] in self.arms:
                     self.compare(c["a"], c["b"], margin=c["margin"])
             return arm
         if items is not None:
@@ -443,7 +446,8 @@ class Experiment:
             self._items.pop(name, None)
         self.arms[name] = arm
         for c in self.comparisons:               # comparisons with the old arm: recompute with the new one
-            if name in (c["a"], c["b"]) and c["a"] in self.arms and c["b"] in self.arms:
+            # (every comparison, where an arm of one run borrows the spread of the arms with several)
+            if (name in (c["a"], c["b"]) or self.seed_sd == EACH_ARM) and c["a"] in self.arms and c["b"] in self.arms:
                 self.compare(c["a"], c["b"], margin=c["margin"])
         return arm
 
@@ -489,39 +493,58 @@ class Experiment:
             self.comparisons.append(comparison)
         return comparison
 
-    def _arm_sd(self, name: str) -> float:
-        """An arm's run-to-run sd: the experiment's seed_sd, or with seed_sd "each arm" the arm's own (its
-        values' sample sd), and for an arm of one run the pooled sd of the arms that have several."""
+    def _arm_sd(self, name: str) -> tuple[float, float | None] | None:
+        """An arm's run-to-run sd and its degrees of freedom (None: taken as known). The experiment's seed_sd;
+        with seed_sd "each arm" the arm's own (its values' sample sd, n - 1 df), and for an arm of one run the
+        pooled sd of the arms that have several (their variances weighted by df). None where nothing measured it."""
         if self.seed_sd != EACH_ARM:
-            return self.seed_sd
+            return self.seed_sd, self.seed_df
         values = self.arms[name]["values"]
         if len(values) > 1:
-            return float(np.std(values, ddof=1))
-        several = [np.var(arm["values"], ddof=1) for arm in self.arms.values() if len(arm["values"]) > 1]
-        return float(np.sqrt(np.mean(several))) if several else 0.0
+            return float(np.std(values, ddof=1)), len(values) - 1.0
+        several = [arm["values"] for arm in self.arms.values() if len(arm["values"]) > 1]
+        if not several:
+            return None
+        df = sum(len(v) - 1 for v in several)
+        return float(np.sqrt(sum(np.var(v, ddof=1) * (len(v) - 1) for v in several) / df)), float(df)
 
     def _with_seed_noise(self, result: dict, a: str, b: str) -> dict:
         """A paired test compares two trained models on the same items; a recipe against a recipe also carries
         the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + sd_a^2 / r_a + sd_b^2 / r_b,
-        r the runs behind each arm's items and sd the run-to-run sd (`_arm_sd`: one for every arm, or each
-        arm's own where arms spread differently, as in Welch's test); a normal CI and p from that variance."""
+        r the runs behind each arm's items and sd the run-to-run sd (`_arm_sd`: one for every arm, or each arm's
+        own where arms spread differently). A sd measured on a few runs is itself uncertain: the interval and p
+        then use Student's t with Welch-Satterthwaite degrees of freedom (the items' part counted as exact),
+        e.g. about 3.6 df and a 95% quantile of 2.9 instead of 1.96 for a1's one-run lever against three seeds."""
         from scipy import stats
+        noise = [self._arm_sd(a), self._arm_sd(b)]
+        if None in noise:
+            return result
+        (sd_a, df_a), (sd_b, df_b) = noise
         lo, hi = result["ci95"]
         d = result["difference"]
-        sd_a, sd_b = self._arm_sd(a), self._arm_sd(b)
-        extra = sd_a ** 2 / self._item_runs.get(a, 1) + sd_b ** 2 / self._item_runs.get(b, 1)
-        se = math.sqrt(((hi - lo) / (2 * 1.96)) ** 2 + extra)
-        p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else (0.0 if d else 1.0)
-        noise = (f"seed noise (sd {sd_a:.3g} and {sd_b:.3g}, each arm's own)" if self.seed_sd == EACH_ARM
-                 else f"seed noise (sd {self.seed_sd:.3g})")
-        return {**result, "ci95": [d - 1.96 * se, d + 1.96 * se], "p": max(p, result["p"] or 0.0),
-                "test": f"{result['test']}, plus {noise}"}
+        parts = [sd_a ** 2 / self._item_runs.get(a, 1), sd_b ** 2 / self._item_runs.get(b, 1)]
+        var = ((hi - lo) / (2 * 1.96)) ** 2 + sum(parts)
+        se = math.sqrt(var)
+        if self.seed_sd == EACH_ARM:
+            terms = [(parts[0], df_a), (parts[1], df_b)]
+        else:   # one sd for both arms: one estimate, its df once
+            terms = [(sum(parts), df_a)]
+        denominator = sum(v ** 2 / df for v, df in terms if df is not None and df > 0)
+        df = var ** 2 / denominator if denominator > 0 else math.inf
+        q = float(stats.t.ppf(0.975, df)) if math.isfinite(df) else 1.96
+        p = (float(2 * stats.t.sf(abs(d) / se, df)) if math.isfinite(df) else float(2 * stats.norm.sf(abs(d) / se))) \
+            if se > 0 else (0.0 if d else 1.0)
+        spread = (f"sd {sd_a:.3g} and {sd_b:.3g}, each arm's own" if self.seed_sd == EACH_ARM
+                  else f"sd {self.seed_sd:.3g}")
+        t_part = f", t with {df:.1f} df" if math.isfinite(df) else ""
+        return {**result, "ci95": [d - q * se, d + q * se], "p": max(p, result["p"] or 0.0),
+                "test": f"{result['test']}, plus seed noise ({spread}{t_part})"}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Experiment":
         """An experiment as saved in a results file (its arms' per-item scores are not saved: no new comparisons)."""
         exp = cls(d["name"], d["metric"], d["margin"], d["higher_is_better"], d["floor"], d.get("floor_label", ""),
-                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""), d.get("seed_sd"))
+                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""), d.get("seed_sd"), d.get("seed_df"))
         exp.arms = {name: dict(arm) for name, arm in d["arms"].items()}
         exp.comparisons = [dict(c) for c in d["comparisons"]]
         return exp
@@ -556,7 +579,7 @@ class Experiment:
         return {"name": self.name, "metric": self.metric, "higher_is_better": self.higher_is_better,
                 "floor": self.floor, "floor_label": self.floor_label, "ceiling": self.ceiling,
                 "ceiling_label": self.ceiling_label, "margin": self.margin, "why_margin": self.why_margin,
-                "seed_sd": self.seed_sd,
+                "seed_sd": self.seed_sd, "seed_df": self.seed_df,
                 "arms": {name: dict(arm) for name, arm in self.arms.items()},
                 "comparisons": [dict(c) for c in self.comparisons]}
 
@@ -579,14 +602,16 @@ class Results:
 
     def experiment(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                    floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
-                   ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None) -> Experiment:
+                   ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None,
+                   seed_df: float | None = None) -> Experiment:
         """Start an experiment (the same name again starts it afresh). margin: the smallest difference that
         would matter, in the metric's units; why_margin: why that size; seed_sd: the run-to-run standard
         deviation measured for this metric (another seed, another model), which paired comparisons add to
         their item noise (see Experiment.compare), or "each arm" where every arm has seeds of its own and
-        they spread differently: each comparison then adds its two arms' own spreads."""
+        they spread differently: each comparison then adds its two arms' own spreads. seed_df: how many runs
+        minus one a numeric seed_sd comes from, so that its uncertainty widens the interval (Student's t)."""
         self.experiments[name] = Experiment(name, metric, margin, higher_is_better, floor, floor_label,
-                                            ceiling, ceiling_label, why_margin, seed_sd)
+                                            ceiling, ceiling_label, why_margin, seed_sd, seed_df)
         return self.experiments[name]
 
     def to_dict(self) -> dict:

@@ -207,7 +207,7 @@ def test_results_json_shape_and_round_trip(tmp_path):
     assert (saved["assignment"], saved["profile"]) == ("a1_qa_finetuning", "smoke")
     (e,) = saved["experiments"]
     assert set(e) == {"name", "metric", "higher_is_better", "floor", "floor_label", "ceiling", "ceiling_label",
-                      "margin", "why_margin", "seed_sd", "arms", "comparisons"}
+                      "margin", "why_margin", "seed_sd", "seed_df", "arms", "comparisons"}
     assert (e["floor"], e["ceiling"], e["margin"], e["higher_is_better"]) == (35.1, 100.0, 5.0, True)
     assert set(e["arms"]["baseline"]) == {"mean", "se", "n", "values"}
     assert set(e["arms"]["one run"]) == {"mean", "se", "n", "values", "items_n"}
@@ -423,26 +423,62 @@ def test_seed_noise_widens_paired_comparisons(tmp_path):
 def test_seed_noise_of_each_arm_when_arms_spread_differently(tmp_path):
     """Where one arm's seeds spread far more than another's (a2's max pooling against CLS), a pooled sd would
     charge one arm's instability to every comparison; with seed_sd "each arm" a comparison adds its own two
-    arms' variances, each divided by the runs its items average (Welch's form), and an arm of one run takes
-    the pooled sd of the arms that have several."""
+    arms' variances, each divided by the runs its items average, and an arm of one run takes the pooled sd of
+    the arms that have several. Each sd comes from a few runs, so the interval uses Student's t with
+    Welch-Satterthwaite degrees of freedom (the items' part counted as exact)."""
+    from scipy import stats
     rng = np.random.default_rng(7)
     base = (rng.random(300) < 0.8).astype(float)
-    steady, shaky, single = [0.80, 0.81, 0.79], [0.70, 0.78, 0.62], [0.75]
+    steady, steady2, shaky, single = [0.80, 0.81, 0.79], [0.78, 0.79, 0.77], [0.70, 0.78, 0.62], [0.75]
     exp = Results("a2", "smoke", path=tmp_path / "r.json").experiment("poolings", "accuracy", margin=0.03,
                                                                       seed_sd="each arm")
     plain = Results("a2", "smoke", path=tmp_path / "p.json").experiment("poolings", "accuracy", margin=0.03)
     for e in (exp, plain):
         e.arm("steady", values=steady, items=base, kind="score", item_runs=3)
+        e.arm("steady too", values=steady2, items=np.roll(base, 3), kind="score", item_runs=3)
         e.arm("shaky", values=shaky, items=np.roll(base, 1), kind="score", item_runs=3)
         e.arm("single", values=single, items=np.roll(base, 2), kind="score")
-    half = lambda c: (c["ci95"][1] - c["ci95"][0]) / (2 * 1.96)          # noqa: E731
-    se0 = half(plain.compare("steady", "shaky"))
+
+    def expected(c0, parts_and_df):
+        var_items = ((c0["ci95"][1] - c0["ci95"][0]) / (2 * 1.96)) ** 2
+        var = var_items + sum(v for v, _ in parts_and_df)
+        df = var ** 2 / sum(v ** 2 / k for v, k in parts_and_df)
+        return stats.t.ppf(0.975, df) * math.sqrt(var), df
+
+    half = lambda c: (c["ci95"][1] - c["ci95"][0]) / 2          # noqa: E731
     c = exp.compare("steady", "shaky")
-    assert half(c) == pytest.approx(math.sqrt(se0 ** 2 + 0.01 ** 2 / 3 + 0.08 ** 2 / 3), rel=1e-6)
-    assert c["test"].endswith("plus seed noise (sd 0.01 and 0.08, each arm's own)")
-    pooled = math.sqrt((0.01 ** 2 + 0.08 ** 2) / 2)                     # the arms with several runs
-    se1 = half(plain.compare("single", "steady"))
-    assert half(exp.compare("single", "steady")) == pytest.approx(math.sqrt(se1 ** 2 + pooled ** 2 + 0.01 ** 2 / 3),
-                                                                  rel=1e-6)
+    want, df = expected(plain.compare("steady", "shaky"), [(0.01 ** 2 / 3, 2), (0.08 ** 2 / 3, 2)])
+    assert half(c) == pytest.approx(want, rel=1e-6)
+    assert c["test"].endswith(f"plus seed noise (sd 0.01 and 0.08, each arm's own, t with {df:.1f} df)")
+    # two steady arms are not widened by the shaky one (a pooled sd would be)
+    c = exp.compare("steady", "steady too")
+    want, _ = expected(plain.compare("steady", "steady too"), [(0.01 ** 2 / 3, 2), (0.01 ** 2 / 3, 2)])
+    assert half(c) == pytest.approx(want, rel=1e-6)
+    # one run: the pooled variance of the arms with several (weighted by their df: 2 each here), 6 df
+    pooled = (0.01 ** 2 + 0.01 ** 2 + 0.08 ** 2) / 3
+    want, _ = expected(plain.compare("single", "steady"), [(pooled, 6), (0.01 ** 2 / 3, 2)])
+    assert half(exp.compare("single", "steady")) == pytest.approx(want, rel=1e-6)
     with pytest.raises(ValueError, match="each arm"):
         Results("a2", "smoke", path=tmp_path / "x.json").experiment("x", "accuracy", margin=0.03, seed_sd="each")
+
+
+def test_a_seed_sd_from_few_runs_widens_the_interval_by_students_t(tmp_path):
+    """a1's lever (one run) against its baseline (three seeds): the seed sd comes from three runs (2 df), so
+    the interval's quantile is Student's t at the Welch-Satterthwaite df, not 1.96; a known sd keeps 1.96."""
+    from scipy import stats
+    rng = np.random.default_rng(3)
+    base = rng.random(264) * 100
+    lever = np.clip(base - 10 + rng.normal(0, 20, 264), 0, 100)
+    known = Results("a1", "smoke", path=tmp_path / "k.json").experiment("levers", "F1", margin=5.0, seed_sd=3.2)
+    few = Results("a1", "smoke", path=tmp_path / "f.json").experiment("levers", "F1", margin=5.0, seed_sd=3.2,
+                                                                      seed_df=2)
+    for e in (known, few):
+        e.arm("baseline", values=[base.mean()] * 3, items=base, item_runs=3)
+        e.arm("lever", values=[lever.mean()], items=lever)
+    k, f = known.compare("lever", "baseline"), few.compare("lever", "baseline")
+    se = (k["ci95"][1] - k["ci95"][0]) / (2 * 1.96)
+    seed_var = 3.2 ** 2 * (1 + 1 / 3)
+    df = se ** 4 / (seed_var ** 2 / 2)
+    assert (f["ci95"][1] - f["ci95"][0]) / 2 == pytest.approx(stats.t.ppf(0.975, df) * se, rel=1e-6)
+    assert f["p"] >= 2 * stats.t.sf(abs(f["difference"]) / se, df) - 1e-12
+    assert f["p"] > k["p"] and f["test"].endswith(f"t with {df:.1f} df)") and k["test"].endswith("(sd 3.2)")
