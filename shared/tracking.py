@@ -421,9 +421,7 @@ class Experiment:
             arm["items_n"] = len(items)
             self._items[name] = (items, kind)
             self.arms[name] = arm
-            for c in self.comparisons:
-                if (name in (c["a"], c["b"]) or self.seed_sd == EACH_ARM) and c["a"] in self.arms and c["b"] in self.arms:
-                    self.compare(c["a"], c["b"], margin=c["margin"])
+            self._recompare(name)
             return arm
         if items is not None:
             items = np.asarray(items, dtype=float).ravel()
@@ -445,11 +443,15 @@ class Experiment:
         else:
             self._items.pop(name, None)
         self.arms[name] = arm
-        for c in self.comparisons:               # comparisons with the old arm: recompute with the new one
-            # (every comparison, where an arm of one run borrows the spread of the arms with several)
+        self._recompare(name)
+        return arm
+
+    def _recompare(self, name: str) -> None:
+        """After arm `name` changed: recompute the comparisons with it (every comparison with seed_sd "each arm",
+        where an arm of one run borrows the spread of the arms with several)."""
+        for c in self.comparisons:
             if (name in (c["a"], c["b"]) or self.seed_sd == EACH_ARM) and c["a"] in self.arms and c["b"] in self.arms:
                 self.compare(c["a"], c["b"], margin=c["margin"])
-        return arm
 
     def compare(self, a: str, b: str, margin: float | None = None) -> dict:
         """Difference a - b with its 95% CI, p and verdict. Paired when both arms have items of the same
@@ -513,8 +515,8 @@ class Experiment:
         the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + sd_a^2 / r_a + sd_b^2 / r_b,
         r the runs behind each arm's items and sd the run-to-run sd (`_arm_sd`: one for every arm, or each arm's
         own where arms spread differently). A sd measured on a few runs is itself uncertain: the interval and p
-        then use Student's t with Welch-Satterthwaite degrees of freedom (the items' part counted as exact),
-        e.g. about 3.6 df and a 95% quantile of 2.9 instead of 1.96 for a1's one-run lever against three seeds."""
+        then use Student's t with Welch-Satterthwaite degrees of freedom (the items' part counted as exact), as
+        for a1's one-run levers against three seeds (their df in docs/results/a1_qa_finetuning.json)."""
         from scipy import stats
         noise = [self._arm_sd(a), self._arm_sd(b)]
         if None in noise:
@@ -531,9 +533,9 @@ class Experiment:
             terms = [(sum(parts), df_a)]
         denominator = sum(v ** 2 / df for v, df in terms if df is not None and df > 0)
         df = var ** 2 / denominator if denominator > 0 else math.inf
-        q = float(stats.t.ppf(0.975, df)) if math.isfinite(df) else 1.96
-        p = (float(2 * stats.t.sf(abs(d) / se, df)) if math.isfinite(df) else float(2 * stats.norm.sf(abs(d) / se))) \
-            if se > 0 else (0.0 if d else 1.0)
+        dist = stats.t(df) if math.isfinite(df) else stats.norm
+        q = float(dist.ppf(0.975)) if math.isfinite(df) else 1.96
+        p = float(2 * dist.sf(abs(d) / se)) if se > 0 else (0.0 if d else 1.0)
         spread = (f"sd {sd_a:.3g} and {sd_b:.3g}, each arm's own" if self.seed_sd == EACH_ARM
                   else f"sd {self.seed_sd:.3g}")
         t_part = f", t with {df:.1f} df" if math.isfinite(df) else ""

@@ -25,8 +25,8 @@ KEYS = {"assignment", "profile", "seconds", "machine", "commit", "experiments"}
 # once a new recording meets it.
 KNOWN_GAPS = {
     "a1_qa_finetuning": "within 25 minutes (1,331 s), but two of 4.2's five lever comparisons undecided (200 "
-                        "questions, batch 8): with the baseline's seed sd measured on three seeds, Student's t at 3-5 "
-                        "df makes a one-run lever's interval about ±12-13 F1, and their differences are -11.5 and -10.6",
+                        "questions, batch 8): with the baseline's seed sd measured on three seeds, Student's t at 2.9-4.8 "
+                        "df makes a one-run lever's interval ±12.0 to ±13.2 F1, and their differences are -11.5 and -10.6",
     "a2_mlm_objective": "within 25 minutes (1,083 s), but two of 5c's three pooling comparisons undecided "
                         "(mean against CLS and against max): at the short budget each pooling's three seeds spread by "
                         "about as much as the gaps, and Student's t for three seeds widens the intervals",
