@@ -83,7 +83,7 @@ LEVERS_LONG = {"train examples": [100, 200, 400, 800, None], "epochs": [1, 2, 3]
                "learning rate": [1e-5, 3e-5, 1e-4, 3e-4], "batch size": [8, 32], "scheduler": ["constant", "cosine"]}
 # offline on a 2-core CPU: one value per lever, each costing at most two baseline runs (a training step of 16
 # windows of 192 tokens takes about 1.7 s here without dropout: docs/benchmarks.md)
-LEVERS_OFFLINE = {"train examples": [200], "epochs": [2], "learning rate": [1e-3], "batch size": [8]}
+LEVERS_OFFLINE = {"train examples": [100], "epochs": [2], "learning rate": [1e-3], "batch size": [128]}
 LEVERS_SHORT = {"train examples": [100, None], "epochs": [1, 2], "learning rate": [3e-5, 1e-4],
                 "batch size": [8], "scheduler": ["cosine"]}
 FULL_LADDER = ["openai-community/gpt2", "openai-community/gpt2-medium", "openai-community/gpt2-large"]

@@ -98,6 +98,20 @@ class QARun:
         return replace(self, **changes)
 
 
+# The most windows one forward and backward pass takes (a larger batch_size that it divides is accumulated):
+# all-MiniLM-L6-v2 on 128 windows of 192 tokens peaks at 4.1 GB of memory on a CPU, 0.94 GB on 16
+# (docs/benchmarks.md), too much for a student's laptop.
+MICRO_BATCH = 32
+
+
+def micro_batches(batch_size: int) -> int:
+    """Into how many equal micro-batches of at most MICRO_BATCH windows a batch is split (fewest that divide it)."""
+    accum = -(-batch_size // MICRO_BATCH)
+    while batch_size % accum:
+        accum += 1
+    return accum
+
+
 def _tag(run: QARun) -> dict:
     """What makes the run itself, for its checkpoints' folder: dropout and data_seed only when set, so that
     runs from before those fields existed keep their checkpoints."""
@@ -129,8 +143,10 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
         model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(resolve(run.model)))
     else:
         model = load_model(AutoModelForQuestionAnswering, run.model)
+    accum = micro_batches(run.batch_size)   # a large batch: the same step, accumulated in a bounded memory
     cfg = TrainConfig(output_dir=f"{output_dir}/{run.name}", epochs=run.epochs, lr=run.lr,
-                      batch_size=run.batch_size, scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
+                      batch_size=run.batch_size // accum, grad_accum=accum,
+                      scheduler=run.scheduler, warmup_ratio=run.warmup_ratio,
                       seed=run.seed, max_steps=profile.max_steps, log_every=5, dropout=run.dropout,
                       tag=json.dumps(_tag(run), sort_keys=True, default=str))
     if time_only:  # a short timed run to extrapolate the time per epoch on this device

@@ -401,11 +401,20 @@ class Experiment:
         self.comparisons: list[dict] = []
         self._items: dict[str, tuple[np.ndarray, str]] = {}   # name -> (per-item scores, kind); not saved
 
-    def arm(self, name: str, values=None, items=None, kind: str = "score", item_runs: int = 1) -> dict:
+    def arm(self, name: str, values=None, items=None, kind: str = "score", item_runs: int = 1,
+            seeds=None) -> dict:
         """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
         run (or averaged over `item_runs` runs), which allow a paired test; kind "accuracy" (items are 0/1),
         "score", or "f1" (items are per-item (true positives, predicted, gold) counts, e.g. entities per
-        sentence). Same name: replaced."""
+        sentence). `seeds`: each value's seed, where a seed gives every arm the same random draws (initial
+        head, order of batches): two arms run on the same seeds are then compared seed by seed (with
+        seed_sd "each arm"). Same name: replaced."""
+        if seeds is not None:
+            seeds = [int(s) for s in seeds]
+            n_values = len(np.atleast_1d(values)) if values is not None else 1
+            if len(seeds) != n_values or len(set(seeds)) != len(seeds):
+                raise ValueError(f"Arm {name!r}: seeds names one different seed per value; got {len(seeds)} "
+                                 f"seeds {seeds} for {n_values} value(s).")
         self._item_runs[name] = int(item_runs)
         if kind not in ("accuracy", "score", "f1"):
             raise ValueError(f'kind must be "accuracy", "score" or "f1", not {kind!r}.')
@@ -419,6 +428,8 @@ class Experiment:
                 boot = [f1_from_counts(items[rng.integers(0, len(items), len(items))]) for _ in range(1000)]
                 arm["se"] = float(np.std(boot, ddof=1) * abs(k))
             arm["items_n"] = len(items)
+            if seeds is not None:
+                arm["seeds"] = seeds
             self._items[name] = (items, kind)
             self.arms[name] = arm
             self._recompare(name)
@@ -442,6 +453,8 @@ class Experiment:
             self._items[name] = (items, kind)
         else:
             self._items.pop(name, None)
+        if seeds is not None:
+            arm["seeds"] = seeds
         self.arms[name] = arm
         self._recompare(name)
         return arm
@@ -510,34 +523,54 @@ class Experiment:
         df = sum(len(v) - 1 for v in several)
         return float(np.sqrt(sum(np.var(v, ddof=1) * (len(v) - 1) for v in several) / df)), float(df)
 
+    def _seed_differences(self, a: str, b: str) -> np.ndarray | None:
+        """With seed_sd "each arm": arm a's value minus arm b's, seed by seed, where both arms name the same
+        seeds (at least two); None otherwise."""
+        if self.seed_sd != EACH_ARM:
+            return None
+        seeds_a, seeds_b = self.arms[a].get("seeds"), self.arms[b].get("seeds")
+        if not seeds_a or not seeds_b or sorted(seeds_a) != sorted(seeds_b) or len(seeds_a) < 2:
+            return None
+        value_b = dict(zip(seeds_b, self.arms[b]["values"]))
+        return np.array([v - value_b[s] for s, v in zip(seeds_a, self.arms[a]["values"])])
+
     def _with_seed_noise(self, result: dict, a: str, b: str) -> dict:
         """A paired test compares two trained models on the same items; a recipe against a recipe also carries
         the run-to-run noise. Add it: var = (the paired CI's half-width / 1.96)^2 + sd_a^2 / r_a + sd_b^2 / r_b,
         r the runs behind each arm's items and sd the run-to-run sd (`_arm_sd`: one for every arm, or each arm's
-        own where arms spread differently). A sd measured on a few runs is itself uncertain: the interval and p
+        own where arms spread differently). Two arms run on the same seeds (`seeds=`, each seed the same random
+        draws in both) are blocked by seed: their part is var(a_s - b_s) / n over the n seeds, which leaves out
+        what a seed does to both arms alike. A sd measured on a few runs is itself uncertain: the interval and p
         then use Student's t with Welch-Satterthwaite degrees of freedom (the items' part counted as exact), as
         for a1's one-run levers against three seeds (their df in docs/results/a1_qa_finetuning.json)."""
         from scipy import stats
-        noise = [self._arm_sd(a), self._arm_sd(b)]
-        if None in noise:
-            return result
-        (sd_a, df_a), (sd_b, df_b) = noise
         lo, hi = result["ci95"]
         d = result["difference"]
-        parts = [sd_a ** 2 / self._item_runs.get(a, 1), sd_b ** 2 / self._item_runs.get(b, 1)]
+        by_seed = self._seed_differences(a, b)
+        if by_seed is not None:   # the same seeds: the spread of the per-seed differences, over as many seeds
+            sd_d = float(np.std(by_seed, ddof=1))
+            parts = [sd_d ** 2 / len(by_seed)]
+            terms = [(parts[0], len(by_seed) - 1.0)]
+            spread = f"paired by seed: sd {sd_d:.3g} of {len(by_seed)} per-seed differences"
+        else:
+            noise = [self._arm_sd(a), self._arm_sd(b)]
+            if None in noise:
+                return result
+            (sd_a, df_a), (sd_b, df_b) = noise
+            parts = [sd_a ** 2 / self._item_runs.get(a, 1), sd_b ** 2 / self._item_runs.get(b, 1)]
+            if self.seed_sd == EACH_ARM:
+                terms = [(parts[0], df_a), (parts[1], df_b)]
+                spread = f"sd {sd_a:.3g} and {sd_b:.3g}, each arm's own"
+            else:   # one sd for both arms: one estimate, its df once
+                terms = [(sum(parts), df_a)]
+                spread = f"sd {self.seed_sd:.3g}"
         var = ((hi - lo) / (2 * 1.96)) ** 2 + sum(parts)
         se = math.sqrt(var)
-        if self.seed_sd == EACH_ARM:
-            terms = [(parts[0], df_a), (parts[1], df_b)]
-        else:   # one sd for both arms: one estimate, its df once
-            terms = [(sum(parts), df_a)]
         denominator = sum(v ** 2 / df for v, df in terms if df is not None and df > 0)
         df = var ** 2 / denominator if denominator > 0 else math.inf
         dist = stats.t(df) if math.isfinite(df) else stats.norm
         q = float(dist.ppf(0.975)) if math.isfinite(df) else 1.96
         p = float(2 * dist.sf(abs(d) / se)) if se > 0 else (0.0 if d else 1.0)
-        spread = (f"sd {sd_a:.3g} and {sd_b:.3g}, each arm's own" if self.seed_sd == EACH_ARM
-                  else f"sd {self.seed_sd:.3g}")
         t_part = f", t with {df:.1f} df" if math.isfinite(df) else ""
         return {**result, "ci95": [d - q * se, d + q * se], "p": max(p, result["p"] or 0.0),
                 "test": f"{result['test']}, plus seed noise ({spread}{t_part})"}

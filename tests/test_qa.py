@@ -80,3 +80,29 @@ def test_data_seed_holds_the_questions_while_the_seed_changes_the_head(a1_functi
     s0, s1, s1d0, s0d1 = drawn
     assert s1d0 == s0 != s1 == s0d1
     assert "data_seed" not in _tag(run) and _tag(run.but(data_seed=0))["data_seed"] == 0
+
+
+def test_a_large_batch_is_accumulated_in_micro_batches(a1_functions, smoke_profile, tmp_path, monkeypatch):
+    """a1's batch-size lever (128 windows offline) would peak at 4.1 GB on a CPU in one pass: run_qa trains the
+    same batch as equal micro-batches of at most MICRO_BATCH windows, accumulated into one step (the same step:
+    tests/test_train.py's accumulation test); a batch that fits is one pass."""
+    import shared.qa
+    from shared.qa import MICRO_BATCH, micro_batches
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def capture(model, feats, cfg, **kwargs):
+        seen.append((cfg.batch_size, cfg.grad_accum))
+        raise Stop
+
+    monkeypatch.setattr(shared.qa, "train", capture)
+    prep, post = a1_functions
+    data = load_task("qa", smoke_profile)
+    for batch in (16, MICRO_BATCH, 128, 48):
+        with pytest.raises(Stop):
+            run_qa(QARun(name="r", model="smoke:bert", train_examples=8, batch_size=batch, max_length=64,
+                         doc_stride=16), data, prep, post, (None, None), smoke_profile, output_dir=str(tmp_path))
+    assert seen == [(16, 1), (MICRO_BATCH, 1), (MICRO_BATCH, 4), (24, 2)]
+    assert [micro_batches(b) for b in (1, 33, 37, 96)] == [1, 3, 37, 3]

@@ -482,3 +482,41 @@ def test_a_seed_sd_from_few_runs_widens_the_interval_by_students_t(tmp_path):
     assert (f["ci95"][1] - f["ci95"][0]) / 2 == pytest.approx(stats.t.ppf(0.975, df) * se, rel=1e-6)
     assert f["p"] >= 2 * stats.t.sf(abs(f["difference"]) / se, df) - 1e-12
     assert f["p"] > k["p"] and f["test"].endswith(f"t with {df:.1f} df)") and k["test"].endswith("(sd 3.2)")
+
+
+def test_arms_on_the_same_seeds_are_compared_seed_by_seed(tmp_path):
+    """a2's poolings: seed s gives every pooling the same initial head and order of batches. Two arms that
+    name the same seeds are blocked by seed: their seed part is the variance of the per-seed differences over
+    the n seeds (n - 1 df), not the two arms' own variances; what a seed does to both arms alike cancels.
+    Values given in another seed order are matched by seed; arms without seeds keep each arm's own spread."""
+    from scipy import stats
+    rng = np.random.default_rng(11)
+    base = (rng.random(400) < 0.85).astype(float)
+    a_vals, b_vals = [0.854, 0.881, 0.908, 0.870], [0.823, 0.869, 0.865, 0.850]   # both rise with the seed
+    exp = Results("a2", "smoke", path=tmp_path / "s.json").experiment("poolings", "accuracy", margin=0.03,
+                                                                      seed_sd="each arm")
+    plain = Results("a2", "smoke", path=tmp_path / "p.json").experiment("poolings", "accuracy", margin=0.03)
+    unseeded = Results("a2", "smoke", path=tmp_path / "u.json").experiment("poolings", "accuracy", margin=0.03,
+                                                                           seed_sd="each arm")
+    for e in (exp, plain, unseeded):
+        seeded = e is exp
+        e.arm("cls", values=a_vals, items=base, item_runs=4, seeds=[0, 1, 2, 3] if seeded else None)
+        # b's values listed in another seed order: matched by seed, not by position
+        e.arm("mean", values=[b_vals[i] for i in (2, 0, 3, 1)], items=np.roll(base, 5), item_runs=4,
+              seeds=[2, 0, 3, 1] if seeded else None)
+    c, c0, cu = exp.compare("cls", "mean"), plain.compare("cls", "mean"), unseeded.compare("cls", "mean")
+    d = np.subtract(a_vals, b_vals)
+    var_items = ((c0["ci95"][1] - c0["ci95"][0]) / (2 * 1.96)) ** 2
+    part = np.var(d, ddof=1) / 4
+    df = (var_items + part) ** 2 / (part ** 2 / 3)
+    half = stats.t.ppf(0.975, df) * math.sqrt(var_items + part)
+    assert (c["ci95"][1] - c["ci95"][0]) / 2 == pytest.approx(half, rel=1e-6)
+    assert c["test"].endswith(f"(paired by seed: sd {np.std(d, ddof=1):.3g} of 4 per-seed differences, t with {df:.1f} df)")
+    # the seed shared by both arms cancels: narrower than each arm's own spread added
+    assert c["ci95"][1] - c["ci95"][0] < cu["ci95"][1] - cu["ci95"][0] and "each arm's own" in cu["test"]
+    # the seeds are kept in the results file; other seeds than the other arm's: each arm's own spread again
+    assert exp.to_dict()["arms"]["cls"]["seeds"] == [0, 1, 2, 3]
+    exp.arm("mean", values=b_vals, items=np.roll(base, 5), item_runs=4, seeds=[4, 5, 6, 7])
+    assert "each arm's own" in exp.compare("cls", "mean")["test"]
+    with pytest.raises(ValueError, match="one different seed per value"):
+        exp.arm("max", values=[0.8, 0.7], seeds=[0, 0])

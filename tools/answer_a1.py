@@ -24,6 +24,7 @@ levers = [c for c in lx['comparisons']]
 best = max(levers, key=lambda c: c['difference'])
 bname = best['a']
 u, b, im = runs['untrained'], runs['baseline'], runs['improved']
+fewer = next(k for k in runs if k.startswith('train examples: '))   # the examples lever's run
 cimp = ix['comparisons'][0]
 row = lambda name, what, r: f"| {name} | {what} | {r['exact_match']:.1f} | {r['f1']:.1f} | {r['steps']} | {r['train_seconds']:.1f} |"
 show = lambda name: name.replace("0.001", "1e-3")
@@ -35,8 +36,11 @@ verdict_sentence = (f"All {len(levers)} are effects." if n_eff == len(levers) el
 called = {c['a']: c['verdict'] == 'effect' for c in levers}
 why = {"epochs: 2": "a second pass over the same questions, twice the optimiser's steps, raises F1",
        "train examples: 200": "half the questions, so half the steps, lowers it",
+       "train examples: 100": "a quarter of the questions, so a quarter of the steps, leaves it near the floor",
        "learning rate: 0.001": "a rate above what the baseline tolerates (1e-3) sends training back towards the floor",
        "batch size: 8": "twice the steps of half the windows lower it at this rate: each step's gradient is noisier, so more steps are not more progress",
+       "batch size: 64": "a quarter of the steps, each of four times the windows, lowers it: at this rate fewer steps are less progress, however large",
+       "batch size: 128": "an eighth of the steps, each of eight times the windows, lowers it: at this rate fewer steps are less progress, however large",
        "model: from scratch": "the same network without pretraining stays near the floor: what pretraining is worth"}
 said = [why[c['a']] + ("" if called[c['a']] else " (a direction, not shown)") for c in levers if c['a'] in why]
 why_sentence = ("Mid-rise, F1 follows how far the optimiser got on these questions: " + "; ".join(said) + ". The best lever at this budget is "
@@ -53,7 +57,7 @@ docs/results/a1_qa_finetuning.json). A student's report cites the student's own 
 The floor, the untrained model (the new head before any step), scores F1 {u['f1']:.1f}. The baseline's three
 seeds (another initial head and order of batches, the same 400 questions) score {", ".join(f"{v:.1f}" for v in seeds)}
 (mean {base['mean']:.1f} ± {base['se']:.1f} SE; seed-to-seed std {lx['seed_sd']:.1f}). At {b['steps']} steps the run is in the
-middle of its rise (F1 against steps, from the runs: 200 questions, {runs['train examples: 200']['steps']} steps, {runs['train examples: 200']['f1']:.1f}; the
+middle of its rise (F1 against steps, from the runs: {fewer.split(': ')[1]} questions, {runs[fewer]['steps']} steps, {runs[fewer]['f1']:.1f}; the
 baseline, {b['steps']} steps, {min(seeds):.1f}-{max(seeds):.1f} over its seeds; 2 epochs, {runs['epochs: 2']['steps']} steps, {runs['epochs: 2']['f1']:.1f}; the improved
 run, {im['steps']} steps, {im['f1']:.1f}). Each lever minus the baseline, paired over the 264 dev questions with the seed
 spread added (Student's t, the spread measured on three seeds): {lever_text}. {verdict_sentence} {why_sentence}
