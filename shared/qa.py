@@ -99,8 +99,8 @@ class QARun:
 
 
 # The most windows one forward and backward pass takes (a larger batch_size that it divides is accumulated):
-# all-MiniLM-L6-v2 on 128 windows of 192 tokens peaks at 4.1 GB of memory on a CPU, 0.94 GB on 16
-# (docs/benchmarks.md), too much for a student's laptop.
+# a process that runs all-MiniLM-L6-v2 forward and backward on 128 windows of 192 tokens peaks at 4.13 GiB on a
+# CPU, on 32 at 1.43 GiB (`python tools/bench_step.py --memory 16 32 128`, docs/benchmarks.md): a laptop's share.
 MICRO_BATCH = 32
 
 

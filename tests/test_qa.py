@@ -83,7 +83,7 @@ def test_data_seed_holds_the_questions_while_the_seed_changes_the_head(a1_functi
 
 
 def test_a_large_batch_is_accumulated_in_micro_batches(a1_functions, smoke_profile, tmp_path, monkeypatch):
-    """a1's batch-size lever (128 windows offline) would peak at 4.1 GB on a CPU in one pass: run_qa trains the
+    """a1's batch-size lever (128 windows offline) would peak at 4.13 GiB on a CPU in one pass: run_qa trains the
     same batch as equal micro-batches of at most MICRO_BATCH windows, accumulated into one step (the same step:
     tests/test_train.py's accumulation test); a batch that fits is one pass."""
     import shared.qa

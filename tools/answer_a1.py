@@ -39,8 +39,7 @@ why = {"epochs: 2": "a second pass over the same questions, twice the optimiser'
        "train examples: 100": "a quarter of the questions, so a quarter of the steps, leaves it near the floor",
        "learning rate: 0.001": "a rate above what the baseline tolerates (1e-3) sends training back towards the floor",
        "batch size: 8": "twice the steps of half the windows lower it at this rate: each step's gradient is noisier, so more steps are not more progress",
-       "batch size: 64": "a quarter of the steps, each of four times the windows, lowers it: at this rate fewer steps are less progress, however large",
-       "batch size: 128": "an eighth of the steps, each of eight times the windows, lowers it: at this rate fewer steps are less progress, however large",
+       "batch size: 128": f"{runs.get('batch size: 128', {}).get('steps')} steps of eight times the windows, for the baseline's {b['steps']}, lower it: at this rate fewer steps are less progress, however large",
        "model: from scratch": "the same network without pretraining stays near the floor: what pretraining is worth"}
 said = [why[c['a']] + ("" if called[c['a']] else " (a direction, not shown)") for c in levers if c['a'] in why]
 why_sentence = ("Mid-rise, F1 follows how far the optimiser got on these questions: " + "; ".join(said) + ". The best lever at this budget is "
