@@ -35,7 +35,9 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
     if p.needs_gpu and not torch.cuda.is_available():
         raise NoGPU(f"The '{p.name}' profile needs a GPU and this runtime has none. On Colab: Runtime > Change "
                     f"runtime type > T4 GPU, then run the notebook again from the top. To work without a GPU on "
-                    f"purpose, set PROFILE = \"offline\" in the Config cell (small models and the course's data).")
+                    f"purpose: on Colab set OFFLINE = True in the setup cell (the first) and run it again (it installs "
+                    f"the offline profile's models); then set PROFILE = \"offline\" in the Config cell (small models "
+                    f"and the course's data).")
     set_seed(seed)
     if not quiet:
         device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"

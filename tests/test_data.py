@@ -132,7 +132,7 @@ class DatasetNotFoundError(FileNotFoundError):
     (ConnectionError("Couldn't reach 'eriktks/conll2003' on the Hub (LocalEntryNotFoundError)"), "cannot be reached"),
     (RuntimeError("Dataset scripts are no longer supported, but found conll2003.py"), "loading script"),
     (DatasetNotFoundError("Dataset 'eriktks/conll2003' doesn't exist on the Hub or cannot be accessed."),
-     "no such data set"),
+     "no such id"),
     (GatedRepoError("401 Client Error. Access to dataset is restricted."), "gated"),
     (ValueError("BuilderConfig 'sst3' not found"), "ValueError: BuilderConfig"),
 ])
@@ -150,37 +150,77 @@ def test_every_hub_failure_is_one_message_naming_the_data_set_and_the_offline_pr
 
 
 def test_the_full_profile_names_every_hub_id_with_its_namespace():
+    """Every hub id the full profile uses, models named in its assignments' settings too (a3's ladder, gpt2-large
+    included), each once; no course spec, path or sentence of its settings."""
     from shared.check_hub import hub_ids
+    from shared.profiles import FULL_LADDER, get_profile
     ids = hub_ids()
     assert len(ids) >= 10
-    assert all("/" in repo_id for _, repo_id, _, _ in ids), [i for _, i, _, _ in ids if "/" not in i]
+    assert all("/" in repo_id and ":" not in repo_id for _, repo_id, _, _ in ids), ids
     assert ("dataset", "eriktks/conll2003", "ner", "refs/convert/parquet") in ids
+    models = [repo_id for kind, repo_id, _, _ in ids if kind == "model"]
+    assert len(models) == len(set(models))
+    assert set(FULL_LADDER) | set(get_profile("full").models.values()) <= set(models)
+    assert "openai-community/gpt2-large" in models
 
 
-def test_check_hub_reports_each_id_and_fails_on_any_problem(capsys, monkeypatch):
+class RepositoryNotFoundError(OSError):
+    """Stands in for huggingface_hub's exception of that name (its text carries 401 for an anonymous caller)."""
+
+
+def test_check_hub_tells_each_kind_of_problem_apart(capsys, monkeypatch):
+    """Stubbed hub answers, one problem per id: no internet, no such id (a 401 from the hub for an anonymous
+    caller is still "no such"), gated (by the info or by the error), a model repository without a config or
+    weights, and a data set without a configuration, a split or a column the course reads. The rest is ok."""
     from types import SimpleNamespace
 
     from shared import check_hub
-
-    class RepositoryNotFoundError(OSError):
-        pass
+    from shared.data import TASKS
+    files = lambda *names: [SimpleNamespace(rfilename=n) for n in names]        # noqa: E731
+    good = files("config.json", "model.safetensors", "tokenizer.json")
 
     class FakeApi:
         def model_info(self, repo_id, revision=None):
             if repo_id.endswith("gpt2-medium"):
-                raise RepositoryNotFoundError("404 Client Error: Repository Not Found")
-            return SimpleNamespace(gated=repo_id.startswith("HuggingFaceTB"))
+                raise RepositoryNotFoundError("401 Client Error. Repository Not Found for url: ...")
+            if repo_id.endswith("gpt2-large"):
+                raise ConnectionError("Max retries exceeded with url: /api/models/openai-community/gpt2-large")
+            if repo_id.endswith("/gpt2"):
+                return SimpleNamespace(gated=False, siblings=files("README.md", "model.safetensors"))
+            if repo_id.startswith("google-bert"):
+                return SimpleNamespace(gated=False, siblings=files("config.json", "README.md"))
+            if repo_id.startswith("google-t5"):
+                raise GatedRepoError("Access to model google-t5/t5-small is restricted.")
+            return SimpleNamespace(gated=repo_id.startswith("HuggingFaceTB"), siblings=good)
 
         def dataset_info(self, repo_id, revision=None):
-            return SimpleNamespace(gated=False)
+            return SimpleNamespace(gated=repo_id == "openai/gsm8k")
 
-    results = {r["id"]: r for r in check_hub.check(FakeApi())}
-    assert not results["openai-community/gpt2-medium"]["ok"] and "no such" in results["openai-community/gpt2-medium"]["problem"]
-    assert "gated" in results["HuggingFaceTB/SmolLM2-135M-Instruct"]["problem"]
-    assert results["eriktks/conll2003@refs/convert/parquet"]["ok"] and results["rajpurkar/squad"]["ok"]
+    def load_builder(name, config=None, revision=None):
+        if name == "nyu-mll/glue":
+            raise ValueError(f"BuilderConfig '{config}' not found. Available: ['cola', 'mrpc']")
+        task = next(t for t, d in TASKS.items() if d.hub[0] == name)
+        splits = {s: None for s in TASKS[task].splits if not (task == "corpus" and s == "test")}
+        features = {c: None for c in TASKS[task].features if not (task == "ner" and c == "ner_tags")}
+        return SimpleNamespace(info=SimpleNamespace(splits=splits, features=features))
+
+    results = {r["id"]: r for r in check_hub.check(FakeApi(), load_builder)}
+    problem = {i: r["problem"] for i, r in results.items()}
+    assert "no such id" in problem["openai-community/gpt2-medium"]
+    assert "cannot be reached" in problem["openai-community/gpt2-large"]
+    assert "no config.json" in problem["openai-community/gpt2"]
+    assert "no weights" in problem["google-bert/bert-base-uncased"]
+    assert "gated" in problem["HuggingFaceTB/SmolLM2-135M-Instruct"] and "gated" in problem["openai/gsm8k"]
+    assert "no such configuration" in problem["nyu-mll/glue"] and "sst2" in problem["nyu-mll/glue"]
+    assert "no split test" in problem["Salesforce/wikitext"]
+    assert "no column ner_tags" in problem["eriktks/conll2003@refs/convert/parquet"]
+    assert results["rajpurkar/squad"]["ok"] and results["stanfordnlp/imdb"]["ok"]
+    assert results["distilbert/distilbert-base-uncased"]["ok"]
+    assert all(r["ok"] == (r["problem"] == "") for r in results.values())
     monkeypatch.setattr(check_hub, "check", lambda api=None: list(results.values()))  # main() prints check()
     assert check_hub.main() == 1
-    assert "PROBLEM" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.count("PROBLEM") == sum(not r["ok"] for r in results.values())
 
 
 def test_data_generators_need_only_the_standard_library_and_datasets():

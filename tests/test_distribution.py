@@ -136,6 +136,53 @@ def test_the_setup_cell_installs_the_release_once_and_says_so_when_run_again(pub
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts) == before
     other = _run_setup_cell(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
     assert other.returncode != 0  # a release that was never published fails loudly, not silently
+    assert "COURSE SETUP FAILED: the course release 'no-such-release' is not published" in other.stderr
+    assert "Traceback" not in other.stderr and "check COURSE_RELEASE" in other.stderr
+
+
+def _failure(cell: str, home, env=None) -> str:
+    proc = _run_setup_cell(cell, home, env)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.count("COURSE SETUP FAILED") == 1 and "What to do:" in proc.stderr
+    return proc.stderr
+
+
+def test_each_setup_cell_failure_is_one_message_saying_what_to_do(published, tmp_path):
+    """No repository, no network, a pip failure: one message each (no traceback) that says what happened and what
+    to do. The network is faked by a git on PATH that answers as git does without one."""
+    dest, _ = published
+    home = tmp_path / "content" / "nlp-course"
+    err = _failure(distribution.setup_cell(repository=str(tmp_path / "no-such-repository")), home)
+    assert f"the course repository {tmp_path / 'no-such-repository'} cannot be cloned" in err
+    assert "check COURSE_REPOSITORY" in err
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\necho \"fatal: unable to access 'https://github.com/x/': Could not resolve "
+                              "host: github.com\" >&2\nexit 128\n")
+    (fake / "git").chmod(0o755)
+    err = _failure(distribution.setup_cell(), home, {"PATH": f"{fake}:{os.environ['PATH']}"})
+    assert "this runtime cannot reach https://github.com/nlp-course/nlp-course-student" in err
+    assert "Could not resolve host" in err            # the details: git's own last line
+    err = _failure(distribution.setup_cell(repository=str(dest)), home,
+                   {"PIP_CONSTRAINT": str(tmp_path / "no-such-constraints.txt")})
+    assert "pip could not install the course's packages (-r requirements.txt)" in err and "run this cell again" in err
+    assert not (home / ".installed-release").exists()   # nothing half-installed is taken for installed
+
+
+def test_the_setup_cell_installs_the_offline_models_when_asked(published, tmp_path):
+    """OFFLINE = True (no GPU on purpose): the offline profile's models are installed too, and the CPU message
+    says which PROFILE to set; without it, the CPU message says how to get a GPU or ask for the offline models."""
+    dest, _ = published
+    home = tmp_path / "content" / "nlp-course"
+    cell = distribution.setup_cell(repository=str(dest)).replace("OFFLINE = False", "OFFLINE = True", 1)
+    proc = _run_setup_cell(cell, home)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "with the offline profile's models" in proc.stdout
+    assert (home / ".installed-release").read_text().endswith("+offline")
+    assert 'no GPU in this runtime: set PROFILE = "offline"' in proc.stdout
+    plain = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
+    assert "nothing to do" in plain.stdout          # the offline install covers a plain one
+    assert "T4 GPU" in plain.stdout and "OFFLINE = True" in plain.stdout
 
 
 def test_the_setup_cell_does_nothing_outside_colab(tmp_path):

@@ -57,7 +57,7 @@ def test_the_full_profile_stops_without_cuda_and_says_what_to_change(monkeypatch
     import shared
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.delenv("COURSE_PROFILE", raising=False)
-    with pytest.raises(shared.NoGPU, match=r"(?s)Change runtime type > T4 GPU.*PROFILE = \"offline\""):
+    with pytest.raises(shared.NoGPU, match=r"(?s)Change runtime type > T4 GPU.*OFFLINE = True in the setup cell.*PROFILE = \"offline\""):
         shared.setup("full", quiet=True)
     assert shared.setup("offline", quiet=True).name == "offline"   # a CPU profile goes on
 
