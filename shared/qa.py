@@ -105,11 +105,14 @@ MICRO_BATCH = 32
 
 
 def micro_batches(batch_size: int) -> int:
-    """Into how many equal micro-batches of at most MICRO_BATCH windows a batch is split (fewest that divide it)."""
+    """Into how many equal micro-batches of at most MICRO_BATCH windows a batch is split (fewest that divide it; 1,
+    one pass, where that would leave micro-batches of under 8, as for a prime size). The same step for a full
+    batch; an epoch's last, partial batch is not an exact mean over its windows (Accelerate divides each
+    micro-batch's loss by the micro-batches a full step has)."""
     accum = -(-batch_size // MICRO_BATCH)
     while batch_size % accum:
         accum += 1
-    return accum
+    return accum if batch_size // accum >= 8 else 1
 
 
 def _tag(run: QARun) -> dict:

@@ -413,7 +413,7 @@ class Experiment:
             seeds = [int(s) for s in seeds]
             n_values = len(np.atleast_1d(values)) if values is not None else 1
             if len(seeds) != n_values or len(set(seeds)) != len(seeds):
-                raise ValueError(f"Arm {name!r}: seeds names one different seed per value; got {len(seeds)} "
+                raise ValueError(f"Arm {name!r}: seeds= needs one distinct seed per value; got {len(seeds)} "
                                  f"seeds {seeds} for {n_values} value(s).")
         self._item_runs[name] = int(item_runs)
         if kind not in ("accuracy", "score", "f1"):
@@ -547,9 +547,11 @@ class Experiment:
         lo, hi = result["ci95"]
         d = result["difference"]
         by_seed = self._seed_differences(a, b)
-        if by_seed is not None:   # the same seeds: the spread of the per-seed differences, over as many seeds
+        runs = self._item_runs.get(a, 1)
+        if by_seed is not None and runs == self._item_runs.get(b, 1):
+            # the same seeds: the spread of the per-seed differences, over the runs both arms' items average
             sd_d = float(np.std(by_seed, ddof=1))
-            parts = [sd_d ** 2 / len(by_seed)]
+            parts = [sd_d ** 2 / runs]
             terms = [(parts[0], len(by_seed) - 1.0)]
             spread = f"paired by seed: sd {sd_d:.3g} of {len(by_seed)} per-seed differences"
         else:

@@ -181,8 +181,12 @@ def test_check_hub_tells_each_kind_of_problem_apart(capsys, monkeypatch):
 
     class FakeApi:
         def model_info(self, repo_id, revision=None):
-            if repo_id.endswith("gpt2-medium"):
-                raise RepositoryNotFoundError("401 Client Error. Repository Not Found for url: ...")
+            if repo_id.endswith("gpt2-medium"):   # huggingface_hub's own words for a typo, to an anonymous caller
+                raise RepositoryNotFoundError(
+                    "401 Client Error. (Request ID: Root=1-6753)\n\nRepository Not Found for url: "
+                    f"https://huggingface.co/api/models/{repo_id}.\nPlease make sure you specified the correct "
+                    "`repo_id` and `repo_type`.\nIf you are trying to access a private or gated repo, make sure you "
+                    "are authenticated.")
             if repo_id.endswith("gpt2-large"):
                 raise ConnectionError("Max retries exceeded with url: /api/models/openai-community/gpt2-large")
             if repo_id.endswith("/gpt2"):
@@ -206,7 +210,7 @@ def test_check_hub_tells_each_kind_of_problem_apart(capsys, monkeypatch):
 
     results = {r["id"]: r for r in check_hub.check(FakeApi(), load_builder)}
     problem = {i: r["problem"] for i, r in results.items()}
-    assert "no such id" in problem["openai-community/gpt2-medium"]
+    assert "no such id" in problem["openai-community/gpt2-medium"] and "gated" not in problem["openai-community/gpt2-medium"]
     assert "cannot be reached" in problem["openai-community/gpt2-large"]
     assert "no config.json" in problem["openai-community/gpt2"]
     assert "no weights" in problem["google-bert/bert-base-uncased"]

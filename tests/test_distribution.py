@@ -170,19 +170,30 @@ def test_each_setup_cell_failure_is_one_message_saying_what_to_do(published, tmp
 
 
 def test_the_setup_cell_installs_the_offline_models_when_asked(published, tmp_path):
-    """OFFLINE = True (no GPU on purpose): the offline profile's models are installed too, and the CPU message
-    says which PROFILE to set; without it, the CPU message says how to get a GPU or ask for the offline models."""
+    """OFFLINE = True (no GPU on purpose) after a plain install: the offline profile's models are added without a
+    new clone, and the student's runs/ stay; a failed clone of another release leaves everything as it was. The CPU
+    message says which PROFILE to set, or, without OFFLINE, how to get a GPU or ask for the offline models."""
     dest, _ = published
     home = tmp_path / "content" / "nlp-course"
+    plain = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "T4 GPU" in plain.stdout and "OFFLINE = True" in plain.stdout
+    work = home / "runs" / "a2" / "results.json"
+    work.parent.mkdir(parents=True)
+    work.write_text("{}")
+    marker = home / "shared" / "not-reinstalled"
+    marker.write_text("")
     cell = distribution.setup_cell(repository=str(dest)).replace("OFFLINE = False", "OFFLINE = True", 1)
     proc = _run_setup_cell(cell, home)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "with the offline profile's models" in proc.stdout
     assert (home / ".installed-release").read_text().endswith("+offline")
     assert 'no GPU in this runtime: set PROFILE = "offline"' in proc.stdout
-    plain = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
-    assert "nothing to do" in plain.stdout          # the offline install covers a plain one
-    assert "T4 GPU" in plain.stdout and "OFFLINE = True" in plain.stdout
+    assert work.exists() and marker.exists()            # the student's work kept, the release not cloned again
+    again = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
+    assert "nothing to do" in again.stdout          # the offline install covers a plain one
+    _failure(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
+    assert work.exists() and marker.exists() and (home / "shared" / "train.py").exists()
 
 
 def test_the_setup_cell_does_nothing_outside_colab(tmp_path):

@@ -518,5 +518,13 @@ def test_arms_on_the_same_seeds_are_compared_seed_by_seed(tmp_path):
     assert exp.to_dict()["arms"]["cls"]["seeds"] == [0, 1, 2, 3]
     exp.arm("mean", values=b_vals, items=np.roll(base, 5), item_runs=4, seeds=[4, 5, 6, 7])
     assert "each arm's own" in exp.compare("cls", "mean")["test"]
-    with pytest.raises(ValueError, match="one different seed per value"):
+    with pytest.raises(ValueError, match="one distinct seed per value"):
         exp.arm("max", values=[0.8, 0.7], seeds=[0, 0])
+    # items of one run each (values from four seeds): the seed part is the per-seed differences' whole variance
+    exp.arm("cls", values=a_vals, items=base, seeds=[0, 1, 2, 3])
+    exp.arm("mean", values=b_vals, items=np.roll(base, 5), seeds=[0, 1, 2, 3])
+    one = exp.compare("cls", "mean")
+    part = np.var(d, ddof=1)
+    df = (var_items + part) ** 2 / (part ** 2 / 3)
+    assert (one["ci95"][1] - one["ci95"][0]) / 2 == pytest.approx(stats.t.ppf(0.975, df) * math.sqrt(var_items + part),
+                                                                   rel=1e-6)

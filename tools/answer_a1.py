@@ -62,7 +62,8 @@ run, {im['steps']} steps, {im['f1']:.1f}). Each lever minus the baseline, paired
 spread added (Student's t, the spread measured on three seeds): {lever_text}. {verdict_sentence} {why_sentence}
 These hold for this training set of 400 questions: the seeds vary the head and the order of batches, not which
 questions are drawn. The offline lever values were chosen from pilots (docs/benchmarks.md) whose seed-0 runs are
-these runs.
+these runs: chosen on the runs that then test them, the lever verdicts are not an independent confirmation
+(another seed of each lever run would be one).
 Prediction for the improved run (the rubric's form): "about 50 F1: two and a half times the baseline's questions, so as many
 times its steps, at the baseline's learning rate". Result: EM {im['exact_match']:.1f}, F1 {im['f1']:.1f}
 (± {ix['arms']['improved']['se']:.1f} SE over the questions), about {im['f1'] - 50:.0f} F1 above the prediction, {im['steps']} steps in {im['train_seconds']:.1f} s, same memory

@@ -35,6 +35,7 @@ undecided = sum(c['verdict'] == 'inconclusive' for c in c5['comparisons'])
 vals = {k: v['values'] for k, v in arms.items()}
 seeds = min(v['n'] for v in arms.values())
 words = {3: "three", 4: "four", 5: "five", 6: "six"}
+words = {n: words.get(n, str(n)) for n in range(2, 100)}
 short = lambda arm: arm.split(" /")[0].replace("cls", "CLS")
 ahead = [(c['a'], c['b']) if c['difference'] > 0 else (c['b'], c['a']) for c in c5['comparisons'] if c['verdict'] == 'effect']
 open_pairs = [f"{short(c['a'])} against {short(c['b'])}" for c in c5['comparisons'] if c['verdict'] == 'inconclusive']
@@ -82,7 +83,8 @@ original encoder with a short budget (one epoch at half 5b's learning rate, the 
 earlier design at 5b's rate found the three too close to rank; {words[seeds]} seeds each, the same seeds for every pooling,
 because a seed gives each pooling the same initial head and order of batches, so that a pair can be compared seed by
 seed, and because a first recording with three seeds, each arm's spread taken on its own, left two of the three
-pairs undecided. (The budget and the seeds were chosen after pilots and that recording, docs/benchmarks.md.) Each
+pairs undecided. (The budget and the seeds were chosen after pilots and that recording, docs/benchmarks.md: the
+intervals are not adjusted for that look at the data, so a recording on new seeds would confirm them.) Each
 pair is compared paired over the 480 dev sentences (each sentence's correctness averaged over the seeds), the
 interval widened by the spread of the pair's per-seed differences, with Student's t for a spread measured on
 {words[seeds]} seeds. Result: {", ".join(f"{k} {v['mean']:.3f} ± {v['se']:.3f} SE" for k, v in arms.items())}; {comps}.
