@@ -215,12 +215,16 @@ def test_check_hub_tells_each_kind_of_problem_apart(capsys, monkeypatch):
     assert "no config.json" in problem["openai-community/gpt2"]
     assert "no weights" in problem["google-bert/bert-base-uncased"]
     assert "gated" in problem["HuggingFaceTB/SmolLM2-135M-Instruct"] and "gated" in problem["openai/gsm8k"]
+    assert "gated" in problem["google-t5/t5-small"]   # by the error's kind
     assert "no such configuration" in problem["nyu-mll/glue"] and "sst2" in problem["nyu-mll/glue"]
     assert "no split test" in problem["Salesforce/wikitext"]
     assert "no column ner_tags" in problem["eriktks/conll2003@refs/convert/parquet"]
     assert results["rajpurkar/squad"]["ok"] and results["stanfordnlp/imdb"]["ok"]
     assert results["distilbert/distilbert-base-uncased"]["ok"]
-    assert all(r["ok"] == (r["problem"] == "") for r in results.values())
+    planted = {"openai-community/gpt2-medium", "openai-community/gpt2-large", "openai-community/gpt2",
+               "google-bert/bert-base-uncased", "google-t5/t5-small", "HuggingFaceTB/SmolLM2-135M-Instruct",
+               "openai/gsm8k", "nyu-mll/glue", "Salesforce/wikitext", "eriktks/conll2003@refs/convert/parquet"}
+    assert {i for i, r in results.items() if not r["ok"]} == planted   # those, and no other id, fail
     monkeypatch.setattr(check_hub, "check", lambda api=None: list(results.values()))  # main() prints check()
     assert check_hub.main() == 1
     out = capsys.readouterr().out

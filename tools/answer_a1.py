@@ -6,17 +6,14 @@ Rewrites the model answer between "### BEGIN SOLUTION" and "#### Rubric" of the 
 with the recorded figures and the claims their verdicts allow, and prints it; then regenerate the release
 (`python -m autograder release a1_qa_finetuning`). tests/test_results.py checks that every decimal in the answer is in the file.
 """
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model_answer import write_model_answer  # noqa: E402
-R = json.load(open('docs/results/a1_qa_finetuning.json'))
-ex = {e['name']: e for e in R['experiments']}
+from model_answer import VERDICT, load_results, write_model_answer  # noqa: E402
+R, ex = load_results('a1_qa_finetuning')
 lx, ix = ex['4.2 levers'], ex['4.3 improved configuration']
 runs = R['facts']['runs']
-V = {"effect": "an effect", "powered null": "a powered null", "inconclusive": "undecided"}
 ci = lambda c: f"95% CI [{c['ci95'][0]:.1f}, {c['ci95'][1]:.1f}]"
 base = lx['arms']['baseline']
 seeds = base['values']
@@ -28,7 +25,7 @@ fewer = next(k for k in runs if k.startswith('train examples: '))   # the exampl
 cimp = ix['comparisons'][0]
 row = lambda name, what, r: f"| {name} | {what} | {r['exact_match']:.1f} | {r['f1']:.1f} | {r['steps']} | {r['train_seconds']:.1f} |"
 show = lambda name: name.replace("0.001", "1e-3")
-lever_text = "; ".join(f"{show(c['a'])}: {c['difference']:+.1f} F1, {ci(c)}, {V[c['verdict']]}" for c in levers)
+lever_text = "; ".join(f"{show(c['a'])}: {c['difference']:+.1f} F1, {ci(c)}, {VERDICT[c['verdict']]}" for c in levers)
 n_eff = sum(c['verdict'] == 'effect' for c in levers); n_und = sum(c['verdict'] == 'inconclusive' for c in levers)
 verdict_sentence = (f"All {len(levers)} are effects." if n_eff == len(levers) else
                     f"{n_eff} of the {len(levers)} are effects and {n_und} undecided ("
@@ -67,7 +64,7 @@ these runs: chosen on the runs that then test them, the lever verdicts are not a
 Prediction for the improved run (the rubric's form): "about 50 F1: two and a half times the baseline's questions, so as many
 times its steps, at the baseline's learning rate". Result: EM {im['exact_match']:.1f}, F1 {im['f1']:.1f}
 (± {ix['arms']['improved']['se']:.1f} SE over the questions), about {im['f1'] - 50:.0f} F1 above the prediction, {im['steps']} steps in {im['train_seconds']:.1f} s, same memory
-(batch and window unchanged); against the baseline {cimp['difference']:+.1f} F1, {ci(cimp)}, {V[cimp['verdict']]};
+(batch and window unchanged); against the baseline {cimp['difference']:+.1f} F1, {ci(cimp)}, {VERDICT[cimp['verdict']]};
 above the overlap matcher's {ix['floor']:.1f} by far more than 2 SE. Why: at this budget F1 follows how far the
 optimiser got, and the improved run gives it more steps on more questions; the network from scratch, at the
 floor after the baseline's steps, shows what pretraining is worth. The run is not at the ceiling: a quarter of the dev answers lie beyond the first window (data card),

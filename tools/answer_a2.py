@@ -6,15 +6,12 @@ Rewrites the model answer between "### BEGIN SOLUTION" and "#### Rubric" of the 
 with the recorded figures and the claims their verdicts allow, and prints it; then regenerate the release
 (`python -m autograder release a2_mlm_objective`). tests/test_results.py checks that every decimal in the answer is in the file.
 """
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model_answer import write_model_answer  # noqa: E402
-R = json.load(open('docs/results/a2_mlm_objective.json'))
-E = {e['name'].split(':')[0] + (':' + e['name'].split(',')[0].split(':')[1] if e['name'].startswith('5b') else ''): e for e in R['experiments']}
-ex = {e['name']: e for e in R['experiments']}
+from model_answer import VERDICT, load_results, write_model_answer  # noqa: E402
+R, ex = load_results('a2_mlm_objective')
 a5 = ex['5a: MLM adaptation']; ner = ex['5b: NER, original vs MLM-adapted encoder']
 sen = ex['5b: sentiment, original vs MLM-adapted encoder']; c5 = ex['5c: poolings (your design)']
 pp = R['facts']['perplexity']; fm = R['facts']['fill_mask']
@@ -29,8 +26,7 @@ def sgn(x, d=3):
 ce = cmp(a5, "head and encoder", "head only"); ch = cmp(a5, "head only", "untrained head")
 cn = cmp(ner, "MLM-adapted", "original"); cs = cmp(sen, "cls / MLM-adapted", "cls / original")
 arms = c5['arms']
-verdict = {"effect": "an effect", "powered null": "a powered null", "inconclusive": "undecided"}
-comps = "; ".join(f"{c['a']} against {c['b']}: {sgn(c['difference'])}, {ci(c)}, {verdict[c['verdict']]}" for c in c5['comparisons'])
+comps = "; ".join(f"{c['a']} against {c['b']}: {sgn(c['difference'])}, {ci(c)}, {VERDICT[c['verdict']]}" for c in c5['comparisons'])
 undecided = sum(c['verdict'] == 'inconclusive' for c in c5['comparisons'])
 vals = {k: v['values'] for k, v in arms.items()}
 seeds = min(v['n'] for v in arms.values())
@@ -71,8 +67,8 @@ not carry what predicting a masked word needs until the encoder itself adapts to
 corpus. The predictions become the corpus's words in the right slot ("{probe}": {fmt3(fm[probe]['after'])}), still not
 the right ones: {pp['steps']} steps teach the corpus's vocabulary and frames more than its facts.
 5b (one seed each, paired over the dev sentences): NER entity F1 {ner['arms']['original']['mean']:.3f} from the original
-encoder and {ner['arms']['MLM-adapted']['mean']:.3f} from the adapted one ({sgn(cn['difference'])}, {ci(cn)}, {verdict[cn['verdict']]});
-sentiment with CLS pooling {sen['arms']['cls / original']['mean']:.3f} -> {sen['arms']['cls / MLM-adapted']['mean']:.3f} ({sgn(cs['difference'])}, {ci(cs)}, {verdict[cs['verdict']]}):
+encoder and {ner['arms']['MLM-adapted']['mean']:.3f} from the adapted one ({sgn(cn['difference'])}, {ci(cn)}, {VERDICT[cn['verdict']]});
+sentiment with CLS pooling {sen['arms']['cls / original']['mean']:.3f} -> {sen['arms']['cls / MLM-adapted']['mean']:.3f} ({sgn(cs['difference'])}, {ci(cs)}, {VERDICT[cs['verdict']]}):
 the adaptation helps NER and, within the 3-point margin, makes no difference to sentiment. These say whether the two
 trained models differ beyond the luck of the dev sentences, not whether another seed would agree: 5c measures seed
 spread, at a shorter budget than 5b's.

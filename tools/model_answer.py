@@ -1,7 +1,18 @@
-"""Write a generated model answer into a solution notebook's report cell (tools/answer_a1.py, answer_a2.py)."""
+"""What tools/answer_a1.py and answer_a2.py share: an assignment's results file, its experiments by name, the
+words for a verdict, and writing a generated model answer into a solution notebook's report cell."""
 from __future__ import annotations
 
+import json
+
 import nbformat
+
+VERDICT = {"effect": "an effect", "powered null": "a powered null", "inconclusive": "undecided"}
+
+
+def load_results(assignment: str) -> tuple[dict, dict]:
+    """docs/results/<assignment>.json (from the repository's root) and its experiments by name."""
+    results = json.load(open(f"docs/results/{assignment}.json"))
+    return results, {e["name"]: e for e in results["experiments"]}
 
 
 def write_model_answer(notebook: str, cell_start: str, text: str) -> None:
