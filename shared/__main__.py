@@ -30,6 +30,7 @@ def main(argv=None) -> None:
     from .metrics import load_metric
     from .models import load_model, load_tokenizer
     from .tracking import ExperimentLog, plot_history
+    from .device import place
     from .train import TrainConfig, train
 
     profile = setup(args.profile or "offline", seed=0)
@@ -47,7 +48,7 @@ def main(argv=None) -> None:
         m.eval()
         preds, refs = [], []
         loader = torch.utils.data.DataLoader(enc["validation"], batch_size=64, collate_fn=collate)
-        device = next(m.parameters()).device
+        device = next(place(m).parameters()).device
         for batch in loader:
             batch = {k: v.to(device) for k, v in batch.items()}
             preds += m(**batch).logits.argmax(-1).tolist()

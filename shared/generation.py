@@ -131,12 +131,12 @@ def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir
 
     @torch.no_grad()
     def judge(texts: list[str], batch_size: int = 64) -> torch.Tensor:
-        device = next(clf.parameters()).device
         out = []
-        for s in range(0, len(texts), batch_size):
-            enc = tokenizer([t.lower() for t in texts[s:s + batch_size]], return_tensors="pt", padding=True,
-                            truncation=True, max_length=128).to(device)
-            out.append(clf(**enc).logits.float().softmax(-1)[:, 1].cpu())
+        with evaluating(clf) as device:
+            for s in range(0, len(texts), batch_size):
+                enc = tokenizer([t.lower() for t in texts[s:s + batch_size]], return_tensors="pt", padding=True,
+                                truncation=True, max_length=128).to(device)
+                out.append(clf(**enc).logits.float().softmax(-1)[:, 1].cpu())
         return torch.cat(out) if out else torch.zeros(0)
     return judge, res["accuracy"]
 

@@ -45,8 +45,9 @@ def build_gpt(size: str, tokenizer, n_positions: int = 256, seed: int = 0):
     torch.manual_seed(seed)
     cfg = GPT2Config(vocab_size=len(tokenizer), n_positions=n_positions, bos_token_id=tokenizer.bos_token_id,
                      eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, **SIZES[size])
+    from .device import place
     from .models import quiet_loss_type
-    return quiet_loss_type(GPT2LMHeadModel(cfg))
+    return place(quiet_loss_type(GPT2LMHeadModel(cfg)))
 
 
 def lm_blocks(split, tokenizer, block_size: int, text_column: str = "text"):
@@ -115,14 +116,16 @@ def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\n
 @torch.no_grad()
 def sample_texts(model, tokenizer, prompts: list[str], new_tokens: int = 40, seed: int = 0, **generate_kwargs) -> list[str]:
     """Continuations of each prompt (prompt excluded), generated with the attention mask and pad token set."""
-    device = next(model.parameters()).device
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     out = []
     torch.manual_seed(seed)
-    for p in prompts:
-        enc = tokenizer(p, return_tensors="pt").to(device)
-        gen = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=pad, **generate_kwargs)
-        out.append(tokenizer.decode(gen[0, enc["input_ids"].shape[1]:], skip_special_tokens=True))
+    with evaluating(model) as device:
+        for p in prompts:
+            enc = tokenizer(p, return_tensors="pt").to(device)
+            gen = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=pad,
+                                 **generate_kwargs)
+            out.append(tokenizer.decode(gen[0, enc["input_ids"].shape[1]:], skip_special_tokens=True))
+    model.eval()   # as before: the model is left in eval mode
     return out
 
 

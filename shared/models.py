@@ -159,16 +159,22 @@ def set_dropout(model, p: float):
 
 
 def load_model(auto_class, spec: str, **kwargs):
-    """`auto_class.from_pretrained` on the resolved spec, e.g. load_model(AutoModelForMaskedLM, spec)."""
+    """`auto_class.from_pretrained` on the resolved spec, e.g. load_model(AutoModelForMaskedLM, spec), placed on
+    the course's device with fp32 weights (shared.device: a checkpoint stored in bf16 is loaded in fp32)."""
+    import torch
     from transformers.utils import logging as hf_logging
+
+    from .device import WEIGHTS_DTYPE, place
     source = resolve(spec)
     verbosity = hf_logging.get_verbosity()
     # transformers prints a long load report when a task head is new (it always is when we fine-tune);
     # replace it with one line that says what was initialised and why that is expected.
     hf_logging.set_verbosity_error()
     try:
-        model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
+        model, info = auto_class.from_pretrained(source, output_loading_info=True,
+                                                 **{"dtype": WEIGHTS_DTYPE, **kwargs})
         quiet_loss_type(model)
+        place(model)
         new = sorted({k.rsplit(".", 1)[0] for k in info.get("missing_keys", [])})
         if new and not spec.startswith("smoke:"):
             print(f"{type(model).__name__} from {spec}: new, randomly initialised layer(s) {', '.join(new)} "

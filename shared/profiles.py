@@ -14,6 +14,10 @@ Which one applies, first match wins:
     4. HF_HUB_OFFLINE=1                                  -> offline
     5. otherwise                                         -> full
 
+COURSE_REHEARSAL=1 (CI only) turns the full profile into its rehearsal: the same model ids, data sets,
+configurations, splits and code path, with the smoke profile's sizes and no GPU needed (`rehearsal()`), read
+from stand-ins of the hub (tests/rehearsal_hub.py, tests/test_rehearsal.py).
+
 Model names are "specs" that shared.models.resolve() turns into something
 `from_pretrained` accepts, so the same loading code serves every profile:
     "openai-community/gpt2"                 a hub id
@@ -176,5 +180,35 @@ def profile_name(requested: str | None = None) -> str:
     return name
 
 
+REHEARSAL_ENV = "COURSE_REHEARSAL"
+
+
+def _smoke_sized(full, smoke):
+    """The full profile's setting at the smoke profile's size: its numbers (and lists of numbers, and a1's
+    levers) from smoke; its model ids, texts, None ("all", "the model's own") and everything else from full."""
+    if full is None or smoke is None or isinstance(full, (str, bool)):
+        return full
+    if isinstance(full, (int, float)) or (isinstance(full, list) and all(v is None or isinstance(v, (int, float)) for v in full)):
+        return smoke
+    if isinstance(full, dict) and isinstance(smoke, dict) and set(smoke) <= set(full):
+        return {k: _smoke_sized(v, smoke.get(k)) for k, v in full.items() if k in smoke}   # levers: smoke's set
+    if isinstance(full, list) and all(isinstance(v, str) and "/" not in v for v in full):
+        return smoke   # names of sizes (a3's scratch_sizes), not model ids
+    return full
+
+
+def rehearsal(full: Profile | None = None) -> Profile:
+    """The full profile at smoke sizes: every id, data set and branch of `full`, seconds of work, on a CPU."""
+    full, smoke = full or _DEFS["full"], _DEFS["smoke"]
+    assignments = {a: {k: _smoke_sized(v, smoke.assignments[a].get(k)) for k, v in s.items()}
+                   for a, s in full.assignments.items()}
+    return replace(full, max_train_examples=smoke.max_train_examples, max_eval_examples=smoke.max_eval_examples,
+                   max_steps=smoke.max_steps, max_length=smoke.max_length, batch_size=smoke.batch_size,
+                   needs_gpu=False, examples={}, assignments=assignments)
+
+
 def get_profile(requested: str | None = None) -> Profile:
-    return _DEFS[profile_name(requested)]
+    name = profile_name(requested)
+    if name == "full" and os.environ.get(REHEARSAL_ENV) == "1":
+        return rehearsal()
+    return _DEFS[name]

@@ -23,7 +23,7 @@ import torch
 from .data import DataCollatorWithPadding, subset
 from .models import load_model, load_tokenizer
 from .tracking import ExperimentLog
-from .train import TrainConfig, train
+from .train import TrainConfig, evaluating, train
 
 
 def prepare_validation_features(examples, tokenizer, max_length: int, doc_stride: int):
@@ -44,17 +44,17 @@ def prepare_validation_features(examples, tokenizer, max_length: int, doc_stride
 @torch.no_grad()
 def predict_logits(model, features, tokenizer, batch_size: int = 64):
     """Start and end logits for every feature, as float32 arrays of shape (n_features, max_len) padded with -inf."""
-    model.eval()
     cols = [c for c in ("input_ids", "attention_mask", "token_type_ids") if c in features.column_names]
     collate = DataCollatorWithPadding(tokenizer)
-    device = next(model.parameters()).device
     starts, ends = [], []
-    for i in range(0, len(features), batch_size):
-        rows = features.select(range(i, min(i + batch_size, len(features))))
-        batch = collate([{c: r[c] for c in cols} for r in rows])
-        out = model(**{k: v.to(device) for k, v in batch.items()})
-        starts += [s for s in out.start_logits.float().cpu().numpy()]
-        ends += [e for e in out.end_logits.float().cpu().numpy()]
+    with evaluating(model) as device:
+        for i in range(0, len(features), batch_size):
+            rows = features.select(range(i, min(i + batch_size, len(features))))
+            batch = collate([{c: r[c] for c in cols} for r in rows])
+            out = model(**{k: v.to(device) for k, v in batch.items()})
+            starts += [s for s in out.start_logits.float().cpu().numpy()]
+            ends += [e for e in out.end_logits.float().cpu().numpy()]
+    model.eval()   # as before: the model is left in eval mode
     width = max(len(s) for s in starts)
     pad = lambda xs: np.stack([np.pad(x, (0, width - len(x)), constant_values=-np.inf) for x in xs])  # noqa: E731
     return pad(starts), pad(ends)

@@ -13,17 +13,25 @@ The loop knows nothing about any one model: anything that returns `.loss`
 from `model(**batch)` (every Hugging Face `*For*` model does) can be trained.
 
 Checkpoints are written to a temporary folder and renamed when complete, so a
-Colab disconnect costs at most `save_every` steps and a half-written
-checkpoint is never resumed from. Each run keeps them in a folder named by its
-model, settings and data size (`<checkpoint_dir>/<fingerprint>/step-N`), so
-running a cell again resumes exactly that run, and a changed run starts fresh
-beside it. A finished run leaves its final weights (`.../final`): running it
-again loads them instead of training again.
+half-written checkpoint is never resumed from. Each run keeps them in a folder
+named by its model, settings and data size (`<checkpoint_dir>/<fingerprint>/step-N`),
+so running a cell again resumes exactly that run, and a changed run starts
+fresh beside it. A finished run leaves its final weights (`.../final`, without
+the optimizer's state): running it again loads them instead of training again.
 
 Where they go: `checkpoint_dir`, else `$COURSE_CHECKPOINTS/<output_dir>` when
 that variable names a folder (the Colab setup cell sets it to a Drive folder),
-else `<output_dir>/checkpoints`. By default (`save_every=None`) a run
-checkpoints 5 times when COURSE_CHECKPOINTS is set and never otherwise.
+else `<output_dir>/checkpoints`. With COURSE_CHECKPOINTS set and `save_every=None`
+(the default), the policy keeps a free Google Drive (15 GB) far from full:
+  - a run checkpoints each `save_minutes` (10) of training: a disconnect costs at most that much of a run,
+    and a run shorter than that writes no checkpoint at all;
+  - it keeps one checkpoint (`keep_checkpoints=1`), rewritten in place: its files are overwritten, never
+    deleted, because a file deleted through the Drive mount goes to Drive's trash and still counts;
+  - its final weights stay on Drive only if it trained at least `keep_final_minutes` (3); a shorter run
+    keeps them in `<output_dir>/checkpoints` on the session's disk (lost with the session, and retrained
+    in minutes). The finished run's checkpoint files are emptied in place, so no optimizer state is left.
+COURSE_CHECKPOINT_MINUTES and COURSE_KEEP_FINAL_MINUTES change the two defaults. Without COURSE_CHECKPOINTS a
+run checkpoints only when asked (`save_every` steps) and keeps its final weights only then.
 """
 from __future__ import annotations
 
@@ -45,6 +53,8 @@ from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import get_scheduler
+
+from .device import device, place, precision
 
 STATE_FILE = "trainer_state.json"
 WEIGHTS_FILE = "model.pt"
@@ -72,8 +82,10 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     eval_every: int = 0                 # steps; 0 = at the end of each epoch
     log_every: int = 10                 # steps between loss entries in the history
-    save_every: int | None = None       # steps; 0 = no checkpoints; None = 5 a run if COURSE_CHECKPOINTS is set
-    keep_checkpoints: int = 2
+    save_every: int | None = None       # steps; 0 = no checkpoints; None = by training time if COURSE_CHECKPOINTS is set
+    save_minutes: float | None = None   # with save_every=None: minutes of training between checkpoints (None: 10)
+    keep_final_minutes: float | None = None  # a run's final weights go to COURSE_CHECKPOINTS if it trained this long (None: 3)
+    keep_checkpoints: int = 1           # 1: one checkpoint, rewritten in place (nothing deleted); more: the newest N
     checkpoint_dir: str | None = None   # default $COURSE_CHECKPOINTS/<output_dir>, else <output_dir>/checkpoints
     resume: bool = True                 # continue from the newest checkpoint if there is one
     seed: int = 42
@@ -95,10 +107,22 @@ class TrainConfig:
         return Path(self.output_dir) / "checkpoints"
 
     def save_interval(self, total_steps: int) -> int:
-        """Steps between checkpoints (0: none); the default checkpoints 5 times where COURSE_CHECKPOINTS is set."""
-        if self.save_every is not None:
-            return self.save_every
-        return max(1, math.ceil(total_steps / 5)) if os.environ.get(CHECKPOINTS_ENV) else 0
+        """Steps between checkpoints (0: none by steps; see save_seconds)."""
+        return self.save_every or 0
+
+    def save_seconds(self) -> float | None:
+        """Seconds of training between checkpoints when they go by time (save_every=None and COURSE_CHECKPOINTS set)."""
+        if self.save_every is not None or not os.environ.get(CHECKPOINTS_ENV):
+            return None
+        return 60 * _minutes(self.save_minutes, "COURSE_CHECKPOINT_MINUTES", 10.0)
+
+    def final_seconds(self) -> float:
+        """Training seconds from which a run's final weights go to COURSE_CHECKPOINTS (Drive), not the local disk."""
+        return 60 * _minutes(self.keep_final_minutes, "COURSE_KEEP_FINAL_MINUTES", 3.0)
+
+    def local_root(self) -> Path:
+        """Where a short run's final weights stay when COURSE_CHECKPOINTS holds the checkpoints."""
+        return Path(self.output_dir) / "checkpoints"
 
     def fingerprint(self) -> str:
         """The settings a resumed run must share with the run that wrote the checkpoint."""
@@ -111,6 +135,15 @@ class TrainConfig:
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
+def _minutes(value: float | None, env: str, default: float) -> float:
+    if value is not None:
+        return float(value)
+    try:
+        return float(os.environ.get(env, default))
+    except ValueError:
+        raise ValueError(f"{env} must be a number of minutes, not {os.environ[env]!r}.") from None
+
+
 @dataclass
 class TrainResult:
     model: torch.nn.Module
@@ -118,6 +151,7 @@ class TrainResult:
     steps: int = 0
     seconds: float = 0.0
     resumed_from: str | None = None
+    resumed_from_final: bool = False
     batch_size: int = 0                 # the micro-batch that fitted (after any OOM halving)
     checkpoints: str | None = None      # this run's checkpoint folder
 
@@ -127,11 +161,9 @@ class TrainResult:
 
 
 def auto_precision() -> str:
-    """bf16 on Ampere or newer, fp16 (with loss scaling) on older GPUs such as the T4, fp32 on CPU."""
-    if not torch.cuda.is_available():
-        return "no"
-    major, _ = torch.cuda.get_device_capability()
-    return "bf16" if major >= 8 else "fp16"
+    """bf16 on Ampere or newer, fp16 (with loss scaling) on older GPUs such as the T4, fp32 on CPU
+    (shared.device.precision: the one place that decides it)."""
+    return precision()
 
 
 def model_fingerprint(model: torch.nn.Module) -> str:
@@ -172,12 +204,14 @@ def cap_steps(config: TrainConfig, profile) -> TrainConfig:
 
 @contextlib.contextmanager
 def evaluating(model: torch.nn.Module):
-    """Eval mode and no gradients inside the block; the model's train/eval mode restored after it."""
+    """The model placed on the course's device (shared.device), eval mode and no gradients inside the block;
+    yields that device, for the inputs. The model's train/eval mode is restored after it."""
+    place(model)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            yield next(model.parameters()).device
+            yield device()
     finally:
         model.train(was_training)
 
@@ -231,7 +265,15 @@ class _Loop:
     batches_per_epoch: int      # this process's share
     folder: Path                # this run's checkpoints: <checkpoint root>/<fingerprint>
     fingerprint: dict
-    save_every: int
+    save_every: int             # steps between checkpoints (0: none by steps)
+    save_seconds: float | None  # training seconds between checkpoints (None: none by time)
+    local_folder: Path          # where a short run's final weights stay (the session's disk)
+    final_seconds: float        # a run that trained this long keeps its final weights in `folder`
+    keep: int                   # checkpoints kept (1: one, rewritten in place)
+
+    @property
+    def checkpointing(self) -> bool:
+        return bool(self.save_every) or self.save_seconds is not None
 
 
 def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn) -> _Loop:
@@ -243,6 +285,7 @@ def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,
                                                                 data_seed=config.seed))
     set_seed(config.seed)
+    place(model)   # Accelerate would move it too; placing it here also gives it fp32 weights and the device's hooks
     if config.dropout is not None:
         from .models import set_dropout
         set_dropout(model, config.dropout)
@@ -263,7 +306,8 @@ def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn
                    "examples": len(train_dataset)}
     name = hashlib.sha1(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
     return _Loop(acc, model, optimizer, scheduler, train_dl, acc.prepare(eval_dl) if eval_dl is not None else None,
-                 total, batches_per_epoch, config.checkpoint_root() / name, fingerprint, config.save_interval(total))
+                 total, batches_per_epoch, config.checkpoint_root() / name, fingerprint, config.save_interval(total),
+                 config.save_seconds(), config.local_root() / name, config.final_seconds(), config.keep_checkpoints)
 
 
 def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, evaluate_fn,
@@ -281,7 +325,7 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
     result.model = acc.unwrap_model(loop.model)
     result.steps = state["step"]
     result.seconds = state["seconds"] + time.perf_counter() - t0
-    if loop.save_every and state["step"] >= loop.total and not (loop.folder / "final").is_dir():
+    if loop.checkpointing and state["step"] >= loop.total and not result.resumed_from_final:
         _save_final(loop, {**state, "seconds": result.seconds}, result.history)
     acc.free_memory()
     return result
@@ -289,10 +333,11 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
 
 def _resume(loop: _Loop, result: TrainResult, state: dict) -> dict:
     """Continue from this run's final weights or newest checkpoint, if there is one."""
-    final = loop.folder / "final"
-    if (final / STATE_FILE).exists():
+    finals = [f for f in (loop.folder / "final", loop.local_folder / "final") if (f / STATE_FILE).exists()]
+    if finals:
+        final = finals[0]
         state, result.history = _load_final(loop, final)
-        result.resumed_from = str(final)
+        result.resumed_from, result.resumed_from_final = str(final), True
         loop.acc.print(f"Already trained: loaded its final weights from {final} (delete that folder to train again).")
     elif found := _checkpoints(loop.folder):
         state, result.history = _load_checkpoint(loop.acc, found[-1], loop.fingerprint)
@@ -337,10 +382,14 @@ def _steps(loop: _Loop, config: TrainConfig, state: dict, result: TrainResult, e
             if (config.eval_every and step % config.eval_every == 0) or \
                     (not config.eval_every and end_of_epoch) or step == total:
                 result.history["eval"].append({"step": step, **_evaluate(acc, model, loop.eval_dl, evaluate_fn)})
-            if loop.save_every and (step % loop.save_every == 0) and step < total:
-                _save_checkpoint(acc, loop.folder, {**state, "seconds": state["seconds"] + time.perf_counter() - t0,
-                                                    "running": running, "n_running": n_running},
-                                 result.history, loop.fingerprint, config.keep_checkpoints)
+            trained = state["seconds"] + time.perf_counter() - t0
+            due = (loop.save_every and step % loop.save_every == 0) or \
+                (loop.save_seconds is not None and trained - state.get("saved_at", 0.0) >= loop.save_seconds)
+            if due and step < total:
+                state["saved_at"] = trained
+                _save_checkpoint(acc, loop.folder, {**state, "seconds": trained, "running": running,
+                                                    "n_running": n_running},
+                                 result.history, loop.fingerprint, loop.keep)
             if step >= total or (stop_after is not None and step >= stop_after):
                 break
         else:  # the epoch ran out before the step budget
@@ -386,12 +435,19 @@ def _evaluate(acc: Accelerator, model, eval_dl, evaluate_fn) -> dict:
 
 def _save_checkpoint(acc: Accelerator, root: Path, state: dict, history: dict, fingerprint: dict,
                      keep: int) -> Path:
-    """Write to step-N.tmp, then rename: a checkpoint folder without .tmp is always complete."""
+    """Write to step-N.tmp, then rename: a checkpoint folder without .tmp is always complete. With keep=1 the one
+    checkpoint there is renamed to step-N.tmp and its files overwritten in place (nothing goes to Drive's trash)."""
     final = root / f"step-{state['step']:07d}"
     tmp = root / f"step-{state['step']:07d}.tmp"
     if acc.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        previous = _checkpoints(root)
+        if keep == 1 and previous:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            os.replace(previous[-1], tmp)   # now incomplete (a .tmp folder is never resumed) until renamed back
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
     acc.wait_for_everyone()
     acc.save_state(str(tmp), safe_serialization=False)
     if acc.is_main_process:
@@ -406,18 +462,30 @@ def _save_checkpoint(acc: Accelerator, root: Path, state: dict, history: dict, f
 
 
 def _save_final(loop: _Loop, state: dict, history: dict) -> None:
-    """A finished run's weights (no optimizer state: a third of the size) and history; older checkpoints go."""
-    acc, final = loop.acc, loop.folder / "final"
+    """A finished run's weights (no optimizer state: a third of the size) and history. A short run's go to the
+    local disk when the checkpoints are on Drive (loop.final_seconds). The run's one checkpoint becomes the final
+    folder with its files emptied in place; more than one (keep_checkpoints > 1) are deleted."""
+    acc = loop.acc
     weights = acc.get_state_dict(loop.model)
+    drive = loop.save_seconds is not None and loop.local_folder != loop.folder
+    folder = loop.local_folder if drive and state["seconds"] < loop.final_seconds else loop.folder
     if acc.is_main_process:
-        tmp = loop.folder / "final.tmp"
+        tmp = folder / "final.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        previous = _checkpoints(loop.folder)
+        if loop.keep == 1 and len(previous) == 1 and folder == loop.folder:
+            os.replace(previous[0], tmp)
+            for f in tmp.rglob("*"):
+                if f.is_file():
+                    open(f, "wb").close()   # emptied, not deleted: Drive's trash would keep its bytes
+            previous = []
+        else:
+            tmp.mkdir(parents=True)
         torch.save(weights, tmp / WEIGHTS_FILE)
         with open(tmp / STATE_FILE, "w") as f:
             json.dump({"state": state, "history": history, "fingerprint": loop.fingerprint}, f)
-        os.replace(tmp, final)
-        for old in _checkpoints(loop.folder):
+        os.replace(tmp, folder / "final")
+        for old in previous:
             shutil.rmtree(old, ignore_errors=True)
     acc.wait_for_everyone()
 

@@ -1,18 +1,20 @@
-"""The students' install on Colab: requirements.txt must keep every package of Colab's runtime as it is
-(tests/colab/: Colab's versions of 2026-08-19), and must not carry the instructors' tools."""
+"""The students' install on Colab: requirements.txt must keep every package of Colab's runtime as it is,
+on every runtime a student can select (tests/colab/: one file per runtime, Colab's versions of 2026-08-19
+and of 2026.07), and must not carry the instructors' tools."""
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from autograder.course import REPO
 
-COLAB = Path(__file__).parent / "colab" / "colab-2026-08-19.txt"
+COLABS = sorted((Path(__file__).parent / "colab").glob("colab-*.txt"))
 RUNTIME = {"ipython", "ipykernel", "jupyter-client", "notebook", "tornado", "pandas", "requests", "numpy"}
 INSTRUCTORS = {"nbgrader", "jupyterlab", "nbconvert", "pytest", "notebook", "ipython", "ipykernel"}
 
 
-def pins(path: Path = COLAB) -> dict[str, str]:
+def pins(path: Path) -> dict[str, str]:
     out = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
@@ -33,15 +35,23 @@ def changed_on_colab(reqs: list[Requirement], colab: dict[str, str]) -> list[str
             if canonicalize_name(r.name) in colab and colab[canonicalize_name(r.name)] not in r.specifier]
 
 
-def test_the_students_install_keeps_colabs_packages():
-    colab = pins()
+def test_every_selectable_runtime_has_its_fixture():
+    assert {p.name for p in COLABS} >= {"colab-2026-08-19.txt", "colab-2026-07-14.txt"}, COLABS
+
+
+@pytest.mark.parametrize("path", COLABS, ids=lambda p: p.stem)
+def test_the_students_install_keeps_colabs_packages(path):
+    colab = pins(path)
     assert RUNTIME <= set(colab), "the fixture must list every runtime package"
     assert changed_on_colab(requirements(REPO / "requirements.txt"), colab) == []
 
 
-def test_the_check_catches_a_bound_above_colabs_version():
-    assert changed_on_colab([Requirement("pandas>=3.1"), Requirement("tqdm>=4.60")], pins()) == [
-        "pandas>=3.1 (Colab has 2.2.3)"]
+@pytest.mark.parametrize("path", COLABS, ids=lambda p: p.stem)
+def test_the_check_catches_a_bound_above_colabs_version(path):
+    colab = pins(path)
+    assert colab["pandas"].startswith("2.2."), colab["pandas"]
+    assert changed_on_colab([Requirement("pandas>=3.1"), Requirement("tqdm>=4.60")], colab) == [
+        f"pandas>=3.1 (Colab has {colab['pandas']})"]
 
 
 def test_the_instructors_tools_stay_out_of_the_students_install():

@@ -60,7 +60,7 @@ _t._save_checkpoint = _save_then_disconnect
 
 
 def _run_recorded(path, workdir, env: dict, monkeypatch) -> list[dict]:
-    for key in ("COURSE_CHECKPOINTS", "DISCONNECT_AFTER_SAVES"):
+    for key in ("COURSE_CHECKPOINTS", "DISCONNECT_AFTER_SAVES", "COURSE_CHECKPOINT_MINUTES", "COURSE_KEEP_FINAL_MINUTES"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -83,7 +83,8 @@ def test_a_notebook_run_again_after_a_disconnect_resumes_each_run(tmp_path, monk
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     straight = _run_recorded(path, tmp_path / "straight", {}, monkeypatch)
     assert [r["steps"] for r in straight] == [3, 3, 3] and not any(r["resumed_from"] for r in straight)
-    drive = {"COURSE_CHECKPOINTS": str(tmp_path / "drive")}
+    # checkpoints after every step and every final on Drive (by default: every 10 minutes, finals of 3 minutes or more)
+    drive = {"COURSE_CHECKPOINTS": str(tmp_path / "drive"), "COURSE_CHECKPOINT_MINUTES": "0", "COURSE_KEEP_FINAL_MINUTES": "0"}
     with pytest.raises(DeadKernelError):
         _run_recorded(path, tmp_path / "colab", {**drive, "DISCONNECT_AFTER_SAVES": "4"}, monkeypatch)
     resumed = _run_recorded(path, tmp_path / "colab", drive, monkeypatch)

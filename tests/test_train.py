@@ -1,5 +1,6 @@
 """The shared training loop: learning, resume, bad checkpoints, accumulation, and a plain-PyTorch reference."""
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
@@ -114,19 +115,67 @@ def test_a_finished_run_loads_its_final_weights_instead_of_training_again(tmp_pa
         train(tiny_classifier(), ds, c, collate_fn=collate)
 
 
-def test_checkpoints_go_where_course_checkpoints_points_five_times_a_run(tmp_path, monkeypatch):
-    """The Colab setup cell points COURSE_CHECKPOINTS at Drive: every run then checkpoints by default."""
+def test_checkpoints_go_where_course_checkpoints_points_by_training_time(tmp_path, monkeypatch):
+    """The Colab setup cell points COURSE_CHECKPOINTS at Drive: runs then checkpoint every save_minutes of
+    training, by default 10 (a short run: never)."""
     ds = toy_dataset(32)
     plain = train(tiny_classifier(), ds, cfg(tmp_path / "a", max_steps=10), collate_fn=collate, stop_after=9)
     assert not Path(plain.checkpoints).exists()         # not set: no checkpoints unless asked for
     monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path / "drive"))
-    c = cfg(tmp_path / "b", max_steps=10, keep_checkpoints=5)
-    assert c.save_interval(10) == 2
+    short = train(tiny_classifier(), ds, cfg(tmp_path / "s", max_steps=10), collate_fn=collate, stop_after=9)
+    assert not Path(short.checkpoints).exists()         # seconds of training: no checkpoint
+    c = cfg(tmp_path / "b", max_steps=10, keep_checkpoints=5, save_minutes=0)   # 0: after every step
+    assert c.save_seconds() == 0 and cfg(tmp_path).save_seconds() == 600
     stopped = train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=9)
     folder = Path(stopped.checkpoints)
     assert folder.parent == tmp_path / "drive" / str(tmp_path / "b" / "run").lstrip("/")
-    assert sorted(p.name for p in folder.iterdir()) == [f"step-{n:07d}" for n in (2, 4, 6, 8)]
-    assert train(tiny_classifier(), ds, c, collate_fn=collate).resumed_from.endswith("step-0000008")
+    assert sorted(p.name for p in folder.iterdir()) == [f"step-{n:07d}" for n in (5, 6, 7, 8, 9)]
+    assert train(tiny_classifier(), ds, c, collate_fn=collate).resumed_from.endswith("step-0000009")
+    monkeypatch.setenv("COURSE_CHECKPOINT_MINUTES", "ten")
+    with pytest.raises(ValueError, match="COURSE_CHECKPOINT_MINUTES must be a number of minutes"):
+        cfg(tmp_path).save_seconds()
+
+
+def test_on_drive_a_run_keeps_one_checkpoint_rewritten_in_place_and_deletes_nothing(tmp_path, monkeypatch):
+    """A file deleted through the Drive mount goes to Drive's trash and still counts: the one checkpoint is
+    overwritten in place, and at the end it becomes the final weights with the optimizer's files emptied."""
+    ds = toy_dataset(32)
+    drive = tmp_path / "drive"
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(drive))
+    deleted = []
+    real_rmtree = shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda p, *a, **k: (deleted.append(str(p)) if Path(p).exists() else None,
+                                                               real_rmtree(p, *a, **k))[1])
+    for name in ("remove", "unlink"):
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda p, *a, _real=real, **k: (deleted.append(str(p)), _real(p, *a, **k))[1])
+    c = cfg(tmp_path / "r", max_steps=6, save_minutes=0, keep_final_minutes=0)
+    stopped = train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4)
+    folder = Path(stopped.checkpoints)
+    assert sorted(p.name for p in folder.iterdir()) == ["step-0000004"]        # one checkpoint, the newest
+    optimizer_bytes = sum(f.stat().st_size for f in (folder / "step-0000004").rglob("optimizer*"))
+    assert optimizer_bytes > 0
+    done = train(tiny_classifier(), ds, c, collate_fn=collate)
+    assert done.resumed_from.endswith("step-0000004") and done.steps == 6
+    assert sorted(p.name for p in folder.iterdir()) == ["final"]
+    assert sum(f.stat().st_size for f in (folder / "final").rglob("optimizer*")) == 0   # emptied in place
+    assert (folder / "final" / "model.pt").stat().st_size > 0
+    assert not [d for d in deleted if d.startswith(str(drive))], deleted
+    again = train(tiny_classifier(seed=1), ds, c, collate_fn=collate)
+    assert again.resumed_from == str(folder / "final") and same_weights(weights(done.model), weights(again.model))
+
+
+def test_on_drive_a_short_runs_final_weights_stay_on_the_local_disk(tmp_path, monkeypatch):
+    ds = toy_dataset(32)
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path / "drive"))
+    c = cfg(tmp_path / "r", max_steps=4)   # seconds of training: under the 3 minutes that earn a place on Drive
+    done = train(tiny_classifier(), ds, c, collate_fn=collate)
+    assert not Path(done.checkpoints).exists()   # nothing on Drive
+    local = Path(c.output_dir) / "checkpoints" / Path(done.checkpoints).name / "final"
+    assert (local / "model.pt").exists()
+    assert train(tiny_classifier(seed=1), ds, c, collate_fn=collate).resumed_from == str(local)
+    kept = cfg(tmp_path / "k", max_steps=4, keep_final_minutes=0)
+    assert (Path(train(tiny_classifier(), ds, kept, collate_fn=collate).checkpoints) / "final" / "model.pt").exists()
 
 
 def test_accumulation_matches_the_larger_batch(tmp_path):

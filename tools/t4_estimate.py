@@ -1,19 +1,54 @@
-"""An estimate, not a measurement: how long each solution notebook takes on a free Colab T4 in the full profile.
+"""An estimate, not a measurement: how long each solution notebook takes on a free Colab T4 in the full profile,
+and what its training runs leave on Google Drive.
 
-No GPU was lent to this project when it was written, so the time is computed, not timed:
+No GPU was lent to this project when it was written, so the time is computed, not timed. Every figure below is
+a pair (low, high): the range's two ends. The code it models: every model on the GPU, training under
+Accelerate's fp16 mixed precision, evaluation and inference under fp16 autocast, weights fp32 (never bf16 on a
+T4); with Drive mounted (COURSE_CHECKPOINTS set), shared/train.py's checkpoint policy:
+  - a run writes a checkpoint (weights + AdamW state) to Drive each time 10 minutes of training have passed
+    since it started or since its last checkpoint, so a run that trains under 10 minutes writes none; each
+    replaces the one before (at most one a run is kept). A disconnect costs at most 10 minutes of a run's training.
+  - at its end a run's final fp32 weights (no optimizer state) go to Drive only if it trained for at least
+    3 minutes; a shorter run keeps them on the session's local disk, where a disconnect loses them and re-running
+    retrains them in under 3 minutes. What is cheaper to redo than to store is not stored.
+Both thresholds are applied to the HIGH end of each run's estimated training time (the 'training' part:
+its steps, not the evaluation or loading around them), the same decision at both ends of the range: the
+conservative choice for Drive's space and write time.
 
-  work     the runs each solution notebook makes in the full profile, counted from its settings
-           (shared/profiles.py, Profile.settings and Profile.caps) and the hub data sets' published sizes;
-           tokens per example are assumptions, stated below, and padded lengths are upper bounds
-  compute  training 6·N FLOPs per token, a forward pass 2·N (N = parameters; Kaplan et al. 2020)
-  speed    12 TFLOPS sustained: a published T4 measurement (ModernBERT-base, 149M parameters, batch 32 x 128
-           tokens, fp16: 0.30 s per batch, https://earino.github.io/applied-deep-learning/site/blog/05_bf16_on_t4.html),
-           6 x 149e6 x 4096 / 0.30 s = 12.2e12 FLOP/s
-  decoding one new token per step: fp32 weights read once per step at 300 GB/s (the T4 datasheet's 320 GB/s),
-           and at least 10 ms a step (kernel launches: small models are launch-bound; an assumption)
-  overhead 3 minutes per notebook: downloads, tokenisation, plots (an assumption)
+  work      the runs each solution notebook makes in the full profile, counted from its cells and settings
+            (shared/profiles.py: Profile.settings and Profile.caps) and the hub data sets' published sizes;
+            tokens per example are assumptions, stated below; padded lengths are upper bounds
+  compute   training 6·N FLOPs per token, a forward pass 2·N (N = parameters; Kaplan et al. 2020), also for a
+            run whose backbone is frozen (an upper bound)
+  speed     12.2 TFLOPS for the range's low end: a published T4 measurement (ModernBERT-base, 149M parameters, batch 32 x 128
+            tokens, fp16: 0.30 s per batch, https://earino.github.io/applied-deep-learning/site/blog/05_bf16_on_t4.html),
+            6 x 149e6 x 4096 / 0.30 s = 12.2e12 FLOP/s; it holds only for large well-shaped batches.
+            For the high end 2/3 of it, 8.1 TFLOPS: these eager Hugging Face models are less tuned than the
+            measured one (an assumption)
+  floors    no step is faster than its fixed costs (kernel launches, Python, collating the batch): a training
+            step 25-40 ms (fused AdamW over 60-135M parameters, loss scaling, gradient clipping, about 3 kernel
+            launches per forward kernel), an evaluation batch 8-15 ms; assumptions, no public measurement found.
+            They make SST-2's and CoNLL's small steps overhead-bound
+  decoding  one new token per step: fp32 weights read at 300 GB/s (the T4 datasheet's 320 GB/s), 4 bytes a
+            parameter, 8 at the high end (autocast casting them to fp16 again each step), and at least
+            2-5 ms plus 0.5-1 ms per layer a step (launch-bound: an assumption)
+  Drive     written at 50 MB/s, 20 MB/s at the high end: an assumption (no public figure found; writes go to
+            a local cache and upload in the background, https://github.com/googlecolab/colabtools/issues/287,
+            so a sustained stream of checkpoints is bounded by the upload). A checkpoint is the fp32 weights
+            and AdamW's two moments of the trained parameters: 4 bytes per parameter + 8 per trained one (12 for
+            a whole model); the final weights 4 bytes per parameter. Checkpoints per run: one per 10 minutes
+            of its high-end training time, strictly before its end (a 25-minute run: 2); the final weights
+            written only by runs of at least 3 minutes (high end). Final weights on local disk: not counted
+  Drive at the end   the final weights of the runs that train for at least 3 minutes (high end), 4 bytes per
+            parameter (a free Drive holds 15 GB); a run's checkpoint is deleted when its final weights are
+            written. Not counted: Drive's trash, where files replaced or deleted through the mount can go and
+            count against the quota until emptied (reported: https://github.com/minimaxir/gpt-2-simple/issues/155)
+  overhead  3-5 minutes per notebook (downloads, tokenising, plots) and 5-15 s per training run (loading
+            the model, mapping the data, scoring): assumptions
 
-    python tools/t4_estimate.py            # a table, minutes per notebook
+    python tools/t4_estimate.py            # a table: minutes per notebook, Drive at the end
+    python tools/t4_estimate.py --parts    # each notebook's minutes by part
+    python tools/t4_estimate.py --runs     # each training run: minutes, checkpoints, final weights' place
 When a GPU is lent, time the notebooks instead and record the measurement in docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -26,140 +61,230 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.profiles import get_profile  # noqa: E402
 
-TFLOPS = 12.2e12
+ENDS = (0, 1)                                     # low, high
+TFLOPS = (12.2e12, 8.1e12)
 BANDWIDTH = 300e9
-MIN_DECODE_STEP = 0.010
-OVERHEAD = 180.0
+TRAIN_FLOOR, EVAL_FLOOR = (0.025, 0.040), (0.008, 0.015)
+DECODE_BYTES, DECODE_FLOOR, LAYER_FLOOR = (4, 8), (0.002, 0.005), (0.0005, 0.0010)
+DRIVE = (50e6, 20e6)                              # bytes per second
+CHECKPOINT_EVERY, FINAL_ON_DRIVE = 600.0, 180.0   # seconds of training (a run's high end): shared/train.py's policy
+OVERHEAD, RUN_OVERHEAD = (180.0, 300.0), (5.0, 15.0)
+LIMIT_MINUTES, DRIVE_GB = 45, 15
 PARAMS = {"distilbert": 66e6, "bert-base": 110e6, "gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6,
           "t5-small": 60e6, "smollm2-135m": 135e6}
+LAYERS = {"distilbert": 6, "bert-base": 12, "gpt2": 12, "gpt2-medium": 24, "gpt2-large": 36,
+          "t5-small": 6, "smollm2-135m": 30}      # t5-small: its decoder's (decoding runs the decoder)
 # hub data sets' published sizes (examples) and assumed tokens per example (batch-padded: upper bounds)
-SQUAD_FEATURES_PER_EXAMPLE = 88_524 / 87_599      # run_qa's features (windows) per question at 384/128
-SQUAD_TOKENS = 384
-SST2_TRAIN, SST2_DEV, SST2_TOKENS = 67_349, 872, 32
+SQUAD_TRAIN_WINDOWS = 88_524 / 87_599             # run_qa's features (windows) per question at 384/128
+SQUAD_DEV_WINDOWS = 10_784 / 10_570
+SST2_DEV, SST2_TOKENS = 872, 32
 CONLL_TRAIN, CONLL_DEV, CONLL_TOKENS = 14_041, 3_250, 48
 WIKITEXT2_TEST_TOKENS = 290_000                   # about 245k words at about 1.2 GPT-2 tokens a word
+SCRATCH_TOKENS_PER_GPT2 = 1.6                     # a3's 2,000-token BPE splits finer than GPT-2's 50,257 (assumed)
+GSM8K_TOKENS, GSM8K_TEST = 120, 1_319             # a problem and its chat template; the test split
+
+
+def _source(path: str):
+    return ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
+
+
+def _default(path: str, function: str, argument: str):
+    """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
+    fn = next(n for n in ast.walk(_source(path)) if isinstance(n, ast.FunctionDef) and n.name == function)
+    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
+    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
+
+
+def _scratch_models(vocab: int = 2_000, positions: int = 128) -> None:
+    """a3's from-scratch GPT-2 shapes (shared/lm.py SIZES) into PARAMS and LAYERS; tied embeddings."""
+    node = next(n for n in ast.walk(_source("shared/lm.py")) if isinstance(n, ast.Assign)
+                and getattr(n.targets[0], "id", "") == "SIZES")
+    for key, call in zip(node.value.keys, node.value.values):     # "tiny": dict(n_embd=64, n_layer=2, ...)
+        shape = {kw.arg: kw.value.value for kw in call.keywords}
+        size, d, layers = key.value, shape["n_embd"], shape["n_layer"]
+        PARAMS[f"scratch-{size}"] = (vocab + positions) * d + layers * (12 * d * d + 13 * d) + 2 * d
+        LAYERS[f"scratch-{size}"] = layers
+
+
+_scratch_models()
 
 
 class Work:
     def __init__(self):
-        self.seconds = OVERHEAD
+        self.parts = {part: [0.0, 0.0] for part in ("training", "evaluation", "Drive", "overhead")}
+        self.add("overhead", OVERHEAD)
+        self.drive_bytes = 0.0                    # what the runs leave on Drive
+        self.runs = []                            # (model, steps, training seconds (low, high), checkpoints, final on Drive)
 
-    def train(self, model: str, tokens: float):
-        self.seconds += 6 * PARAMS[model] * tokens / TFLOPS
+    def add(self, part: str, seconds) -> None:
+        for end in ENDS:
+            self.parts[part][end] += seconds[end]
 
-    def forward(self, model: str, tokens: float):
-        self.seconds += 2 * PARAMS[model] * tokens / TFLOPS
+    def train(self, model: str, steps: int, tokens_per_step: float, trained: float | None = None):
+        """A shared.train run: its steps, its checkpoints and final weights on Drive (the policy, decided on the
+        high end of its training time), its fixed costs."""
+        n = PARAMS[model]
+        trained = n if trained is None else trained
+        seconds = [steps * max(6 * n * tokens_per_step / TFLOPS[e], TRAIN_FLOOR[e]) for e in ENDS]
+        self.add("training", seconds)
+        saves = max(math.ceil(seconds[1] / CHECKPOINT_EVERY) - 1, 0)   # every 10 minutes, before the end
+        final = seconds[1] >= FINAL_ON_DRIVE
+        written = saves * (4 * n + 8 * trained) + final * 4 * n
+        self.add("Drive", [written / DRIVE[e] for e in ENDS])
+        self.add("overhead", RUN_OVERHEAD)
+        self.drive_bytes += final * 4 * n
+        self.runs.append((model, steps, seconds, saves, final))
+
+    def forward(self, model: str, batches: float, tokens_per_batch: float):
+        self.add("evaluation", [batches * max(2 * PARAMS[model] * tokens_per_batch / TFLOPS[e], EVAL_FLOOR[e])
+                                for e in ENDS])
 
     def decode(self, model: str, steps: float):
-        self.seconds += steps * max(4 * PARAMS[model] / BANDWIDTH, MIN_DECODE_STEP)
+        """Decoding steps of a batch of at most 64 rows: memory- or launch-bound (its FLOPs are negligible)."""
+        self.add("evaluation", [steps * max(DECODE_BYTES[e] * PARAMS[model] / BANDWIDTH,
+                                            DECODE_FLOOR[e] + LAYERS[model] * LAYER_FLOOR[e]) for e in ENDS])
+
+    def minutes(self) -> tuple[float, float]:
+        return tuple(sum(p[e] for p in self.parts.values()) / 60 for e in ENDS)
 
 
 def a1(p) -> Work:
     s, w = p.settings("a1"), Work()
     n_train, n_eval = p.caps("qa")
-    tokens = lambda examples: examples * SQUAD_FEATURES_PER_EXAMPLE * s["max_length"]
-    levers = s["levers"]
-    runs = [200] + [n or n_train for n in levers["train examples"]] + [200 * e for e in levers["epochs"]]
-    runs += [200] * (len(levers["learning rate"]) + len(levers["batch size"]) + len(levers["scheduler"]) + 1)
-    runs += [n_train * 3]        # the solution's improved configuration (its cell in a1: all data, 3 epochs)
-    for examples in runs:
-        w.train("distilbert", tokens(examples))
-    w.train("distilbert", tokens(160))                              # the short timed run
-    w.train("bert-base", tokens(200))                               # the larger encoder, baseline size
-    w.forward("distilbert", tokens(n_eval) * len(runs))
-    w.forward("bert-base", tokens(n_eval))
+    base = {"train examples": s["baseline_examples"], "epochs": 1, "learning rate": s["baseline_lr"],
+            "batch size": 16, "scheduler": "linear"}                 # the notebook's baseline QARun
+    runs = [base] * (1 + sum(seed != 0 for seed in s["noise_seeds"]))   # the baseline and its other seeds
+    for lever, values in s["levers"].items():                       # each lever's values but the baseline's
+        runs += [{**base, lever: v or n_train} for v in values if (v or n_train) != base[lever]]
+    runs += [base, {**base, "train examples": 1000}]                # from scratch; the solution's improved run
+    for model, run in [("distilbert", r) for r in runs] + [("bert-base", base)]:   # + the larger encoder
+        steps = run["epochs"] * math.ceil(run["train examples"] * SQUAD_TRAIN_WINDOWS / run["batch size"])
+        w.train(model, steps, run["batch size"] * s["max_length"])
+        w.forward(model, math.ceil(n_eval * SQUAD_DEV_WINDOWS / 64), 64 * s["max_length"])
+    w.forward("distilbert", math.ceil(n_eval * SQUAD_DEV_WINDOWS / 64), 64 * s["max_length"])   # untrained
     return w
 
 
 def a2(p) -> Work:
     s, w = p.settings("a2"), Work()
-    ft_epochs, batch = 2, 16                                        # the solution's Config cell
-    sst_train = p.caps("sentiment")[0] or SST2_TRAIN
-    w.train("distilbert", s["mlm_steps"] * batch * s["block_size"])
-    w.forward("distilbert", 2 * s["eval_blocks"] * s["block_size"])
-    for _start in ("original", "MLM-adapted"):
-        w.train("distilbert", ft_epochs * CONLL_TRAIN * CONLL_TOKENS)
-        w.forward("distilbert", CONLL_DEV * CONLL_TOKENS)
-        for _pool in ("cls", "mean", "max"):
-            w.train("distilbert", ft_epochs * sst_train * SST2_TOKENS)
-            w.forward("distilbert", SST2_DEV * SST2_TOKENS)
+    batch, ft_epochs = 16, 2                                        # the solution's Config cell
+    sst_steps = math.ceil(p.caps("sentiment")[0] / batch)           # an epoch of the capped SST-2 training split
+    head = 768 * 768 + 3 * 768 + 30_522                             # the MLM head: transform, norm, vocabulary bias
+    for trained in (head, None):                                    # head only, then the whole network
+        w.train("distilbert", s["mlm_steps"], batch * s["block_size"], trained)
+    w.forward("distilbert", 3 * math.ceil(s["eval_blocks"] / 32), 32 * s["block_size"])   # before, head, after
+    for _start in ("original", "MLM-adapted"):                      # 5b: NER and sentiment (cls) per encoder
+        w.train("distilbert", ft_epochs * math.ceil(CONLL_TRAIN / batch), batch * CONLL_TOKENS)
+        w.forward("distilbert", math.ceil(CONLL_DEV / 32), 32 * CONLL_TOKENS)
+        w.train("distilbert", ft_epochs * sst_steps, batch * SST2_TOKENS)
+        w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
+    for _run in range(5 * 3):                                       # 5c, the solution's design: 5 seeds x 3 poolings
+        w.train("distilbert", sst_steps, batch * SST2_TOKENS)       # one epoch each
+        w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
     return w
 
 
 def a3(p) -> Work:
     s, w = p.settings("a3"), Work()
+    flop_budget, block, prompts, repeats = 6e12, 128, 16, 3         # the notebook's Config cell
+    scratch = [f"scratch-{size}" for size in s["scratch_sizes"]]
+    for model in scratch:
+        w.train(model, int(flop_budget / (6 * PARAMS[model] * 16 * block)), 16 * block)
+        w.forward(model, SCRATCH_TOKENS_PER_GPT2 * WIKITEXT2_TEST_TOKENS / (block // 2), block)  # windows, stride/2
     for spec in s["pretrained"]:
-        model = spec.split("/")[-1]
-        w.forward(model, WIKITEXT2_TEST_TOKENS * s["max_length"] / s["stride"])   # overlapping windows
-        w.forward(model, SST2_DEV * 2 * SST2_TOKENS)                                # zero-shot prompts
-        w.decode(model, s["new_tokens"] * 4 + 5 * 2 * s["gen_tokens"])              # benchmark (3 + warm-up), samples
+        w.forward(spec.split("/")[-1], WIKITEXT2_TEST_TOKENS / s["stride"], s["max_length"])
+    for model in scratch + [spec.split("/")[-1] for spec in s["pretrained"]]:
+        w.forward(model, math.ceil(s["zero_shot_examples"] / 16), 16 * (SST2_TOKENS + 8))   # zero-shot prompts
+        w.decode(model, (repeats + 1) * s["new_tokens"] + 2 * prompts * s["gen_tokens"])   # benchmark, 2 decodings
+    w.decode(scratch[-1], 3 * 2 * prompts * s["gen_tokens"])        # 6b's design: 3 settings x 2 seeds, one by one
+    w.decode("gpt2", 2 * 2 * prompts * s["gen_tokens"])             # and 2 settings on the test model
     return w
 
 
 def a4(p) -> Work:
     s, w = p.settings("a4"), Work()
     dev = SST2_DEV if s["eval_examples"] is None else s["eval_examples"]
-    for shots in s["shots"]:
-        w.forward("gpt2", len(s["draws"]) * dev * SST2_TOKENS * (1 + shots))
-    for _variant in range(3):                                       # head only (an upper bound), full, AutoModel
-        w.train("gpt2", s["ft_steps"] * s["batch_size"] * SST2_TOKENS)
-        w.forward("gpt2", dev * SST2_TOKENS)
+    draws = len(s["draws"])
+    runs = [k for k in s["shots"] for _ in range(draws if k else 1)]   # icl_sweep: zero-shot once
+    runs += [0] + [k for k in (0, 4) for _ in range(draws if k else 1)]   # own attention; the solution's template
+    for shots in runs:                                              # 2 label words, content-free prompts
+        w.forward("gpt2", 2 * (math.ceil(dev / s["batch_size"]) + 1), s["batch_size"] * (1 + shots) * (SST2_TOKENS + 8))
+    for trained in (2 * 768, None, None):                           # head only, full, AutoModelForSequenceClassification
+        w.train("gpt2", s["ft_steps"], s["batch_size"] * SST2_TOKENS, trained)
+        w.forward("gpt2", math.ceil(dev / 64), 64 * SST2_TOKENS)
     return w
 
 
 def a5(p) -> Work:
     s, w = p.settings("a5"), Work()
-    tasks, batch, t2t_tokens, gen_batch = 3, 16, 160, 16             # source + target tokens, an assumption
+    tasks, batch, t2t_tokens, instr_tokens = 3, 16, 160, 200        # source + target tokens: assumptions
     mixtures = len(s["k_values"]) + len(s["temperatures"])
-    w.train("t5-small", (mixtures * s["steps"] + tasks * (s["steps"] // tasks)) * batch * t2t_tokens)
-    evaluations = mixtures * tasks + tasks                          # every mixture on 3 tasks; single-task models on 1
-    w.decode("t5-small", evaluations * math.ceil(s["eval_examples"] / gen_batch) * 32)
-    w.forward("t5-small", evaluations * s["eval_examples"] * t2t_tokens)
-    w.train("smollm2-135m", s["instr_steps"] * s["instr_batch"] * 200)
-    conditions = 5
-    w.decode("smollm2-135m", 2 * conditions * math.ceil(s["instr_eval"] / 8) * 12)
+    for steps, scored in [(s["steps"], tasks)] * mixtures + [(s["steps"] // tasks, 1)] * tasks:   # + single-task
+        w.train("t5-small", steps, batch * t2t_tokens)
+        batches = scored * math.ceil(s["eval_examples"] / batch)   # generate_answers: 32 new tokens
+        w.forward("t5-small", batches, batch * t2t_tokens)
+        w.decode("t5-small", batches * 32)
+    conditions, evals, design_runs = 5, 3, 4                        # evals: before, before with its chat template, after
+    for _run in range(1 + design_runs):                             # instruction tuning, then the design's runs
+        w.train("smollm2-135m", s["instr_steps"], s["instr_batch"] * instr_tokens)
+    for scored in (evals * conditions, design_runs * 2):            # the design scores 2 held-out conditions
+        batches = scored * math.ceil(s["instr_eval"] / 8)
+        w.forward("smollm2-135m", batches, 8 * instr_tokens)
+        w.decode("smollm2-135m", batches * 12)
     return w
-
-
-IMDB_TOKENS, GSM8K_TOKENS, GSM8K_TEST = 128, 120, 1_319   # a review cut at max_length; a problem and its chat template
-
-
-def _default(path: str, function: str, argument: str):
-    """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
-    tree = ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
-    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
-    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
-    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
 
 
 def a6(p) -> Work:
     s, w = p.settings("a6"), Work()
-    w.forward("gpt2", 2 * 2 * s["ppl_texts"] * s["max_length"])                    # perplexity before and after, 2 texts
-    w.train("gpt2", s["ft_steps"] * s["ft_batch"] * s["max_length"])
-    w.decode("gpt2", 5 * s["prompts"] * s["new_tokens"] * 4)                         # five settings; no cache: ~4x a step
-    problems = min(s["problems"], GSM8K_TEST)
-    w.decode("smollm2-135m", math.ceil(problems / 16) * (12 + s["cot_tokens"] + 12))  # direct, reasoning, answer
-    w.forward("smollm2-135m", problems * GSM8K_TOKENS * 3)
-    w.train("distilbert", s["judge_steps"] * 16 * SST2_TOKENS)                       # the judge
-    tokens = 8 + s["new_tokens"]                                                     # an opening and its continuation
-    w.decode("gpt2", math.ceil(2 * s["pair_prompts"] / 64) * s["new_tokens"])        # two samples a prompt, 64 rows a batch
-    w.train("gpt2", s["rm_steps"] * 2 * s["dpo_batch"] * tokens)
-    betas = 3                                                # 5b asks for at least three β: the fewest a student runs
-    w.forward("gpt2", 2 * s["pair_prompts"] * tokens)                                # reference log-probabilities
-    w.train("gpt2", betas * s["dpo_steps"] * 2 * s["dpo_batch"] * tokens)
-    samples = _default("shared/generation.py", "reward_and_kl", "samples")  # per evaluation prompt
-    w.decode("gpt2", (betas + 1) * math.ceil(samples * s["eval_prompts"] / 64) * s["new_tokens"])  # each policy
-    w.forward("gpt2", (betas + 1) * 2 * samples * s["eval_prompts"] * tokens)
-    w.decode("gpt2", math.ceil(max(s["best_of"]) * s["eval_prompts"] / 64) * s["new_tokens"])  # best-of-n
-    w.forward("gpt2", s["eval_prompts"] * max(s["best_of"]) * tokens)
+    tokens, gen = 8 + s["new_tokens"], _default("shared/generation.py", "sample_continuations", "batch_size")
+    w.forward("gpt2", 2 * 2 * math.ceil(s["ppl_texts"] / 8), 8 * s["max_length"])   # before and after, 2 text sets
+    w.train("gpt2", s["ft_steps"], s["ft_batch"] * s["max_length"])
+    w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens)   # five settings, no cache: a forward a step
+    batches = math.ceil(min(s["problems"], GSM8K_TEST) / 16)
+    w.forward("smollm2-135m", 3 * batches, 16 * GSM8K_TOKENS)
+    w.decode("smollm2-135m", batches * (12 + s["cot_tokens"] + 12))     # direct, reasoning, its answer
+    w.train("distilbert", s["judge_steps"], 16 * SST2_TOKENS)            # the judge
+    w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
+
+    def sample_and_judge(rows: int):
+        w.decode("gpt2", math.ceil(rows / gen) * s["new_tokens"])
+        w.forward("distilbert", math.ceil(rows / 64), 64 * tokens)
+    pairs = s["pair_prompts"]                                        # an upper bound: close pairs are dropped
+    sample_and_judge(2 * pairs)
+    w.train("gpt2", s["rm_steps"], 2 * s["dpo_batch"] * tokens)      # the reward model
+    w.forward("gpt2", math.ceil(2 * pairs / 32), 32 * tokens)        # its pairwise accuracy
+    w.forward("gpt2", math.ceil(2 * pairs / 16), 16 * tokens)        # reference log-probabilities
+    betas, samples = 3, _default("shared/generation.py", "reward_and_kl", "samples")
+    for policy in range(betas + 1):                                  # the tuned model itself, then each beta
+        if policy:
+            w.train("gpt2", s["dpo_steps"], 2 * s["dpo_batch"] * tokens)
+        sample_and_judge(samples * s["eval_prompts"])
+        w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)   # policy and reference
+    rows = max(s["best_of"]) * s["eval_prompts"]                     # best-of-n: the reward model picks
+    sample_and_judge(rows)
+    w.forward("gpt2", math.ceil(rows / 32), 32 * tokens)
     return w
 
 
 def main() -> None:
-    p = get_profile("full")
-    print("| assignment | estimated minutes on a Colab T4, full profile |\n|---|---|")
+    p, parts, runs = get_profile("full"), "--parts" in sys.argv, "--runs" in sys.argv
+    print("| assignment | estimated minutes on a Colab T4, full profile | Drive at the end, GB |\n|---|---|---|")
+    total = 0.0
     for name, fn in [("a1", a1), ("a2", a2), ("a3", a3), ("a4", a4), ("a5", a5), ("a6", a6)]:
-        print(f"| {name} | {fn(p).seconds / 60:.0f} |")
+        w = fn(p)
+        low, high = w.minutes()
+        flag = f" (over {LIMIT_MINUTES})" if high > LIMIT_MINUTES else ""
+        total += w.drive_bytes
+        print(f"| {name} | {low:.0f}-{high:.0f}{flag} | {w.drive_bytes / 1e9:.1f} |")
+        if parts:
+            print("|  | " + ", ".join(f"{k} {v[0] / 60:.0f}-{v[1] / 60:.0f}" for k, v in w.parts.items()) + " |  |")
+        if runs:
+            for model, steps, seconds, saves, final in w.runs:
+                print(f"|  | {model}, {steps} steps: training {seconds[0] / 60:.1f}-{seconds[1] / 60:.1f} min, "
+                      f"{saves} checkpoint{'s' * (saves != 1)}, final weights on {'Drive' if final else 'local disk'}"
+                      f" |  |")
+    over = f", over the {DRIVE_GB} GB a free Drive holds" if total > DRIVE_GB * 1e9 else f" (a free Drive: {DRIVE_GB} GB)"
+    print(f"| all | | {total / 1e9:.1f}{over} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""The device rule (shared.device) without a GPU: what it decides on a T4, an Ampere GPU and a CPU; that placing
+gives fp32 weights on the decided device and, on a GPU, autocast with fp32 outputs and inputs moved to the model;
+that loading, training and the evaluation helpers place their model. That no model a notebook uses is left on
+the CPU is checked notebook by notebook in tests/test_rehearsal.py (`pytest -k device` selects both)."""
+import pytest
+import torch
+
+import shared.device as dev
+from shared.models import load_model
+
+
+def _gpu(monkeypatch, capability):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    monkeypatch.delenv("COURSE_DEVICE", raising=False)
+
+
+@pytest.mark.parametrize("capability, precision, dtype", [((7, 5), "fp16", torch.float16),    # T4: no bf16 units
+                                                           ((8, 0), "bf16", torch.bfloat16)])  # A100 and newer
+def test_device_rule_on_a_gpu(monkeypatch, capability, precision, dtype):
+    _gpu(monkeypatch, capability)
+    from shared.train import auto_precision
+    assert dev.device() == torch.device("cuda", 0)
+    assert dev.precision() == auto_precision() == precision
+    assert dev.autocast_dtype() == dtype
+    monkeypatch.setenv("LOCAL_RANK", "1")   # the second process of `accelerate launch`: its own GPU
+    assert dev.device() == torch.device("cuda", 1)
+
+
+def test_device_rule_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert dev.device() == torch.device("cpu") and dev.precision() == "no" and dev.autocast_dtype() is None
+
+
+class _Recording(torch.nn.Linear):
+    """A module whose .to() records its arguments instead of moving (there is no GPU here)."""
+    def to(self, *args, **kwargs):
+        self.moves = getattr(self, "moves", []) + [(args, kwargs)]
+        return self
+
+
+def test_device_place_puts_fp32_weights_on_the_gpu(monkeypatch):
+    _gpu(monkeypatch, (7, 5))
+    m = _Recording(2, 2)
+    assert dev.place(m) is m
+    assert m.moves == [((), {"device": torch.device("cuda", 0), "dtype": torch.float32})]
+    assert getattr(m, dev._HOOKED)   # the forward runs under autocast, inputs follow
+    dev.place(m)
+    assert len(m._forward_pre_hooks) == 1   # placing again adds no second hook
+
+
+def _tiny_gpt2():
+    from transformers import GPT2Config, GPT2LMHeadModel
+    torch.manual_seed(0)
+    return GPT2LMHeadModel(GPT2Config(vocab_size=50, n_positions=16, n_embd=16, n_layer=1, n_head=2))
+
+
+def test_device_place_runs_the_forward_under_autocast_with_fp32_outputs():
+    """The GPU's hooks, tried on the CPU with bf16 autocast (CPU autocast exists; a T4 would use fp16)."""
+    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), compute_dtype=torch.bfloat16)
+    inner = []
+    model.transformer.h[0].mlp.c_fc.register_forward_hook(lambda m, a, out: inner.append(out.dtype))
+    out = model(input_ids=torch.tensor([[1, 2, 3]]))
+    assert inner == [torch.bfloat16]                         # the matrix products in half precision
+    assert out.logits.dtype == torch.float32                 # what the notebook sees: fp32
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    plain = _tiny_gpt2()
+    plain_inner = []
+    plain.transformer.h[0].mlp.c_fc.register_forward_hook(lambda m, a, out: plain_inner.append(out.dtype))
+    plain(input_ids=torch.tensor([[1, 2, 3]]))
+    assert plain_inner == [torch.float32]                    # an unplaced model: fp32, so the hook made the difference
+    assert not torch.is_autocast_enabled("cpu")              # the autocast region ended with the forward
+
+
+def test_device_place_ends_autocast_when_the_forward_fails():
+    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), compute_dtype=torch.bfloat16)
+    with pytest.raises(Exception):
+        model(input_ids=torch.tensor([[1, 2, 99]]))          # an id outside the vocabulary
+    assert not torch.is_autocast_enabled("cpu")
+
+
+def test_device_load_model_gives_fp32_weights_from_a_bf16_checkpoint(tmp_path):
+    """SmolLM2 is stored in bf16, and transformers 5 keeps a checkpoint's dtype when none is given."""
+    from transformers import AutoModelForCausalLM
+    _tiny_gpt2().to(torch.bfloat16).save_pretrained(tmp_path)
+    model = load_model(AutoModelForCausalLM, str(tmp_path))
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+
+
+def test_device_loading_training_and_evaluation_place_the_model(monkeypatch, tmp_path):
+    import shared.train as train_mod
+    from transformers import AutoModelForCausalLM
+    placed = []
+    real = dev.place
+    spy = lambda m, *a, **k: placed.append(type(m).__name__) or real(m, *a, **k)   # noqa: E731
+    monkeypatch.setattr(dev, "place", spy)
+    monkeypatch.setattr(train_mod, "place", spy)
+    _tiny_gpt2().save_pretrained(tmp_path / "m")
+    model = load_model(AutoModelForCausalLM, str(tmp_path / "m"))
+    assert placed == ["GPT2LMHeadModel"]
+    with train_mod.evaluating(model) as where:
+        assert where == dev.device()
+    assert len(placed) == 2
+    data = [{"input_ids": torch.tensor([1, 2, 3]), "labels": torch.tensor([1, 2, 3])}] * 2
+    train_mod.train(model, data, train_mod.TrainConfig(output_dir=str(tmp_path / "run"), max_steps=1, batch_size=2,
+                                                       progress=False, save_every=0),
+                    collate_fn=lambda rows: {k: torch.stack([r[k] for r in rows]) for k in rows[0]})
+    assert len(placed) == 3
