@@ -90,8 +90,8 @@ if "google.colab" in sys.modules or os.environ.get("COURSE_SETUP_AS_COLAB"):
             _drive.mount("/content/drive")
             os.environ["COURSE_CHECKPOINTS"] = "/content/drive/MyDrive/nlp-course/checkpoints"
             print(f"checkpoints: {os.environ['COURSE_CHECKPOINTS']} (after a disconnect, run the notebook again: a "
-                  f"long run continues from Drive, a short one trains again; one checkpoint a run, written over in "
-                  f"place, so the course stays far below a free Drive's size: docs/course.md)")
+                  f"long run continues from Drive, a short one trains again; checkpoints are written over in place, "
+                  f"so the course stays far below a free Drive's size: docs/course.md)")
         except Exception as _err:  # declined, or no Drive: training still works, checkpoints stay in this session
             print(f"Drive not mounted ({type(_err).__name__}: {_err}): checkpoints stay on this session's disk, "
                   f"and a disconnect loses them. Set DRIVE = False to stop asking.")

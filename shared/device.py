@@ -3,13 +3,15 @@
     device()     the GPU when there is one (CUDA; this process's GPU under `accelerate launch`), else the CPU
     precision()  what the device computes fast: "fp16" on a GPU without bf16 units (a T4: compute capability
                  below 8), "bf16" on Ampere or newer, "no" (fp32) on the CPU. Training (shared.train, through
-                 Accelerate) and every forward pass of a placed model use it.
+                 Accelerate) and the course's evaluation and generation helpers (shared.train.evaluating) run
+                 under that autocast; a notebook's own calls of a model run in fp32, so that a student's check
+                 with a tight tolerance holds on a GPU as on a laptop.
     place(model) the model on device() with fp32 weights. Weights are always fp32, whatever the checkpoint
                  stores (SmolLM2 is stored in bf16, which a T4 cannot compute fast): training keeps fp32 master
-                 weights anyway, and autocast runs the matrix products in half precision. On a GPU, the model's
-                 forward then runs under autocast with fp32 outputs (as Accelerate does in training), and
-                 tensors given to it from another device are moved to it and its outputs back, so that a quick
-                 check on CPU tensors works as it does on a laptop.
+                 weights anyway, and autocast runs the matrix products in half precision. On a GPU, tensors
+                 given to the model from the CPU are moved to it and its outputs back (for calls of the model
+                 itself: a submodule called directly, such as T5's encoder inside generate, gets no such help),
+                 and outputs computed under autocast are returned in fp32.
 
 `shared.models.load_model` places every model it loads, `shared.train.train` and the evaluation helpers place
 the model they are given (a student's wrapper with a new head included), so nothing a notebook uses is left
@@ -21,6 +23,7 @@ pass of a module whose parameters no placement reached (tests/test_rehearsal.py)
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import torch
@@ -33,7 +36,7 @@ _HOOKED = "_course_device_hooks"
 
 def device() -> torch.device:
     """The device of this process: its GPU if CUDA is available, else the CPU."""
-    if torch.cuda.is_available() and os.environ.get("COURSE_DEVICE", "") != "cpu":
+    if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return torch.device("cpu")
 
@@ -48,8 +51,15 @@ def precision(dev: torch.device | None = None) -> str:
 
 
 def autocast_dtype(dev: torch.device | None = None) -> torch.dtype | None:
-    """The dtype a placed model's forward computes in on this device (None: no autocast, fp32)."""
+    """The dtype the course's helpers compute in on this device (None: no autocast, fp32)."""
     return {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision(dev))
+
+
+def autocast(dev: torch.device | None = None):
+    """The device's autocast (a context manager), or one that does nothing on the CPU."""
+    dev = dev or device()
+    dtype = autocast_dtype(dev)
+    return torch.autocast(device_type=dev.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
 
 
 def describe() -> str:
@@ -59,45 +69,40 @@ def describe() -> str:
     return f"device: {name} | precision: {'fp32' if precision(dev) == 'no' else precision(dev) + ' autocast'}"
 
 
-def place(model, dev: torch.device | None = None, compute_dtype: torch.dtype | None = None):
+def place(model, dev: torch.device | None = None, hooks: bool | None = None):
     """`model` on the course's device with fp32 weights (see the module docstring); returns it.
 
     Placing again is cheap and harmless: a model already there is not copied, and its hooks are added once.
-    `dev` and `compute_dtype` are for tests (default: device() and autocast_dtype())."""
+    `dev` and `hooks` are for tests (default: device(), and the hooks on a GPU only)."""
     if not isinstance(model, torch.nn.Module):   # a plain function standing in for a model: nothing to place
         return model
     dev = dev or device()
-    compute_dtype = compute_dtype if compute_dtype is not None else autocast_dtype(dev)
     model.to(device=dev, dtype=WEIGHTS_DTYPE)
     if os.environ.get(CHECK_ENV) == "1":
         for p in model.parameters():
             setattr(p, CHECK_MARK, True)
-    if (dev.type != "cpu" or compute_dtype is not None) and not getattr(model, _HOOKED, False):
-        _hook(model, dev, compute_dtype)
+    if (dev.type != "cpu" if hooks is None else hooks) and not getattr(model, _HOOKED, False):
+        _hook(model, dev)
     return model
 
 
-def _hook(model, dev: torch.device, compute_dtype: torch.dtype | None) -> None:
-    """Inputs to `dev`, the forward under autocast, outputs in fp32 and back where the inputs came from."""
+def _hook(model, dev: torch.device) -> None:
+    """Inputs from another device moved to `dev` and the outputs back; outputs computed under autocast in fp32."""
     from accelerate.utils import convert_to_fp32, send_to_device
     skip = getattr(model, "_skip_keys_device_placement", None)   # the KV cache stays where the model is
-    stack = []
+    stack = []   # per call (calls can nest): where the inputs came from, if not from `dev`
 
     def before(module, args, kwargs):
         first = next((t for t in [*args, *kwargs.values()] if isinstance(t, torch.Tensor)), None)
         came_from = first.device if first is not None and first.device != dev else None
-        ctx = torch.autocast(device_type=dev.type, dtype=compute_dtype) if compute_dtype is not None else None
-        if ctx is not None:
-            ctx.__enter__()
-        stack.append((came_from, ctx))
+        stack.append(came_from)
         if came_from is None:
             return None
         return send_to_device(args, dev), send_to_device(kwargs, dev, skip_keys=skip)
 
     def after(module, args, kwargs, output):
-        came_from, ctx = stack.pop()
-        if ctx is not None:
-            ctx.__exit__(None, None, None)
+        came_from = stack.pop() if stack else None
+        if torch.is_autocast_enabled(dev.type):
             output = convert_to_fp32(output)
         if came_from is not None:
             output = send_to_device(output, came_from, skip_keys=skip)

@@ -25,11 +25,13 @@ else `<output_dir>/checkpoints`. With COURSE_CHECKPOINTS set and `save_every=Non
 (the default), the policy keeps a free Google Drive (15 GB) far from full:
   - a run checkpoints each `save_minutes` (10) of training: a disconnect costs at most that much of a run,
     and a run shorter than that writes no checkpoint at all;
-  - it keeps one checkpoint (`keep_checkpoints=1`), rewritten in place: its files are overwritten, never
-    deleted, because a file deleted through the Drive mount goes to Drive's trash and still counts;
-  - its final weights stay on Drive only if it trained at least `keep_final_minutes` (3); a shorter run
-    keeps them in `<output_dir>/checkpoints` on the session's disk (lost with the session, and retrained
-    in minutes). The finished run's checkpoint files are emptied in place, so no optimizer state is left.
+  - it keeps two checkpoints (`keep_checkpoints`), the older rewritten in place by the next, so the newest
+    is whole while the next is written; nothing is deleted, because a file deleted through the Drive mount
+    goes to Drive's trash and still counts (an assumption from users' reports: not measured here);
+  - its final weights stay on Drive if it trained at least `keep_final_minutes` (3) or wrote a checkpoint;
+    a shorter run keeps them in `<output_dir>/checkpoints` on the session's disk (lost with the session,
+    and retrained in minutes). Once the final is written, the run's checkpoint files are emptied in place,
+    so no optimizer state is left.
 COURSE_CHECKPOINT_MINUTES and COURSE_KEEP_FINAL_MINUTES change the two defaults. Without COURSE_CHECKPOINTS a
 run checkpoints only when asked (`save_every` steps) and keeps its final weights only then.
 """
@@ -49,12 +51,12 @@ from typing import Callable
 
 import torch
 from accelerate import Accelerator, DataLoaderConfiguration
-from accelerate.utils import set_seed
+from accelerate.utils import broadcast_object_list, set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
-from .device import device, place, precision
+from .device import autocast, device, place, precision
 
 STATE_FILE = "trainer_state.json"
 WEIGHTS_FILE = "model.pt"
@@ -85,7 +87,7 @@ class TrainConfig:
     save_every: int | None = None       # steps; 0 = no checkpoints; None = by training time if COURSE_CHECKPOINTS is set
     save_minutes: float | None = None   # with save_every=None: minutes of training between checkpoints (None: 10)
     keep_final_minutes: float | None = None  # a run's final weights go to COURSE_CHECKPOINTS if it trained this long (None: 3)
-    keep_checkpoints: int = 1           # 1: one checkpoint, rewritten in place (nothing deleted); more: the newest N
+    keep_checkpoints: int = 2           # checkpoints kept; the oldest is rewritten in place by the next (nothing deleted)
     checkpoint_dir: str | None = None   # default $COURSE_CHECKPOINTS/<output_dir>, else <output_dir>/checkpoints
     resume: bool = True                 # continue from the newest checkpoint if there is one
     seed: int = 42
@@ -204,13 +206,13 @@ def cap_steps(config: TrainConfig, profile) -> TrainConfig:
 
 @contextlib.contextmanager
 def evaluating(model: torch.nn.Module):
-    """The model placed on the course's device (shared.device), eval mode and no gradients inside the block;
-    yields that device, for the inputs. The model's train/eval mode is restored after it."""
+    """The model placed on the course's device (shared.device), eval mode, no gradients and the device's autocast
+    (fp16 on a T4; none on the CPU) inside the block; yields that device, for the inputs. The model's train/eval mode is restored after it."""
     place(model)
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             yield device()
     finally:
         model.train(was_training)
@@ -269,7 +271,7 @@ class _Loop:
     save_seconds: float | None  # training seconds between checkpoints (None: none by time)
     local_folder: Path          # where a short run's final weights stay (the session's disk)
     final_seconds: float        # a run that trained this long keeps its final weights in `folder`
-    keep: int                   # checkpoints kept (1: one, rewritten in place)
+    keep: int                   # checkpoints kept (the oldest is rewritten in place by the next)
 
     @property
     def checkpointing(self) -> bool:
@@ -340,9 +342,13 @@ def _resume(loop: _Loop, result: TrainResult, state: dict) -> dict:
         result.resumed_from, result.resumed_from_final = str(final), True
         loop.acc.print(f"Already trained: loaded its final weights from {final} (delete that folder to train again).")
     elif found := _checkpoints(loop.folder):
-        state, result.history = _load_checkpoint(loop.acc, found[-1], loop.fingerprint)
-        result.resumed_from = str(found[-1])
-        loop.acc.print(f"Resumed from {found[-1]} (step {state['step']} of {loop.total}).")
+        usable = [p for p in reversed(found) if _complete(p)] or found[-1:]   # the newest whole one
+        if usable[0] != found[-1]:
+            loop.acc.print(f"{found[-1]} is incomplete (its files are not the sizes written: an upload cut off?); "
+                           f"resuming from {usable[0]}.")
+        state, result.history = _load_checkpoint(loop.acc, usable[0], loop.fingerprint)
+        result.resumed_from = str(usable[0])
+        loop.acc.print(f"Resumed from {usable[0]} (step {state['step']} of {loop.total}).")
     state.setdefault("seconds", 0.0)   # checkpoints written before seconds were recorded
     return state
 
@@ -383,8 +389,10 @@ def _steps(loop: _Loop, config: TrainConfig, state: dict, result: TrainResult, e
                     (not config.eval_every and end_of_epoch) or step == total:
                 result.history["eval"].append({"step": step, **_evaluate(acc, model, loop.eval_dl, evaluate_fn)})
             trained = state["seconds"] + time.perf_counter() - t0
-            due = (loop.save_every and step % loop.save_every == 0) or \
-                (loop.save_seconds is not None and trained - state.get("saved_at", 0.0) >= loop.save_seconds)
+            due = bool((loop.save_every and step % loop.save_every == 0) or
+                       (loop.save_seconds is not None and trained - state.get("saved_at", 0.0) >= loop.save_seconds))
+            if loop.save_seconds is not None and acc.num_processes > 1:   # by the main process's clock, for all
+                due = broadcast_object_list([due], from_process=0)[0]
             if due and step < total:
                 state["saved_at"] = trained
                 _save_checkpoint(acc, loop.folder, {**state, "seconds": trained, "running": running,
@@ -435,58 +443,90 @@ def _evaluate(acc: Accelerator, model, eval_dl, evaluate_fn) -> dict:
 
 def _save_checkpoint(acc: Accelerator, root: Path, state: dict, history: dict, fingerprint: dict,
                      keep: int) -> Path:
-    """Write to step-N.tmp, then rename: a checkpoint folder without .tmp is always complete. With keep=1 the one
-    checkpoint there is renamed to step-N.tmp and its files overwritten in place (nothing goes to Drive's trash)."""
+    """Write to step-N.tmp, then rename: a checkpoint folder without .tmp is always complete, and the state file,
+    written last, records the size of every file, which resuming checks (Drive uploads in the background: a
+    session that dies mid-upload can leave a mixed folder). Nothing is deleted (a file deleted through the Drive
+    mount goes to Drive's trash and still counts): once `keep` checkpoints exist, the oldest is renamed to the
+    new .tmp and its files overwritten in place (a leftover .tmp of an interrupted write is reused first), so the
+    newest complete checkpoint stays intact while the next is written."""
     final = root / f"step-{state['step']:07d}"
     tmp = root / f"step-{state['step']:07d}.tmp"
     if acc.is_main_process:
-        previous = _checkpoints(root)
-        if keep == 1 and previous:
-            if tmp.exists():
-                shutil.rmtree(tmp)
-            os.replace(previous[-1], tmp)   # now incomplete (a .tmp folder is never resumed) until renamed back
+        previous, stale = _checkpoints(root), sorted(root.glob("step-*.tmp")) if root.is_dir() else []
+        if tmp.exists():
+            pass                                   # a leftover of this very step: written over below
+        elif final.exists():
+            os.replace(final, tmp)                 # this step written before (a resumed run): written over
+        elif stale:
+            os.replace(stale[0], tmp)
+        elif len(previous) >= max(keep, 1):
+            os.replace(previous[0], tmp)           # the oldest: incomplete (never resumed) until renamed back
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
     acc.wait_for_everyone()
     acc.save_state(str(tmp), safe_serialization=False)
     if acc.is_main_process:
+        sizes = {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob("*"))
+                 if f.is_file() and f.name != STATE_FILE}
         with open(tmp / STATE_FILE, "w") as f:
-            json.dump({"state": state, "history": history, "fingerprint": fingerprint}, f)
-        shutil.rmtree(final, ignore_errors=True)
+            json.dump({"state": state, "history": history, "fingerprint": fingerprint, "sizes": sizes}, f)
         os.replace(tmp, final)
-        for old in _checkpoints(root)[:-keep] if keep else []:
-            shutil.rmtree(old, ignore_errors=True)
     acc.wait_for_everyone()
     return final
 
 
+def _complete(path: Path) -> bool:
+    """Whether a checkpoint's files are the sizes its state file recorded (older checkpoints recorded none)."""
+    try:
+        sizes = json.loads((path / STATE_FILE).read_text()).get("sizes")
+    except (OSError, ValueError):
+        return False
+    return sizes is None or all((path / name).is_file() and (path / name).stat().st_size == size
+                                for name, size in sizes.items())
+
+
+def _empty(folder: Path) -> None:
+    """Every file of `folder` truncated to nothing in place (not deleted: see _save_checkpoint)."""
+    for f in folder.rglob("*"):
+        if f.is_file():
+            open(f, "wb").close()
+
+
 def _save_final(loop: _Loop, state: dict, history: dict) -> None:
-    """A finished run's weights (no optimizer state: a third of the size) and history. A short run's go to the
-    local disk when the checkpoints are on Drive (loop.final_seconds). The run's one checkpoint becomes the final
-    folder with its files emptied in place; more than one (keep_checkpoints > 1) are deleted."""
+    """A finished run's weights (no optimizer state: a third of the size) and history, written to a fresh folder
+    and renamed `final`; only then do the run's checkpoints go (on Drive: emptied in place, their files truncated
+    and their folders renamed .tmp), so a disconnect at any moment leaves a complete final or a checkpoint.
+    With the checkpoints on Drive, a run that trained less than loop.final_seconds and wrote no checkpoint keeps
+    its final on the local disk. A final that is there already (a run again with resume=False) is written over."""
     acc = loop.acc
     weights = acc.get_state_dict(loop.model)
+    previous = _checkpoints(loop.folder)
     drive = loop.save_seconds is not None and loop.local_folder != loop.folder
-    folder = loop.local_folder if drive and state["seconds"] < loop.final_seconds else loop.folder
+    short = drive and state["seconds"] < loop.final_seconds and not previous
+    folder = loop.local_folder if short else loop.folder
     if acc.is_main_process:
-        tmp = folder / "final.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        previous = _checkpoints(loop.folder)
-        if loop.keep == 1 and len(previous) == 1 and folder == loop.folder:
-            os.replace(previous[0], tmp)
-            for f in tmp.rglob("*"):
-                if f.is_file():
-                    open(f, "wb").close()   # emptied, not deleted: Drive's trash would keep its bytes
-            previous = []
-        else:
-            tmp.mkdir(parents=True)
-        torch.save(weights, tmp / WEIGHTS_FILE)
-        with open(tmp / STATE_FILE, "w") as f:
+        final, tmp = folder / "final", folder / "final.tmp"
+        target = final if final.is_dir() else tmp   # written over in place, or a fresh folder renamed when complete
+        target.mkdir(parents=True, exist_ok=True)
+        if target == final:
+            open(target / STATE_FILE, "wb").close()   # unreadable until rewritten below: never half-trusted
+        torch.save(weights, target / WEIGHTS_FILE)
+        with open(target / STATE_FILE, "w") as f:
             json.dump({"state": state, "history": history, "fingerprint": loop.fingerprint}, f)
-        os.replace(tmp, folder / "final")
+        if target == tmp:
+            os.replace(tmp, final)
+        on_drive = bool(os.environ.get(CHECKPOINTS_ENV)) and \
+            Path(os.environ[CHECKPOINTS_ENV]).resolve() in loop.folder.resolve().parents
         for old in previous:
-            shutil.rmtree(old, ignore_errors=True)
+            if on_drive:   # emptied in place and set aside for reuse: deleted, it would sit in Drive's trash
+                _empty(old)
+                aside = old.with_name(old.name + ".tmp")
+                n = 1
+                while aside.exists():   # a leftover .tmp of the same step: a name of its own
+                    aside, n = old.with_name(f"{old.name}.{n}.tmp"), n + 1
+                os.replace(old, aside)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
     acc.wait_for_everyone()
 
 

@@ -1,6 +1,6 @@
 """The device rule (shared.device) without a GPU: what it decides on a T4, an Ampere GPU and a CPU; that placing
-gives fp32 weights on the decided device and, on a GPU, autocast with fp32 outputs and inputs moved to the model;
-that loading, training and the evaluation helpers place their model. That no model a notebook uses is left on
+gives fp32 weights on the decided device; that the course's helpers compute under the device's autocast with fp32
+outputs while a notebook's own calls stay fp32; that loading, training and the evaluation helpers place their model. That no model a notebook uses is left on
 the CPU is checked notebook by notebook in tests/test_rehearsal.py (`pytest -k device` selects both)."""
 import pytest
 import torch
@@ -55,28 +55,45 @@ def _tiny_gpt2():
     return GPT2LMHeadModel(GPT2Config(vocab_size=50, n_positions=16, n_embd=16, n_layer=1, n_head=2))
 
 
-def test_device_place_runs_the_forward_under_autocast_with_fp32_outputs():
-    """The GPU's hooks, tried on the CPU with bf16 autocast (CPU autocast exists; a T4 would use fp16)."""
-    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), compute_dtype=torch.bfloat16)
-    inner = []
-    model.transformer.h[0].mlp.c_fc.register_forward_hook(lambda m, a, out: inner.append(out.dtype))
-    out = model(input_ids=torch.tensor([[1, 2, 3]]))
-    assert inner == [torch.bfloat16]                         # the matrix products in half precision
-    assert out.logits.dtype == torch.float32                 # what the notebook sees: fp32
+def _inner_dtypes(model):
+    seen = []
+    model.transformer.h[0].mlp.c_fc.register_forward_hook(lambda m, a, out: seen.append(out.dtype))
+    return seen
+
+
+def test_device_helpers_compute_under_autocast_and_a_notebooks_own_calls_in_fp32(monkeypatch):
+    """On a GPU the course's helpers (evaluating) run under the device's autocast and get fp32 outputs; a
+    notebook's own call runs in fp32, so a student's tight-tolerance check holds. Tried on the CPU with bf16
+    autocast (CPU autocast exists; a T4 would use fp16) and the GPU's hooks forced on."""
+    import shared.train as train_mod
+    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), hooks=True)
+    inner = _inner_dtypes(model)
+    ids = torch.tensor([[1, 2, 3]])
+    assert model(input_ids=ids).logits.dtype == torch.float32 and inner == [torch.float32]   # the notebook's own call
+    monkeypatch.setattr(train_mod, "autocast", lambda: torch.autocast("cpu", dtype=torch.bfloat16))
+    with train_mod.evaluating(model):
+        out = model(input_ids=ids)
+    assert inner[-1] == torch.bfloat16                       # the matrix products in half precision
+    assert out.logits.dtype == torch.float32                 # what the helper sees: fp32
     assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert not torch.is_autocast_enabled("cpu")              # the region ended with the block
     plain = _tiny_gpt2()
-    plain_inner = []
-    plain.transformer.h[0].mlp.c_fc.register_forward_hook(lambda m, a, out: plain_inner.append(out.dtype))
-    plain(input_ids=torch.tensor([[1, 2, 3]]))
-    assert plain_inner == [torch.float32]                    # an unplaced model: fp32, so the hook made the difference
-    assert not torch.is_autocast_enabled("cpu")              # the autocast region ended with the forward
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert plain(input_ids=ids).logits.dtype == torch.bfloat16   # without the hooks: half-precision outputs
 
 
-def test_device_place_ends_autocast_when_the_forward_fails():
-    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), compute_dtype=torch.bfloat16)
+def test_device_autocast_follows_the_device(monkeypatch):
+    assert isinstance(dev.autocast(torch.device("cpu")), __import__("contextlib").nullcontext)
+    _gpu(monkeypatch, (7, 5))
+    monkeypatch.setattr(torch, "autocast", lambda device_type, dtype: ("autocast", device_type, dtype))
+    assert dev.autocast() == ("autocast", "cuda", torch.float16)
+
+
+def test_device_hooks_survive_a_forward_that_fails():
+    model = dev.place(_tiny_gpt2(), dev=torch.device("cpu"), hooks=True)
     with pytest.raises(Exception):
         model(input_ids=torch.tensor([[1, 2, 99]]))          # an id outside the vocabulary
-    assert not torch.is_autocast_enabled("cpu")
+    assert model(input_ids=torch.tensor([[1, 2, 3]])).logits.shape == (1, 3, 50)
 
 
 def test_device_load_model_gives_fp32_weights_from_a_bf16_checkpoint(tmp_path):

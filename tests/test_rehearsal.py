@@ -82,14 +82,16 @@ shutil.rmtree, os.remove, os.unlink = _spy(shutil.rmtree), _spy(os.remove), _spy
 
 
 def _drive_report(drive) -> dict:
-    """What the notebook's training left on Drive: per run folder its entries, and the bytes of optimizer state."""
+    """What the notebook's training left on Drive: per run folder its checkpoints and final (folders set aside
+    for reuse, `.tmp`, apart), and the bytes outside the finals' weights and state."""
     runs = {}
     for folder in sorted(drive.rglob("*")):
-        if folder.is_dir() and (folder.name == "final" or folder.name.startswith("step-")):
+        if folder.is_dir() and (folder.name == "final" or folder.name.startswith("step-")) \
+                and not folder.name.endswith(".tmp"):
             runs.setdefault(str(folder.parent.relative_to(drive)), []).append(folder.name)
-    optimizer = sum(f.stat().st_size for f in drive.rglob("final/optimizer*"))
-    total = sum(f.stat().st_size for f in drive.rglob("*") if f.is_file())
-    return {"runs": runs, "optimizer_bytes_in_finals": optimizer, "bytes": total}
+    files = [f for f in drive.rglob("*") if f.is_file()]
+    left = sum(f.stat().st_size for f in files if not (f.parent.name == "final" and f.name in ("model.pt", "trainer_state.json")))
+    return {"runs": runs, "bytes_besides_finals": left, "bytes": sum(f.stat().st_size for f in files)}
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +125,8 @@ def test_rehearsal_full_profile_device_rule_and_drive(path, hub, tmp_path, monke
     drive = _drive_report(tmp_path / "drive")
     print(f"Drive after {path.stem}: {len(drive['runs'])} runs, {drive['bytes']:,} bytes")
     assert not checked["deleted"], f"deleted on Drive (its trash keeps them): {checked['deleted']}"
-    assert all(entries == ["final"] for entries in drive["runs"].values()), drive["runs"]   # one per run, finished
-    assert drive["optimizer_bytes_in_finals"] == 0
+    assert drive["runs"] and all(entries == ["final"] for entries in drive["runs"].values()), drive["runs"]
+    assert drive["bytes_besides_finals"] == 0   # no optimizer state, no checkpoint left: only each run's final
 
 
 def test_rehearsal_device_check_catches_models_left_unplaced(hub, tmp_path, monkeypatch):

@@ -136,9 +136,10 @@ def test_checkpoints_go_where_course_checkpoints_points_by_training_time(tmp_pat
         cfg(tmp_path).save_seconds()
 
 
-def test_on_drive_a_run_keeps_one_checkpoint_rewritten_in_place_and_deletes_nothing(tmp_path, monkeypatch):
-    """A file deleted through the Drive mount goes to Drive's trash and still counts: the one checkpoint is
-    overwritten in place, and at the end it becomes the final weights with the optimizer's files emptied."""
+def test_on_drive_checkpoints_are_rewritten_in_place_and_nothing_is_deleted(tmp_path, monkeypatch):
+    """A file deleted through the Drive mount goes to Drive's trash and still counts: the oldest of the two
+    checkpoints is overwritten in place by the next, and at the end the final weights are written beside them
+    and their files emptied (no optimizer state left), never deleted."""
     ds = toy_dataset(32)
     drive = tmp_path / "drive"
     monkeypatch.setenv("COURSE_CHECKPOINTS", str(drive))
@@ -146,23 +147,39 @@ def test_on_drive_a_run_keeps_one_checkpoint_rewritten_in_place_and_deletes_noth
     real_rmtree = shutil.rmtree
     monkeypatch.setattr(shutil, "rmtree", lambda p, *a, **k: (deleted.append(str(p)) if Path(p).exists() else None,
                                                                real_rmtree(p, *a, **k))[1])
-    for name in ("remove", "unlink"):
+    for name in ("remove", "unlink", "rmdir"):
         real = getattr(os, name)
         monkeypatch.setattr(os, name, lambda p, *a, _real=real, **k: (deleted.append(str(p)), _real(p, *a, **k))[1])
     c = cfg(tmp_path / "r", max_steps=6, save_minutes=0, keep_final_minutes=0)
     stopped = train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4)
     folder = Path(stopped.checkpoints)
-    assert sorted(p.name for p in folder.iterdir()) == ["step-0000004"]        # one checkpoint, the newest
-    optimizer_bytes = sum(f.stat().st_size for f in (folder / "step-0000004").rglob("optimizer*"))
-    assert optimizer_bytes > 0
+    assert sorted(p.name for p in folder.iterdir()) == ["step-0000003", "step-0000004"]   # two, the newest
+    assert sum(f.stat().st_size for f in (folder / "step-0000004").rglob("optimizer*")) > 0
     done = train(tiny_classifier(), ds, c, collate_fn=collate)
     assert done.resumed_from.endswith("step-0000004") and done.steps == 6
-    assert sorted(p.name for p in folder.iterdir()) == ["final"]
-    assert sum(f.stat().st_size for f in (folder / "final").rglob("optimizer*")) == 0   # emptied in place
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".tmp")) == ["final"]
+    assert sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and f.name != "model.pt"
+               and f.parent.name != "final") == 0                                          # emptied in place
     assert (folder / "final" / "model.pt").stat().st_size > 0
     assert not [d for d in deleted if d.startswith(str(drive))], deleted
     again = train(tiny_classifier(seed=1), ds, c, collate_fn=collate)
     assert again.resumed_from == str(folder / "final") and same_weights(weights(done.model), weights(again.model))
+    # run again with resume=False: trains again and writes the final over the old one
+    fresh = train(tiny_classifier(seed=2), ds, dataclasses.replace(c, resume=False), collate_fn=collate)
+    assert fresh.resumed_from is None and fresh.steps == 6
+    assert same_weights(weights(train(tiny_classifier(), ds, c, collate_fn=collate).model), weights(fresh.model))
+    assert not [d for d in deleted if d.startswith(str(drive))], deleted
+
+
+def test_an_incomplete_newest_checkpoint_falls_back_to_the_one_before(tmp_path, capsys):
+    """Drive uploads in the background: a session that dies mid-upload can leave files of the wrong size."""
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=6, save_every=1)
+    root = Path(train(tiny_classifier(), ds, c, collate_fn=collate, stop_after=4).checkpoints)
+    with open(root / "step-0000004" / "optimizer.bin", "ab") as f:
+        f.write(b"more")
+    res = train(tiny_classifier(), ds, c, collate_fn=collate)
+    assert res.resumed_from.endswith("step-0000003") and "step-0000004 is incomplete" in capsys.readouterr().out
 
 
 def test_on_drive_a_short_runs_final_weights_stay_on_the_local_disk(tmp_path, monkeypatch):

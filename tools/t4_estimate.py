@@ -2,15 +2,28 @@
 and what its training runs leave on Google Drive.
 
 No GPU was lent to this project when it was written, so the time is computed, not timed. Every figure below is
-a pair (low, high): the range's two ends. The code it models: every model on the GPU, training under
-Accelerate's fp16 mixed precision, evaluation and inference under fp16 autocast, weights fp32 (never bf16 on a
-T4); with Drive mounted (COURSE_CHECKPOINTS set), shared/train.py's checkpoint policy:
+a pair (low, high): the range's two ends. The code it models: every model on the GPU with fp32 weights (never
+bf16 on a T4), and two precisions (shared/device.py):
+  - fp16: training, under Accelerate's fp16 mixed precision; every forward pass inside shared.train.evaluating
+    (the course's helpers: classify.predictions/evaluate_accuracy, generation._greedy/solve/judge/
+    sample_continuations/reward_scores/_logps, lm.zero_shot_sentiment/sample_texts, mlm.mlm_perplexity/
+    fill_mask, multitask.generate_answers, qa.predict_logits) or under an explicit shared.device.autocast()
+    (a3's perplexity ladder), all under fp16 autocast;
+  - fp32: every other forward pass, a notebook's own calls of a model and the student functions its cells call:
+    a3's benchmark_generation (HF generate and a prefill, no autocast), a4's label_word_logprobs through
+    shared.prompting.icl_sweep (torch.no_grad only: every prompting run), a6's perplexity (before and after
+    its fine-tuning) and its generate and beam_search (the decoding comparison). The visible and hidden checks'
+    own calls of a model (a2-a6: a few short inputs each) are fp32 too and left out: seconds a notebook.
+With Drive mounted (COURSE_CHECKPOINTS set), shared/train.py's checkpoint policy:
   - a run writes a checkpoint (weights + AdamW state) to Drive each time 10 minutes of training have passed
-    since it started or since its last checkpoint, so a run that trains under 10 minutes writes none; each
-    replaces the one before (at most one a run is kept). A disconnect costs at most 10 minutes of a run's training.
+    since it started or since its last checkpoint, so a run that trains under 10 minutes writes none. It keeps
+    up to two: from the third on, each is written over the older one in place (its files rewritten, nothing
+    deleted through the mount), so a run of 20 minutes or more has two alive at once. A disconnect costs at
+    most 10 minutes of a run's training.
   - at its end a run's final fp32 weights (no optimizer state) go to Drive only if it trained for at least
-    3 minutes; a shorter run keeps them on the session's local disk, where a disconnect loses them and re-running
-    retrains them in under 3 minutes. What is cheaper to redo than to store is not stored.
+    3 minutes (or wrote a checkpoint); a shorter run keeps them on the session's local disk, where a disconnect
+    loses them and re-running retrains them in under 3 minutes. What is cheaper to redo than to store is not
+    stored. Once the final is written, the run's checkpoints are emptied in place (truncated, not deleted).
 Both thresholds are applied to the HIGH end of each run's estimated training time (the 'training' part:
 its steps, not the evaluation or loading around them), the same decision at both ends of the range: the
 conservative choice for Drive's space and write time.
@@ -20,29 +33,39 @@ conservative choice for Drive's space and write time.
             tokens per example are assumptions, stated below; padded lengths are upper bounds
   compute   training 6·N FLOPs per token, a forward pass 2·N (N = parameters; Kaplan et al. 2020), also for a
             run whose backbone is frozen (an upper bound)
-  speed     12.2 TFLOPS for the range's low end: a published T4 measurement (ModernBERT-base, 149M parameters, batch 32 x 128
-            tokens, fp16: 0.30 s per batch, https://earino.github.io/applied-deep-learning/site/blog/05_bf16_on_t4.html),
+  speed     fp16: 12.2 TFLOPS for the range's low end: a published T4 measurement (ModernBERT-base, 149M
+            parameters, batch 32 x 128 tokens, fp16: 0.30 s per batch,
+            https://earino.github.io/applied-deep-learning/site/blog/05_bf16_on_t4.html),
             6 x 149e6 x 4096 / 0.30 s = 12.2e12 FLOP/s; it holds only for large well-shaped batches.
             For the high end 2/3 of it, 8.1 TFLOPS: these eager Hugging Face models are less tuned than the
-            measured one (an assumption)
+            measured one (an assumption).
+            fp32: 6.0 TFLOPS at the low end, 4.0 at the high end, an assumption: the T4 datasheet's fp32 peak is
+            8.1 TFLOPS (no tensor cores in fp32; https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/
+            tesla-t4/t4-tensor-core-datasheet-951643.pdf), which eager models do not sustain; no public
+            measurement of these models in fp32 on a T4 found
   floors    no step is faster than its fixed costs (kernel launches, Python, collating the batch): a training
             step 25-40 ms (fused AdamW over 60-135M parameters, loss scaling, gradient clipping, about 3 kernel
             launches per forward kernel), an evaluation batch 8-15 ms; assumptions, no public measurement found.
             They make SST-2's and CoNLL's small steps overhead-bound
   decoding  one new token per step: fp32 weights read at 300 GB/s (the T4 datasheet's 320 GB/s), 4 bytes a
-            parameter, 8 at the high end (autocast casting them to fp16 again each step), and at least
-            2-5 ms plus 0.5-1 ms per layer a step (launch-bound: an assumption)
+            parameter, under fp16 autocast 8 at the high end (autocast casting them to fp16 again each step),
+            in fp32 4 at both ends (nothing re-cast), and at least 2-5 ms plus 0.5-1 ms per layer a step
+            (launch-bound: an assumption)
   Drive     written at 50 MB/s, 20 MB/s at the high end: an assumption (no public figure found; writes go to
             a local cache and upload in the background, https://github.com/googlecolab/colabtools/issues/287,
             so a sustained stream of checkpoints is bounded by the upload). A checkpoint is the fp32 weights
             and AdamW's two moments of the trained parameters: 4 bytes per parameter + 8 per trained one (12 for
             a whole model); the final weights 4 bytes per parameter. Checkpoints per run: one per 10 minutes
-            of its high-end training time, strictly before its end (a 25-minute run: 2); the final weights
-            written only by runs of at least 3 minutes (high end). Final weights on local disk: not counted
+            of its high-end training time, strictly before its end (a 25-minute run: 2), each written in full
+            (a new one or one written over in place), at most 2 alive at once; the final weights written only
+            by runs of at least 3 minutes (high end) or that wrote a checkpoint. Final weights on local disk:
+            not counted
   Drive at the end   the final weights of the runs that train for at least 3 minutes (high end), 4 bytes per
-            parameter (a free Drive holds 15 GB); a run's checkpoint is deleted when its final weights are
-            written. Not counted: Drive's trash, where files replaced or deleted through the mount can go and
-            count against the quota until emptied (reported: https://github.com/minimaxir/gpt-2-simple/issues/155)
+            parameter (a free Drive holds 15 GB); a run's checkpoints are emptied in place (truncated to 0
+            bytes, not deleted) when its final weights are written, so none counts at the end. Not counted:
+            Drive's trash, where files deleted through the mount go and count against the quota until emptied
+            (reported: https://github.com/minimaxir/gpt-2-simple/issues/155); that files overwritten or
+            truncated in place leave nothing there is an assumption, not measured
   overhead  3-5 minutes per notebook (downloads, tokenising, plots) and 5-15 s per training run (loading
             the model, mapping the data, scoring): assumptions
 
@@ -62,12 +85,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.profiles import get_profile  # noqa: E402
 
 ENDS = (0, 1)                                     # low, high
-TFLOPS = (12.2e12, 8.1e12)
+TFLOPS = (12.2e12, 8.1e12)                        # fp16 (autocast, mixed-precision training)
+FP32_TFLOPS = (6.0e12, 4.0e12)                    # fp32 forward passes: sustained, assumed (peak 8.1)
 BANDWIDTH = 300e9
 TRAIN_FLOOR, EVAL_FLOOR = (0.025, 0.040), (0.008, 0.015)
-DECODE_BYTES, DECODE_FLOOR, LAYER_FLOOR = (4, 8), (0.002, 0.005), (0.0005, 0.0010)
+DECODE_BYTES, FP32_DECODE_BYTES = (4, 8), (4, 4)   # bytes read per parameter a step: autocast, fp32
+DECODE_FLOOR, LAYER_FLOOR = (0.002, 0.005), (0.0005, 0.0010)
 DRIVE = (50e6, 20e6)                              # bytes per second
 CHECKPOINT_EVERY, FINAL_ON_DRIVE = 600.0, 180.0   # seconds of training (a run's high end): shared/train.py's policy
+KEEP_CHECKPOINTS = 2                              # alive at once a run (the older written over in place)
 OVERHEAD, RUN_OVERHEAD = (180.0, 300.0), (5.0, 15.0)
 LIMIT_MINUTES, DRIVE_GB = 45, 15
 PARAMS = {"distilbert": 66e6, "bert-base": 110e6, "gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6,
@@ -82,6 +108,7 @@ CONLL_TRAIN, CONLL_DEV, CONLL_TOKENS = 14_041, 3_250, 48
 WIKITEXT2_TEST_TOKENS = 290_000                   # about 245k words at about 1.2 GPT-2 tokens a word
 SCRATCH_TOKENS_PER_GPT2 = 1.6                     # a3's 2,000-token BPE splits finer than GPT-2's 50,257 (assumed)
 GSM8K_TOKENS, GSM8K_TEST = 120, 1_319             # a problem and its chat template; the test split
+BENCH_PROMPT_TOKENS = 8                           # a3's PROMPT, "The town was founded in" (an upper bound)
 
 
 def _source(path: str):
@@ -114,6 +141,7 @@ class Work:
         self.parts = {part: [0.0, 0.0] for part in ("training", "evaluation", "Drive", "overhead")}
         self.add("overhead", OVERHEAD)
         self.drive_bytes = 0.0                    # what the runs leave on Drive
+        self.drive_peak = 0.0                     # the most on Drive at once: finals so far + a run's live checkpoints
         self.runs = []                            # (model, steps, training seconds (low, high), checkpoints, final on Drive)
 
     def add(self, part: str, seconds) -> None:
@@ -128,20 +156,26 @@ class Work:
         seconds = [steps * max(6 * n * tokens_per_step / TFLOPS[e], TRAIN_FLOOR[e]) for e in ENDS]
         self.add("training", seconds)
         saves = max(math.ceil(seconds[1] / CHECKPOINT_EVERY) - 1, 0)   # every 10 minutes, before the end
-        final = seconds[1] >= FINAL_ON_DRIVE
-        written = saves * (4 * n + 8 * trained) + final * 4 * n
+        final = seconds[1] >= FINAL_ON_DRIVE or saves > 0
+        checkpoint = 4 * n + 8 * trained
+        written = saves * checkpoint + final * 4 * n      # each checkpoint written in full, new or over the older
         self.add("Drive", [written / DRIVE[e] for e in ENDS])
         self.add("overhead", RUN_OVERHEAD)
+        self.drive_peak = max(self.drive_peak, self.drive_bytes + min(saves, KEEP_CHECKPOINTS) * checkpoint
+                              + final * 4 * n)            # the final is written before the checkpoints are emptied
         self.drive_bytes += final * 4 * n
         self.runs.append((model, steps, seconds, saves, final))
 
-    def forward(self, model: str, batches: float, tokens_per_batch: float):
-        self.add("evaluation", [batches * max(2 * PARAMS[model] * tokens_per_batch / TFLOPS[e], EVAL_FLOOR[e])
+    def forward(self, model: str, batches: float, tokens_per_batch: float, fp32: bool = False):
+        """Forward passes under fp16 autocast, or in fp32 (a notebook's own calls: see the docstring)."""
+        rate = FP32_TFLOPS if fp32 else TFLOPS
+        self.add("evaluation", [batches * max(2 * PARAMS[model] * tokens_per_batch / rate[e], EVAL_FLOOR[e])
                                 for e in ENDS])
 
-    def decode(self, model: str, steps: float):
+    def decode(self, model: str, steps: float, fp32: bool = False):
         """Decoding steps of a batch of at most 64 rows: memory- or launch-bound (its FLOPs are negligible)."""
-        self.add("evaluation", [steps * max(DECODE_BYTES[e] * PARAMS[model] / BANDWIDTH,
+        read = FP32_DECODE_BYTES if fp32 else DECODE_BYTES
+        self.add("evaluation", [steps * max(read[e] * PARAMS[model] / BANDWIDTH,
                                             DECODE_FLOOR[e] + LAYERS[model] * LAYER_FLOOR[e]) for e in ENDS])
 
     def minutes(self) -> tuple[float, float]:
@@ -195,7 +229,9 @@ def a3(p) -> Work:
         w.forward(spec.split("/")[-1], WIKITEXT2_TEST_TOKENS / s["stride"], s["max_length"])
     for model in scratch + [spec.split("/")[-1] for spec in s["pretrained"]]:
         w.forward(model, math.ceil(s["zero_shot_examples"] / 16), 16 * (SST2_TOKENS + 8))   # zero-shot prompts
-        w.decode(model, (repeats + 1) * s["new_tokens"] + 2 * prompts * s["gen_tokens"])   # benchmark, 2 decodings
+        w.forward(model, repeats + 1, BENCH_PROMPT_TOKENS, fp32=True)   # benchmark_generation: its prefills, fp32
+        w.decode(model, (repeats + 1) * s["new_tokens"], fp32=True)     # and its generate calls, fp32
+        w.decode(model, 2 * prompts * s["gen_tokens"])                  # sample_texts: 2 decodings, one by one
     w.decode(scratch[-1], 3 * 2 * prompts * s["gen_tokens"])        # 6b's design: 3 settings x 2 seeds, one by one
     w.decode("gpt2", 2 * 2 * prompts * s["gen_tokens"])             # and 2 settings on the test model
     return w
@@ -207,8 +243,9 @@ def a4(p) -> Work:
     draws = len(s["draws"])
     runs = [k for k in s["shots"] for _ in range(draws if k else 1)]   # icl_sweep: zero-shot once
     runs += [0] + [k for k in (0, 4) for _ in range(draws if k else 1)]   # own attention; the solution's template
-    for shots in runs:                                              # 2 label words, content-free prompts
-        w.forward("gpt2", 2 * (math.ceil(dev / s["batch_size"]) + 1), s["batch_size"] * (1 + shots) * (SST2_TOKENS + 8))
+    for shots in runs:                                              # 2 label words, content-free prompts; fp32:
+        w.forward("gpt2", 2 * (math.ceil(dev / s["batch_size"]) + 1),   # the student's label_word_logprobs
+                  s["batch_size"] * (1 + shots) * (SST2_TOKENS + 8), fp32=True)
     for trained in (2 * 768, None, None):                           # head only, full, AutoModelForSequenceClassification
         w.train("gpt2", s["ft_steps"], s["batch_size"] * SST2_TOKENS, trained)
         w.forward("gpt2", math.ceil(dev / 64), 64 * SST2_TOKENS)
@@ -237,9 +274,11 @@ def a5(p) -> Work:
 def a6(p) -> Work:
     s, w = p.settings("a6"), Work()
     tokens, gen = 8 + s["new_tokens"], _default("shared/generation.py", "sample_continuations", "batch_size")
-    w.forward("gpt2", 2 * 2 * math.ceil(s["ppl_texts"] / 8), 8 * s["max_length"])   # before and after, 2 text sets
+    w.forward("gpt2", 2 * 2 * math.ceil(s["ppl_texts"] / 8), 8 * s["max_length"], fp32=True)   # the student's
+    # perplexity, before and after, 2 text sets
     w.train("gpt2", s["ft_steps"], s["ft_batch"] * s["max_length"])
-    w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens)   # five settings, no cache: a forward a step
+    w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens, fp32=True)   # the student's generate and
+    # beam_search: five settings, no cache, a forward a step
     batches = math.ceil(min(s["problems"], GSM8K_TEST) / 16)
     w.forward("smollm2-135m", 3 * batches, 16 * GSM8K_TOKENS)
     w.decode("smollm2-135m", batches * (12 + s["cot_tokens"] + 12))     # direct, reasoning, its answer
@@ -277,12 +316,14 @@ def main() -> None:
         total += w.drive_bytes
         print(f"| {name} | {low:.0f}-{high:.0f}{flag} | {w.drive_bytes / 1e9:.1f} |")
         if parts:
-            print("|  | " + ", ".join(f"{k} {v[0] / 60:.0f}-{v[1] / 60:.0f}" for k, v in w.parts.items()) + " |  |")
+            print("|  | " + ", ".join(f"{k} {v[0] / 60:.0f}-{v[1] / 60:.0f}" for k, v in w.parts.items())
+                  + f"; its runs' most on Drive at once {w.drive_peak / 1e9:.1f} GB |  |")
         if runs:
             for model, steps, seconds, saves, final in w.runs:
+                alive = f" ({min(saves, KEEP_CHECKPOINTS)} alive at once)" if saves > 1 else ""
                 print(f"|  | {model}, {steps} steps: training {seconds[0] / 60:.1f}-{seconds[1] / 60:.1f} min, "
-                      f"{saves} checkpoint{'s' * (saves != 1)}, final weights on {'Drive' if final else 'local disk'}"
-                      f" |  |")
+                      f"{saves} checkpoint{'s' * (saves != 1)}{alive}, final weights on "
+                      f"{'Drive' if final else 'local disk'} |  |")
     over = f", over the {DRIVE_GB} GB a free Drive holds" if total > DRIVE_GB * 1e9 else f" (a free Drive: {DRIVE_GB} GB)"
     print(f"| all | | {total / 1e9:.1f}{over} |")
 
