@@ -20,6 +20,7 @@ import os
 
 import nbformat
 import pytest
+import torch
 from nbclient import NotebookClient
 
 from autograder.course import REPO, assignments
@@ -91,7 +92,16 @@ def _drive_report(drive) -> dict:
             runs.setdefault(str(folder.parent.relative_to(drive)), []).append(folder.name)
     files = [f for f in drive.rglob("*") if f.is_file()]
     left = sum(f.stat().st_size for f in files if not (f.parent.name == "final" and f.name in ("model.pt", "trainer_state.json")))
-    return {"runs": runs, "bytes_besides_finals": left, "bytes": sum(f.stat().st_size for f in files)}
+    # what a final costs per parameter (the T4 estimate's Drive figures assume 4 bytes: fp32, no optimizer state)
+    weights = [f for f in files if f.parent.name == "final" and f.name == "model.pt"]
+    params = 0
+    for f in weights:   # each stored tensor once (tied weights share one: torch.save writes it once)
+        stored = {t.untyped_storage().data_ptr(): t for t in torch.load(f, map_location="cpu", weights_only=True).values()}
+        assert all(t.dtype == torch.float32 for t in stored.values() if t.is_floating_point()), f
+        params += sum(t.untyped_storage().nbytes() // t.element_size() for t in stored.values())
+    per_param = sum(f.stat().st_size for f in weights) / max(params, 1)
+    return {"runs": runs, "bytes_besides_finals": left, "bytes": sum(f.stat().st_size for f in files),
+            "bytes_per_parameter": per_param}
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +133,12 @@ def test_rehearsal_full_profile_device_rule_and_drive(path, hub, tmp_path, monke
     assert checked["forwards"] > 0   # the check saw the notebook's models run
     assert not checked["broken"], "device rule broken:\n" + "\n".join(checked["broken"])
     drive = _drive_report(tmp_path / "drive")
-    print(f"Drive after {path.stem}: {len(drive['runs'])} runs, {drive['bytes']:,} bytes")
+    print(f"Drive after {path.stem}: {len(drive['runs'])} runs, {drive['bytes']:,} bytes, "
+          f"{drive['bytes_per_parameter']:.2f} bytes a parameter in the final weights")
     assert not checked["deleted"], f"deleted on Drive (its trash keeps them): {checked['deleted']}"
     assert drive["runs"] and all(entries == ["final"] for entries in drive["runs"].values()), drive["runs"]
     assert drive["bytes_besides_finals"] == 0   # no optimizer state, no checkpoint left: only each run's final
+    assert 4.0 <= drive["bytes_per_parameter"] < 4.6   # fp32 weights (tiny models: a little pickling besides)
 
 
 def test_rehearsal_device_check_catches_models_left_unplaced(hub, tmp_path, monkeypatch):
