@@ -108,10 +108,6 @@ class TrainConfig:
             return Path(os.environ[CHECKPOINTS_ENV]) / Path(self.output_dir).as_posix().lstrip("/")
         return Path(self.output_dir) / "checkpoints"
 
-    def save_interval(self, total_steps: int) -> int:
-        """Steps between checkpoints (0: none by steps; see save_seconds)."""
-        return self.save_every or 0
-
     def save_seconds(self) -> float | None:
         """Seconds of training between checkpoints when they go by time (save_every=None and COURSE_CHECKPOINTS set)."""
         if self.save_every is not None or not os.environ.get(CHECKPOINTS_ENV):
@@ -137,6 +133,12 @@ class TrainConfig:
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
+def _under_checkpoints_env(root: Path) -> bool:
+    """Whether `root` lies in the COURSE_CHECKPOINTS folder (Drive, on Colab)."""
+    env = os.environ.get(CHECKPOINTS_ENV)
+    return bool(env) and Path(env).resolve() in [root.resolve(), *root.resolve().parents]
+
+
 def _minutes(value: float | None, env: str, default: float) -> float:
     if value is not None:
         return float(value)
@@ -160,12 +162,6 @@ class TrainResult:
     @property
     def final_eval(self) -> dict:
         return self.history["eval"][-1] if self.history["eval"] else {}
-
-
-def auto_precision() -> str:
-    """bf16 on Ampere or newer, fp16 (with loss scaling) on older GPUs such as the T4, fp32 on CPU
-    (shared.device.precision: the one place that decides it)."""
-    return precision()
 
 
 def model_fingerprint(model: torch.nn.Module) -> str:
@@ -272,6 +268,7 @@ class _Loop:
     local_folder: Path          # where a short run's final weights stay (the session's disk)
     final_seconds: float        # a run that trained this long keeps its final weights in `folder`
     keep: int                   # checkpoints kept (the oldest is rewritten in place by the next)
+    on_drive: bool              # the checkpoints are under COURSE_CHECKPOINTS (Drive on Colab): nothing is deleted
 
     @property
     def checkpointing(self) -> bool:
@@ -279,10 +276,10 @@ class _Loop:
 
 
 def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn) -> _Loop:
-    precision = auto_precision() if config.mixed_precision == "auto" else config.mixed_precision
+    mixed = precision() if config.mixed_precision == "auto" else config.mixed_precision
     # Several processes without a GPU (torchrun on a CPU machine): Accelerate needs cpu=True to use gloo.
     multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
-    acc = Accelerator(mixed_precision=precision, gradient_accumulation_steps=config.grad_accum, cpu=multi_cpu,
+    acc = Accelerator(mixed_precision=mixed, gradient_accumulation_steps=config.grad_accum, cpu=multi_cpu,
                       step_scheduler_with_optimizer=False,
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,
                                                                 data_seed=config.seed))
@@ -308,8 +305,9 @@ def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn
                    "examples": len(train_dataset)}
     name = hashlib.sha1(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
     return _Loop(acc, model, optimizer, scheduler, train_dl, acc.prepare(eval_dl) if eval_dl is not None else None,
-                 total, batches_per_epoch, config.checkpoint_root() / name, fingerprint, config.save_interval(total),
-                 config.save_seconds(), config.local_root() / name, config.final_seconds(), config.keep_checkpoints)
+                 total, batches_per_epoch, config.checkpoint_root() / name, fingerprint, config.save_every or 0,
+                 config.save_seconds(), config.local_root() / name, config.final_seconds(), config.keep_checkpoints,
+                 _under_checkpoints_env(config.checkpoint_root()))
 
 
 def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, evaluate_fn,
@@ -501,8 +499,7 @@ def _save_final(loop: _Loop, state: dict, history: dict) -> None:
     acc = loop.acc
     weights = acc.get_state_dict(loop.model)
     previous = _checkpoints(loop.folder)
-    drive = loop.save_seconds is not None and loop.local_folder != loop.folder
-    short = drive and state["seconds"] < loop.final_seconds and not previous
+    short = loop.save_seconds is not None and loop.on_drive and state["seconds"] < loop.final_seconds and not previous
     folder = loop.local_folder if short else loop.folder
     if acc.is_main_process:
         final, tmp = folder / "final", folder / "final.tmp"
@@ -515,10 +512,8 @@ def _save_final(loop: _Loop, state: dict, history: dict) -> None:
             json.dump({"state": state, "history": history, "fingerprint": loop.fingerprint}, f)
         if target == tmp:
             os.replace(tmp, final)
-        on_drive = bool(os.environ.get(CHECKPOINTS_ENV)) and \
-            Path(os.environ[CHECKPOINTS_ENV]).resolve() in loop.folder.resolve().parents
         for old in previous:
-            if on_drive:   # emptied in place and set aside for reuse: deleted, it would sit in Drive's trash
+            if loop.on_drive:   # emptied in place and set aside for reuse: deleted, it would sit in Drive's trash
                 _empty(old)
                 aside = old.with_name(old.name + ".tmp")
                 n = 1

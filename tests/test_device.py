@@ -2,6 +2,8 @@
 gives fp32 weights on the decided device; that the course's helpers compute under the device's autocast with fp32
 outputs while a notebook's own calls stay fp32; that loading, training and the evaluation helpers place their model. That no model a notebook uses is left on
 the CPU is checked notebook by notebook in tests/test_rehearsal.py (`pytest -k device` selects both)."""
+import contextlib
+
 import pytest
 import torch
 
@@ -19,9 +21,8 @@ def _gpu(monkeypatch, capability):
                                                            ((8, 0), "bf16", torch.bfloat16)])  # A100 and newer
 def test_device_rule_on_a_gpu(monkeypatch, capability, precision, dtype):
     _gpu(monkeypatch, capability)
-    from shared.train import auto_precision
     assert dev.device() == torch.device("cuda", 0)
-    assert dev.precision() == auto_precision() == precision
+    assert dev.precision() == precision
     assert dev.autocast_dtype() == dtype
     monkeypatch.setenv("LOCAL_RANK", "1")   # the second process of `accelerate launch`: its own GPU
     assert dev.device() == torch.device("cuda", 1)
@@ -83,7 +84,7 @@ def test_device_helpers_compute_under_autocast_and_a_notebooks_own_calls_in_fp32
 
 
 def test_device_autocast_follows_the_device(monkeypatch):
-    assert isinstance(dev.autocast(torch.device("cpu")), __import__("contextlib").nullcontext)
+    assert isinstance(dev.autocast(torch.device("cpu")), contextlib.nullcontext)
     _gpu(monkeypatch, (7, 5))
     monkeypatch.setattr(torch, "autocast", lambda device_type, dtype: ("autocast", device_type, dtype))
     assert dev.autocast() == ("autocast", "cuda", torch.float16)
