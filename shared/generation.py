@@ -12,7 +12,8 @@ functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `
     preference_pairs(...)                        pairs of the policy's own samples, ordered by the judge
     train_reward_model(...), pairwise_accuracy(...)             a reward model with the student's loss
     reference_logprobs(...), train_dpo(...)      DPO with the student's sequence_logprobs and dpo_loss
-    reward_and_kl(...), best_of_n(...)           where a policy lands: the judge's reward against KL
+    reward_and_kl(...), best_of_n(...)           where a policy lands: the judge's reward against KL (best-of-n:
+                                                 an upper bound on it)
 """
 from __future__ import annotations
 
@@ -322,7 +323,9 @@ def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_l
 def best_of_n(reference, reward_model, tokenizer, prompts: list[str], judge, ns=(1, 2, 4, 8), new_tokens: int = 24,
               seed: int = 2) -> list[dict]:
     """Best-of-n: n samples of the reference per prompt, the reward model picks one, the judge scores it.
-    Its KL from the reference is known exactly: log n - (n - 1) / n (Stiennon et al. 2020)."""
+    Its KL from the reference is not measured: `kl_bound` is log n - (n - 1) / n (the formula of Stiennon et al.
+    2020), an upper bound on KL(best-of-n || reference), not its value, and often a loose one (Beirami et al.
+    2024, "Theoretical guarantees on the best-of-n alignment policy")."""
     n_max = max(ns)
     rows = sample_continuations(reference, tokenizer, prompts, n=n_max, new_tokens=new_tokens, seed=seed,
                                 desc="best-of-n samples")
@@ -333,5 +336,5 @@ def best_of_n(reference, reward_model, tokenizer, prompts: list[str], judge, ns=
         best = picked[:, :n].argmax(1)
         reward = truth[torch.arange(len(prompts)), best]
         r, se = _mean_se(reward)
-        out.append({"n": n, "reward": r, "reward_se": se, "kl": math.log(n) - (n - 1) / n})
+        out.append({"n": n, "reward": r, "reward_se": se, "kl_bound": math.log(n) - (n - 1) / n})
     return out

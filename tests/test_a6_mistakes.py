@@ -17,21 +17,26 @@ REGEX = r'r"-?\$?\d[\d,]*(?:\.\d+)?"'
 PENALTY = "torch.where(seen < 0, seen * penalty, seen / penalty)"
 BT = "-F.logsigmoid(r_chosen - r_rejected).mean()"
 DPO = "-F.logsigmoid(chosen_rewards - rejected_rewards).mean()"
+WARP = "warp_logits(logits, temperature, top_k, top_p)"
+DRAW = "torch.multinomial(probs, 1, generator=generator)"
+EOS_FINISHED = "finished.append((seq, score / (len(seq) - prompt_len) ** length_penalty))"
 
 MISTAKES = {
     # warp_logits
     "temperature applied after the softmax": (
         "warp_logits", [("logits = logits.float() / temperature",
-                         "logits = (logits.float().softmax(-1) / temperature).log()")], "test_warp_logits"),
+                         "logits = (logits.float().softmax(-1) / temperature).log()")],
+        ("test_warp_logits", "test_generate")),
     "the nucleus drops the token that crosses top_p": (
-        "warp_logits", [("drop = before >= top_p", "drop = probs.cumsum(-1) >= top_p")], "test_warp_logits"),
+        "warp_logits", [("drop = before >= top_p", "drop = probs.cumsum(-1) >= top_p")],
+        ("test_warp_logits", "test_generate")),
     "top-k drops the k-th token too": (
         "warp_logits", [("logits.masked_fill(logits < kth,", "logits.masked_fill(logits <= kth,")],
         ("test_warp_logits", "test_generate")),
     "nucleus taken over unsorted tokens": (
         "warp_logits", [("sorted_logits, order = logits.sort(dim=-1, descending=True)",
                          "sorted_logits, order = logits, torch.arange(logits.size(-1)).expand_as(logits)")],
-        "test_warp_logits"),
+        ("test_warp_logits", "test_generate")),
     "the caller's logits divided in place": (
         "warp_logits", [("logits = logits.float() / temperature", "logits = logits.float()\n    logits /= temperature")],
         "test_warp_logits"),
@@ -64,6 +69,17 @@ MISTAKES = {
         "generate", [("apply_repetition_penalty(logits, ids, repetition_penalty)",
                       "apply_repetition_penalty(logits, ids[:, input_ids.shape[1]:], repetition_penalty)")],
         "test_generate"),
+    "temperature ignored when sampling": (
+        "generate", [(WARP, "warp_logits(logits, 1.0, top_k, top_p)")], "test_generate"),
+    "top_p ignored when sampling": (
+        "generate", [(WARP, "warp_logits(logits, temperature, top_k)")], "test_generate"),
+    "top_k ignored when sampling": (
+        "generate", [(WARP, "warp_logits(logits, temperature, 0, top_p)")], "test_generate"),
+    "the generator ignored (torch's global generator)": (
+        "generate", [(DRAW, "torch.multinomial(probs, 1)")], "test_generate"),
+    "a fresh unseeded generator at every step": (
+        "generate", [(DRAW, "torch.multinomial(probs, 1, generator=torch.Generator(device=probs.device))")],
+        "test_generate"),
     # beam_search
     "beam scores not normalised by length": (
         "beam_search", [(NORMALISED, "score")], "test_beam_search"),
@@ -73,6 +89,11 @@ MISTAKES = {
         "beam_search", [(NORMALISED, "score / len(seq) ** length_penalty")], "test_beam_search"),
     "an EOS ranked below num_beams still finishes": (
         "beam_search", [("if rank < num_beams:", "if True:")], "test_beam_search"),
+    "a finished hypothesis's EOS not counted in its length (transformers counts it)": (   # at least 1: no division by 0
+        "beam_search", [(EOS_FINISHED, "finished.append((seq, score / max(len(seq) - 1 - prompt_len, 1) ** length_penalty))")],
+        "test_beam_search"),
+    "length_penalty ignored (always 1)": (
+        "beam_search", [(NORMALISED, "score / (len(seq) - prompt_len)")], "test_beam_search"),
     # lm_batch
     "padding found by the pad id (the final EOS loses its label)": (
         "lm_batch", [('labels[enc["attention_mask"] == 0] = -100', "labels[labels == tokenizer.pad_token_id] = -100")],
@@ -130,6 +151,12 @@ MISTAKES = {
         "bradley_terry_loss", [(BT, "-F.logsigmoid(r_chosen - r_rejected).sum()")], "test_bradley_terry_loss"),
     "sigmoid without the log": (
         "bradley_terry_loss", [(BT, "-torch.sigmoid(r_chosen - r_rejected).mean()")], "test_bradley_terry_loss"),
+    "the rewards detached (no gradient reaches the reward model)": (
+        "bradley_terry_loss", [(BT, "-F.logsigmoid(r_chosen.detach() - r_rejected.detach()).mean()")],
+        "test_bradley_terry_loss"),
+    "the loss rebuilt from a Python float (.item())": (
+        "bradley_terry_loss", [(BT, "torch.tensor(-F.logsigmoid(r_chosen - r_rejected).mean().item())")],
+        "test_bradley_terry_loss"),
     # RewardModel
     "position -1 with right padding": (
         "reward_model", [("last = (positions * attention_mask).argmax(1)",
@@ -143,6 +170,8 @@ MISTAKES = {
         "test_reward_model"),
     "a (B, 1) reward, not (B,)": (
         "reward_model", [("last]).squeeze(-1)", "last])")], "test_reward_model"),
+    "the backbone's states detached (only the head learns)": (
+        "reward_model", [(".last_hidden_state\n", ".last_hidden_state.detach()\n")], "test_reward_model"),
     # sequence_logprobs
     "prompt tokens counted": (
         "sequence_logprobs", [("(picked * response_mask[:, 1:])", "(picked * attention_mask[:, 1:])")], "test_sequence_logprobs"),
@@ -158,6 +187,11 @@ MISTAKES = {
     "no gradients (torch.no_grad)": (
         "sequence_logprobs", [("def sequence_logprobs(", "@torch.no_grad()\ndef sequence_logprobs(")],
         "test_sequence_logprobs"),
+    "the logits detached": (
+        "sequence_logprobs", [("logits[:, :-1].float()", "logits[:, :-1].detach().float()")], "test_sequence_logprobs"),
+    "the attention mask not passed to the model": (
+        "sequence_logprobs", [("model(input_ids=input_ids, attention_mask=attention_mask)", "model(input_ids=input_ids)")],
+        "test_sequence_logprobs"),
     # dpo_loss
     "beta outside the sigmoid": (
         "dpo_loss", [(DPO, "-beta * F.logsigmoid((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected)).mean()")],
@@ -172,6 +206,13 @@ MISTAKES = {
     "implicit rewards without beta": (
         "dpo_loss", [("return loss, chosen_rewards, rejected_rewards",
                       "return loss, chosen_rewards / beta, rejected_rewards / beta")], "test_dpo_loss"),
+    "the policy's log-ratios detached (the loss cannot train the policy)": (
+        "dpo_loss", [(DPO, "-F.logsigmoid(chosen_rewards.detach() - rejected_rewards.detach()).mean()")], "test_dpo_loss"),
+    "only the chosen response trains the policy (rejected detached)": (
+        "dpo_loss", [("beta * (policy_rejected - ref_rejected)", "beta * (policy_rejected.detach() - ref_rejected)")],
+        "test_dpo_loss"),
+    "beta ignored (always 0.1)": (
+        "dpo_loss", [("    chosen_rewards = beta *", "    beta = 0.1\n    chosen_rewards = beta *")], "test_dpo_loss"),
 }
 
 test_solution_passes_every_test, test_mistake_loses_its_tests_points = mistake_tests(NB, TESTS, MISTAKES, experiments=False)

@@ -45,7 +45,7 @@ def test_preference_pairs_order_by_the_judge_and_drop_ties():
         assert p["chosen"] == p["prompt"] + tok.decode(p["chosen_ids"], skip_special_tokens=True)
 
 
-def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_is_the_formula():
+def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_bound_is_the_formula():
     model, tok = _smoke()
     judge = lambda texts: torch.full((len(texts),), 0.5)  # noqa: E731
     point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4, samples=3)
@@ -54,8 +54,8 @@ def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_is_the_formula():
     rm.parameters = lambda: iter([torch.zeros(1)])
     rm.training, rm.eval, rm.train = False, (lambda: rm), (lambda mode=True: rm)
     rows = gen.best_of_n(model, rm, tok, ["the film", "a"], judge, ns=(1, 4), new_tokens=3)
-    assert [r["n"] for r in rows] == [1, 4] and rows[0]["kl"] == 0
-    assert abs(rows[1]["kl"] - (math.log(4) - 3 / 4)) < 1e-12
+    assert [r["n"] for r in rows] == [1, 4] and rows[0]["kl_bound"] == 0 and "kl" not in rows[0]   # a bound, not a KL
+    assert abs(rows[1]["kl_bound"] - (math.log(4) - 3 / 4)) < 1e-12
 
 
 def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_path):
