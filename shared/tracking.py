@@ -402,13 +402,14 @@ class Experiment:
         self._items: dict[str, tuple[np.ndarray, str]] = {}   # name -> (per-item scores, kind); not saved
 
     def arm(self, name: str, values=None, items=None, kind: str = "score", item_runs: int = 1,
-            seeds=None) -> dict:
+            seeds=None, fixed: bool = False) -> dict:
         """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
         run (or averaged over `item_runs` runs), which allow a paired test; kind "accuracy" (items are 0/1),
         "score", or "f1" (items are per-item (true positives, predicted, gold) counts, e.g. entities per
         sentence). `seeds`: each value's seed, where a seed gives every arm the same random draws (initial
         head, order of batches): two arms run on the same seeds are then compared seed by seed (with
-        seed_sd "each arm"). Same name: replaced."""
+        seed_sd "each arm"). `fixed`: a run that no seed changes (zero-shot prompting has no examples to draw), so
+        it adds no run-to-run noise to a comparison; its SE is still its items'. Same name: replaced."""
         if seeds is not None:
             seeds = [int(s) for s in seeds]
             n_values = len(np.atleast_1d(values)) if values is not None else 1
@@ -455,6 +456,10 @@ class Experiment:
             self._items.pop(name, None)
         if seeds is not None:
             arm["seeds"] = seeds
+        if fixed:
+            if arm["n"] != 1:
+                raise ValueError(f"Arm {name!r}: a fixed arm is one run (no seed changes it); got {arm['n']} values.")
+            arm["fixed"] = True
         self.arms[name] = arm
         self._recompare(name)
         return arm
@@ -512,6 +517,8 @@ class Experiment:
         """An arm's run-to-run sd and its degrees of freedom (None: taken as known). The experiment's seed_sd;
         with seed_sd "each arm" the arm's own (its values' sample sd, n - 1 df), and for an arm of one run the
         pooled sd of the arms that have several (their variances weighted by df). None where nothing measured it."""
+        if self.arms[name].get("fixed"):
+            return 0.0, None
         if self.seed_sd != EACH_ARM:
             return self.seed_sd, self.seed_df
         values = self.arms[name]["values"]

@@ -11,7 +11,9 @@ NB = REPO / "solutions" / "a4_decoder_classification" / "a4_decoder_classificati
 TESTS = ["test_causal_self_attention", "test_build_prompt", "test_label_word_logprobs", "test_contextual_calibration",
          "test_last_token_classifier"]
 SOFTMAX = 'weights = scores.masked_fill(future, float("-inf")).softmax(-1)'
-LP_CALL = "logp = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().log_softmax(-1).cpu()"
+READ = "logp = logits[r, len(pid) - 1:len(pid) + len(fed)].float().log_softmax(-1).cpu()"
+SUMMED = "logp[torch.arange(len(word_ids[j])), torch.tensor(word_ids[j])].sum()"
+CE = "loss = F.cross_entropy(logits, labels) if labels is not None else None"
 
 MISTAKES = {
     # causal_self_attention
@@ -35,24 +37,19 @@ MISTAKES = {
         "build_prompt", [("    if not examples:\n", "    if examples is None:\n")], "test_build_prompt"),
     # label_word_logprobs
     "scored at the label's own position (no shift)": (
-        "label_word_logprobs", [("torch.arange(len(pid) - 1, len(pid) - 1 + len(wid))",
-                                 "torch.arange(len(pid), len(pid) + len(wid))")],
+        "label_word_logprobs", [(READ, "logp = logits[r, len(pid):len(pid) + len(fed) + 1].float().log_softmax(-1).cpu()")],
         "test_label_word_logprobs"),
     "first token of the label word only": (
-        "label_word_logprobs", [("logp[r, positions, torch.tensor(wid)].sum()", "logp[r, positions[0], wid[0]]")],
-        "test_label_word_logprobs"),
+        "label_word_logprobs", [(SUMMED, "logp[0, word_ids[j][0]]")], "test_label_word_logprobs"),
     "mean over the label's tokens instead of the sum": (
-        "label_word_logprobs", [("logp[r, positions, torch.tensor(wid)].sum()", "logp[r, positions, torch.tensor(wid)].mean()")],
-        "test_label_word_logprobs"),
+        "label_word_logprobs", [(SUMMED, SUMMED.replace(".sum()", ".mean()"))], "test_label_word_logprobs"),
     "left padding without position ids": (
         "label_word_logprobs", [("ids[r, :len(seq)], mask[r, :len(seq)] = torch.tensor(seq), 1",
                                  "ids[r, width - len(seq):], mask[r, width - len(seq):] = torch.tensor(seq), 1"),
-                                ("positions = torch.arange(len(pid) - 1, len(pid) - 1 + len(wid))",
-                                 "positions = torch.arange(len(pid) - 1, len(pid) - 1 + len(wid)) + width - len(pid) - len(wid)")],
+                                (READ, "logp = logits[r, width - len(fed) - 1:width].float().log_softmax(-1).cpu()")],
         "test_label_word_logprobs"),
     "probabilities instead of log-probabilities": (
-        "label_word_logprobs", [("logp[r, positions, torch.tensor(wid)].sum()", "logp[r, positions, torch.tensor(wid)].sum().exp()")],
-        "test_label_word_logprobs"),
+        "label_word_logprobs", [(SUMMED, SUMMED + ".exp()")], "test_label_word_logprobs"),
     # contextual_calibration
     "first content-free input only": (
         "contextual_calibration", [("p_cf = content_free_probs.mean(0)", "p_cf = content_free_probs[0]")],
@@ -78,6 +75,12 @@ MISTAKES = {
         "last_token_classifier", [("        if freeze_backbone:\n", "        if False:\n")], "test_last_token_classifier"),
     "freezing the head with the backbone (self.parameters())": (
         "last_token_classifier", [("            for p in self.backbone.parameters():\n", "            for p in self.parameters():\n")],
+        "test_last_token_classifier"),
+    "logits detached before the loss (the loss trains nothing)": (
+        "last_token_classifier", [(CE, CE.replace("cross_entropy(logits,", "cross_entropy(logits.detach(),"))],
+        "test_last_token_classifier"),
+    "backbone run without gradients (torch.no_grad)": (
+        "last_token_classifier", [("        hidden = self.backbone(", "        with torch.no_grad():\n            hidden = self.backbone(")],
         "test_last_token_classifier"),
     "softmax before cross-entropy": (
         "last_token_classifier", [("        logits = self.head(last_token_pool(hidden, attention_mask))\n",

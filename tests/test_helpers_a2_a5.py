@@ -149,6 +149,50 @@ def test_sample_examples_is_seeded_and_uses_label_words():
     a = sample_examples(train, 4, 0, [" negative", " positive"])
     assert a == sample_examples(train, 4, 0, [" negative", " positive"]) != sample_examples(train, 4, 1, [" negative", " positive"])
     assert all(label in {"negative", "positive"} for _, label in a) and sample_examples(train, 0, 0, ["a", "b"]) == []
+    # balanced over the labels, whatever the seed; the odd example's label varies with the seed; orders vary
+    for k in (2, 4, 8):
+        for seed in range(6):
+            got = [label for _, label in sample_examples(train, k, seed, [" negative", " positive"])]
+            assert got.count("positive") == got.count("negative") == k // 2, (k, seed, got)
+    odd = {tuple(label for _, label in sample_examples(train, 1, s, [" negative", " positive"])) for s in range(8)}
+    assert odd == {("negative",), ("positive",)}
+    orders = {tuple(label for _, label in sample_examples(train, 4, s, [" negative", " positive"])) for s in range(8)}
+    assert len(orders) > 1, "the labels' order never varies"
+    sentences = {sentence for sentence, _ in (x for s in range(4) for x in sample_examples(train, 4, s, ["n", "p"]))}
+    assert len(sentences) > 4
+    by_sentence = dict(zip(train["sentence"], train["label"]))
+    assert all(["n", "p"][by_sentence[t]] == label for t, label in sample_examples(train, 8, 3, ["n", "p"]))
+
+
+def test_shared_prefix_gives_the_models_logits_and_reuses_the_shared_part():
+    """icl_sweep scores through SharedPrefix: the examples' keys and values once, each sentence's own tokens on top.
+    Its logits must be the model's at every real position (right padding), across batches that share the examples
+    (the shared part reused), a batch with other examples (recomputed), and calls it does not handle (left padding)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    from shared.models import load_model, load_tokenizer
+    from shared.prompting import SharedPrefix
+    tok = load_tokenizer("smoke:gpt2")
+    tok.pad_token = tok.eos_token
+    lm = load_model(AutoModelForCausalLM, "smoke:gpt2").eval()
+    sp = SharedPrefix(lm)
+    shots = ["Input: 'a fine film' Sentiment: positive\n\nInput: 'dull and long' Sentiment: negative\n\nInput: '",
+             "Input: 'the worst' Sentiment: negative\n\nInput: '"]
+    queries = ["good", "a very bad movie indeed", "meh", "the best film of the year , truly"]
+    seen = []
+    for prefix, batch in [(shots[0], queries[:3]), (shots[0], queries[1:]), (shots[1], queries)]:
+        enc = tok([prefix + q + "' Sentiment:" for q in batch], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            want, got = lm(**enc).logits, sp(**enc).logits
+        real = enc["attention_mask"].bool()
+        assert got.shape == want.shape and torch.allclose(got[real], want[real], atol=1e-4)
+        seen.append(sp._prefix[0])
+    assert torch.equal(seen[0], seen[1]) and not torch.equal(seen[1], seen[2]), "the shared part is not reused"
+    assert len(seen[0]) >= len(tok(shots[0])["input_ids"]) - 1
+    tok.padding_side = "left"
+    enc = tok([shots[0] + q for q in queries], return_tensors="pt", padding=True)
+    with torch.no_grad():
+        assert torch.equal(sp(**enc).logits, lm(**enc).logits), "left padding must go to the model unchanged"
 
 
 # ---------------------------------------------------------------- shared.multitask

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shared.tracking import (Results, compare_seeds, mcnemar, paired_bootstrap, plot_comparisons,
+from shared.tracking import (Experiment, Results, compare_seeds, mcnemar, paired_bootstrap, plot_comparisons,
                              seed_permutation, seeds_needed, summarize, verdict)
 
 
@@ -460,6 +460,36 @@ def test_seed_noise_of_each_arm_when_arms_spread_differently(tmp_path):
     assert half(exp.compare("single", "steady")) == pytest.approx(want, rel=1e-6)
     with pytest.raises(ValueError, match="each arm"):
         Results("a2", "smoke", path=tmp_path / "x.json").experiment("x", "accuracy", margin=0.03, seed_sd="each")
+
+
+def test_a_fixed_arm_adds_no_seed_noise_but_keeps_its_items_se(tmp_path):
+    """Zero-shot prompting has no examples to draw: its one run is what every seed would give. Against a few-shot
+    arm of four draws, only the few-shot arm's own spread (3 df) joins the items' part; were the zero-shot arm an
+    ordinary one-run arm, it would borrow the pooled spread of the arms with several. Its SE is still its items'."""
+    from scipy import stats
+    rng = np.random.default_rng(3)
+    zero = (rng.random(400) < 0.6).astype(float)
+    draws = [0.55, 0.50, 0.52, 0.49]
+    exp = Results("a4", "smoke", path=tmp_path / "r.json").experiment("shots", "accuracy", margin=0.05,
+                                                                      seed_sd="each arm")
+    plain = Results("a4", "smoke", path=tmp_path / "p.json").experiment("shots", "accuracy", margin=0.05)
+    for e in (exp, plain):
+        e.arm("4 shots", values=draws, items=np.roll(zero, 5), kind="score", item_runs=4)
+    exp.arm("0 shots", items=zero, kind="accuracy", fixed=True)
+    plain.arm("0 shots", items=zero, kind="accuracy")
+    assert exp.arms["0 shots"]["se"] == pytest.approx(np.std(zero, ddof=1) / math.sqrt(400))
+    assert exp.arms["0 shots"]["fixed"] is True and "fixed" not in exp.arms["4 shots"]
+    c0, c = plain.compare("4 shots", "0 shots"), exp.compare("4 shots", "0 shots")
+    var = ((c0["ci95"][1] - c0["ci95"][0]) / (2 * 1.96)) ** 2 + np.var(draws, ddof=1) / 4
+    df = var ** 2 / ((np.var(draws, ddof=1) / 4) ** 2 / 3)
+    assert (c["ci95"][1] - c["ci95"][0]) / 2 == pytest.approx(stats.t.ppf(0.975, df) * math.sqrt(var), rel=1e-6)
+    # an ordinary one-run arm borrows the spread of the arms with several: wider
+    exp.arm("0 shots, not fixed", items=zero, kind="accuracy")
+    c2 = exp.compare("4 shots", "0 shots, not fixed")
+    assert c2["ci95"][1] - c2["ci95"][0] > c["ci95"][1] - c["ci95"][0]
+    assert Experiment.from_dict(exp.to_dict()).arms["0 shots"]["fixed"] is True
+    with pytest.raises(ValueError, match="fixed"):
+        exp.arm("x", values=[0.5, 0.6], fixed=True)
 
 
 def test_a_seed_sd_from_few_runs_widens_the_interval_by_students_t(tmp_path):

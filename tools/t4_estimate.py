@@ -242,12 +242,13 @@ def a4(p) -> Work:
     dev = SST2_DEV if s["eval_examples"] is None else s["eval_examples"]
     draws = len(s["draws"])
     runs = [k for k in s["shots"] for _ in range(draws if k else 1)]   # icl_sweep: zero-shot once
-    runs += [0] + [k for k in (0, 4) for _ in range(draws if k else 1)]   # own attention; the solution's template
-    for shots in runs:                                              # 2 label words, content-free prompts; fp32:
-        w.forward("gpt2", 2 * (math.ceil(dev / s["batch_size"]) + 1),   # the student's label_word_logprobs
-                  s["batch_size"] * (1 + shots) * (SST2_TOKENS + 8), fp32=True)
+    runs += [0, 0]                                                  # own attention; the solution's 6c (zero-shot)
+    for shots in runs:                                              # single-token label words: one pass (the solution);
+        batches = math.ceil(dev / s["batch_size"]) + 1              # + the content-free prompts; fp32: the student's
+        w.forward("gpt2", batches, s["batch_size"] * (SST2_TOKENS + 8), fp32=True)   # label_word_logprobs, and the
+        w.forward("gpt2", 1, shots * (SST2_TOKENS + 8), fp32=True)  # examples once a draw (SharedPrefix)
     for trained in (2 * 768, None, None):                           # head only, full, AutoModelForSequenceClassification
-        w.train("gpt2", s["ft_steps"], s["batch_size"] * SST2_TOKENS, trained)
+        w.train("gpt2", s["ft_steps"], s["ft_batch"] * SST2_TOKENS, trained)
         w.forward("gpt2", math.ceil(dev / 64), 64 * SST2_TOKENS)
     return w
 
