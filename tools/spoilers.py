@@ -36,6 +36,16 @@ NOT_SPOILERS: dict[tuple[str, str], str] = {
     ("data/reviews/README.md", "76.7"): "the bigram baseline's test accuracy (tools/baselines.py)",
     ("notebooks/a3_slm_vs_llm/a3_slm_vs_llm.ipynb", "38.6"): "a model's parameter count in a visible check's "
                                                              "text (\"38.6M parameters\")",
+    ("data/ner/README.md", "57.6"): "a logistic-regression baseline's entity F1 (tools/baselines.py)",
+    ("data/ner/README.md", "62.5"): "a logistic-regression baseline's entity F1 (tools/baselines.py)",
+    ("data/ner/README.md", "70.0"): "a logistic-regression baseline's entity F1 (tools/baselines.py)",
+    ("data/reviews/README.md", "50.0"): "the majority class on a half-positive test split",
+    ("notebooks/a1_qa_finetuning/a1_qa_finetuning.ipynb", "1.96"): "the normal quantile of a 95% interval",
+    ("notebooks/a2_mlm_objective/a2_mlm_objective.ipynb", "1.96"): "the normal quantile of a 95% interval",
+    ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "1.96"): "the normal quantile of a 95% "
+                                                                                   "interval",
+    ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "0.531"): "a Wilson interval's lower end "
+                                                                                    "for 15 of 20, worked by hand",
 }
 
 
