@@ -380,6 +380,18 @@ def _scale(value: float, items: np.ndarray) -> float:
 EACH_ARM = "each arm"      # seed_sd: every arm's own run-to-run spread, not one for all
 
 
+def _checked_seeds(name: str, seeds, values) -> list[int] | None:
+    """An arm's seeds as ints, one distinct seed per value (None: no seeds)."""
+    if seeds is None:
+        return None
+    seeds = [int(s) for s in seeds]
+    n_values = len(np.atleast_1d(values)) if values is not None else 1
+    if len(seeds) != n_values or len(set(seeds)) != len(seeds):
+        raise ValueError(f"Arm {name!r}: seeds= needs one distinct seed per value; got {len(seeds)} "
+                         f"seeds {seeds} for {n_values} value(s).")
+    return seeds
+
+
 class Experiment:
     """One question (e.g. "which lever helps?"): its arms, the comparisons between them, and the bounds
     that make a number meaningful (floor: a trivial baseline; ceiling: the best possible score)."""
@@ -410,12 +422,7 @@ class Experiment:
         head, order of batches): two arms run on the same seeds are then compared seed by seed (with
         seed_sd "each arm"). `fixed`: a run that no seed changes (zero-shot prompting has no examples to draw), so
         it adds no run-to-run noise to a comparison; its SE is still its items'. Same name: replaced."""
-        if seeds is not None:
-            seeds = [int(s) for s in seeds]
-            n_values = len(np.atleast_1d(values)) if values is not None else 1
-            if len(seeds) != n_values or len(set(seeds)) != len(seeds):
-                raise ValueError(f"Arm {name!r}: seeds= needs one distinct seed per value; got {len(seeds)} "
-                                 f"seeds {seeds} for {n_values} value(s).")
+        seeds = _checked_seeds(name, seeds, values)
         self._item_runs[name] = int(item_runs)
         if kind not in ("accuracy", "score", "f1"):
             raise ValueError(f'kind must be "accuracy", "score" or "f1", not {kind!r}.')
