@@ -324,8 +324,9 @@ def best_of_n(reference, reward_model, tokenizer, prompts: list[str], judge, ns=
               seed: int = 2) -> list[dict]:
     """Best-of-n: n samples of the reference per prompt, the reward model picks one, the judge scores it.
     Its KL from the reference is not measured: `kl_bound` is log n - (n - 1) / n (the formula of Stiennon et al.
-    2020), an upper bound on KL(best-of-n || reference), not its value, and often a loose one (Beirami et al.
-    2024, "Theoretical guarantees on the best-of-n alignment policy")."""
+    2020), an upper bound on KL(best-of-n || reference), not its value: close to it when the n samples are all
+    different, looser when they repeat (Beirami et al. 2024, "Theoretical guarantees on the best-of-n alignment
+    policy")."""
     n_max = max(ns)
     rows = sample_continuations(reference, tokenizer, prompts, n=n_max, new_tokens=new_tokens, seed=seed,
                                 desc="best-of-n samples")

@@ -11,7 +11,8 @@
     SharedPrefix(model)   # the same logits, the keys and values of what a batch's prompts share computed once
 
 icl_sweep scores through SharedPrefix: a few-shot prompt's examples are the same for every dev sentence, so
-only each sentence's own tokens cost a forward pass (8 shots cost about what zero-shot costs).
+only each sentence's own tokens cost a forward pass (a4's offline recording, 480 sentences on 2 cores: 34 s a
+zero-shot run, 39-46 s an 8-shot one; docs/benchmarks.md).
 
 Its fine-tuning half (option 2) uses shared.classify: finetune_classifier, count_trainable.
 """
@@ -29,6 +30,7 @@ from tqdm.auto import tqdm
 
 __all__ = ["CONTENT_FREE", "sample_examples", "icl_sweep", "own_attention", "SharedPrefix"]
 CONTENT_FREE = ("N/A", "[MASK]", "")
+OWN_ATTENTION = "course_own_attention"   # the attention implementation own_attention registers
 
 
 def sample_examples(train, k: int, seed: int, label_words: list[str]) -> list[tuple[str, str]]:
@@ -54,14 +56,24 @@ def sample_examples(train, k: int, seed: int, label_words: list[str]) -> list[tu
 class SharedPrefix(nn.Module):
     """A causal LM that runs the tokens every row of a batch shares (a few-shot prompt's examples) once, keeps their
     keys and values (past_key_values), and runs each row's own tokens on top: the same logits as the model, up to
-    float rounding, at every position. Right padding only (a4's convention); any other call (left padding, extra
-    arguments, fewer than `min_shared` shared tokens) goes to the model unchanged. The shared part is remembered
-    between calls, so consecutive batches of one few-shot draw reuse it."""
+    float rounding, at every real position. Right padding only (a4's convention); any other call (left padding,
+    extra arguments, fewer than `min_shared` shared tokens, a model in training mode or running the student's own
+    attention, which knows no cache) goes to the model unchanged. The shared part is remembered between calls, so
+    consecutive batches of one few-shot draw reuse it: one wrapper per frozen model. Anything else (dtype,
+    get_input_embeddings, ...) is the model's."""
 
     def __init__(self, model, min_shared: int = 8):
         super().__init__()
         self.model, self.min_shared = model, min_shared
         self._prefix = None            # (token ids, past_key_values, logits) of the shared tokens
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)          # parameters, buffers, submodules (the model itself)
+        except AttributeError:
+            if name == "model":
+                raise
+            return getattr(self.model, name)
 
     @property
     def config(self):
@@ -88,7 +100,8 @@ class SharedPrefix(nn.Module):
         return n
 
     def forward(self, input_ids, attention_mask=None, **kwargs):
-        if kwargs or attention_mask is None or input_ids.size(0) < 2:
+        own_attention_on = getattr(self.model.config, "_attn_implementation", None) == OWN_ATTENTION
+        if kwargs or attention_mask is None or input_ids.size(0) < 2 or self.model.training or own_attention_on:
             return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
         lengths = attention_mask.sum(1)
         positions = torch.arange(attention_mask.size(1), device=attention_mask.device)
@@ -166,7 +179,7 @@ def _attention_from(fn):
 
 
 @contextlib.contextmanager
-def own_attention(model, fn, name: str = "course_own_attention"):
+def own_attention(model, fn, name: str = OWN_ATTENTION):
     """Inside the block every attention layer of `model` runs fn (a4: the student's causal_self_attention)."""
     from transformers import AttentionInterface
     AttentionInterface.register(name, _attention_from(fn))

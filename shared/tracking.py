@@ -426,6 +426,8 @@ class Experiment:
         self._item_runs[name] = int(item_runs)
         if kind not in ("accuracy", "score", "f1"):
             raise ValueError(f'kind must be "accuracy", "score" or "f1", not {kind!r}.')
+        if fixed and kind == "f1":
+            raise ValueError(f"Arm {name!r}: fixed=True is for accuracy and score arms, not f1.")
         if kind == "f1" and items is not None:
             items = np.asarray(items, dtype=float).reshape(-1, 3)
             f1 = f1_from_counts(items)
@@ -508,7 +510,8 @@ class Experiment:
             result["ci95"] = [float(k * x) for x in result["ci95"]]
         else:
             result = seed_permutation(self.arms[a]["values"], self.arms[b]["values"])
-        if self.seed_sd and result["test"].endswith(" items"):   # a paired test: add the run-to-run noise
+        both_fixed = self.arms[a].get("fixed") and self.arms[b].get("fixed")
+        if self.seed_sd and result["test"].endswith(" items") and not both_fixed:   # paired: add the run-to-run noise
             result = self._with_seed_noise(result, a, b)
         comparison = {"a": a, "b": b, "difference": result["difference"], "ci95": result["ci95"],
                       "test": result["test"], "p": result["p"], "verdict": verdict(result["ci95"], margin, result["p"]),
@@ -577,8 +580,8 @@ class Experiment:
             if self.seed_sd == EACH_ARM:
                 terms = [(parts[0], df_a), (parts[1], df_b)]
                 spread = f"sd {sd_a:.3g} and {sd_b:.3g}, each arm's own"
-            else:   # one sd for both arms: one estimate, its df once
-                terms = [(sum(parts), df_a)]
+            else:   # one sd for both arms: one estimate, its df once (a fixed arm has none)
+                terms = [(sum(parts), df_a if df_a is not None else df_b)]
                 spread = f"sd {self.seed_sd:.3g}"
         var = ((hi - lo) / (2 * 1.96)) ** 2 + sum(parts)
         se = math.sqrt(var)

@@ -189,9 +189,6 @@ MISTAKES = {
         "test_sequence_logprobs"),
     "the logits detached": (
         "sequence_logprobs", [("logits[:, :-1].float()", "logits[:, :-1].detach().float()")], "test_sequence_logprobs"),
-    "the attention mask not passed to the model": (
-        "sequence_logprobs", [("model(input_ids=input_ids, attention_mask=attention_mask)", "model(input_ids=input_ids)")],
-        "test_sequence_logprobs"),
     # dpo_loss
     "beta outside the sigmoid": (
         "dpo_loss", [(DPO, "-beta * F.logsigmoid((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected)).mean()")],

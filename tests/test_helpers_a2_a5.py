@@ -164,35 +164,52 @@ def test_sample_examples_is_seeded_and_uses_label_words():
     assert all(["n", "p"][by_sentence[t]] == label for t, label in sample_examples(train, 8, 3, ["n", "p"]))
 
 
-def test_shared_prefix_gives_the_models_logits_and_reuses_the_shared_part():
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_shared_prefix_gives_the_models_logits_and_reuses_the_shared_part(kind):
     """icl_sweep scores through SharedPrefix: the examples' keys and values once, each sentence's own tokens on top.
-    Its logits must be the model's at every real position (right padding), across batches that share the examples
-    (the shared part reused), a batch with other examples (recomputed), and calls it does not handle (left padding)."""
+    Its logits must be the model's at every real position (right padding), for absolute positions (GPT-2, the full
+    profile) and rotary ones (a Llama, as SmolLM2 offline), across batches that share the examples (the shared part
+    run once: counted), a batch with other examples (run again), and calls it does not handle (left padding, the
+    student's own attention, training mode)."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
     from shared.models import load_model, load_tokenizer
-    from shared.prompting import SharedPrefix
+    from shared.prompting import SharedPrefix, own_attention
     tok = load_tokenizer("smoke:gpt2")
     tok.pad_token = tok.eos_token
-    lm = load_model(AutoModelForCausalLM, "smoke:gpt2").eval()
+    torch.manual_seed(0)
+    lm = (load_model(AutoModelForCausalLM, "smoke:gpt2") if kind == "gpt2" else
+          LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256))).eval()
+    calls = []
+    lm.register_forward_pre_hook(lambda module, args, kwargs: calls.append(kwargs["input_ids"].shape), with_kwargs=True)
     sp = SharedPrefix(lm)
     shots = ["Input: 'a fine film' Sentiment: positive\n\nInput: 'dull and long' Sentiment: negative\n\nInput: '",
              "Input: 'the worst' Sentiment: negative\n\nInput: '"]
     queries = ["good", "a very bad movie indeed", "meh", "the best film of the year , truly"]
-    seen = []
-    for prefix, batch in [(shots[0], queries[:3]), (shots[0], queries[1:]), (shots[1], queries)]:
+    for prefix, batch, shared_runs in [(shots[0], queries[:3], 1), (shots[0], queries[1:], 0), (shots[1], queries, 1)]:
         enc = tok([prefix + q + "' Sentiment:" for q in batch], return_tensors="pt", padding=True)
         with torch.no_grad():
-            want, got = lm(**enc).logits, sp(**enc).logits
+            want = lm(**enc).logits
+            calls.clear()
+            got = sp(**enc).logits
         real = enc["attention_mask"].bool()
         assert got.shape == want.shape and torch.allclose(got[real], want[real], atol=1e-4)
-        seen.append(sp._prefix[0])
-    assert torch.equal(seen[0], seen[1]) and not torch.equal(seen[1], seen[2]), "the shared part is not reused"
-    assert len(seen[0]) >= len(tok(shots[0])["input_ids"]) - 1
+        assert sum(shape[0] == 1 for shape in calls) == shared_runs, calls   # the shared part: one row, once per draw
+        assert calls[-1][0] == len(batch) and calls[-1][1] < enc["input_ids"].size(1) - 8, calls   # rows: own tokens
     tok.padding_side = "left"
     enc = tok([shots[0] + q for q in queries], return_tensors="pt", padding=True)
     with torch.no_grad():
         assert torch.equal(sp(**enc).logits, lm(**enc).logits), "left padding must go to the model unchanged"
+    tok.padding_side = "right"
+    enc = tok([shots[0] + q for q in queries], return_tensors="pt", padding=True)
+    def attention(x, w_q, w_k, w_v):   # a causal attention with no cache, as a student writes it
+        return torch.nn.functional.scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, is_causal=True), None
+    with torch.no_grad(), own_attention(lm, attention):
+        calls.clear()
+        sp(**enc)
+        assert calls == [enc["input_ids"].shape], "the student's attention knows no cache: the whole rows go to the model"
+    assert sp.get_input_embeddings() is lm.get_input_embeddings() and sp.dtype == lm.dtype
 
 
 # ---------------------------------------------------------------- shared.multitask

@@ -490,6 +490,18 @@ def test_a_fixed_arm_adds_no_seed_noise_but_keeps_its_items_se(tmp_path):
     assert Experiment.from_dict(exp.to_dict()).arms["0 shots"]["fixed"] is True
     with pytest.raises(ValueError, match="fixed"):
         exp.arm("x", values=[0.5, 0.6], fixed=True)
+    # two fixed arms: a plain paired test, no seed noise in its name or its interval
+    exp.arm("0 shots, other wording", items=np.roll(zero, 7), kind="accuracy", fixed=True)
+    both = exp.compare("0 shots", "0 shots, other wording")
+    assert both["test"] == "McNemar exact, 400 items"
+    # one sd for every arm (a number, with its df): a fixed arm a takes the df of arm b, Student's t either way round
+    one = Results("a4", "smoke", path=tmp_path / "o.json").experiment("shots", "accuracy", margin=0.05, seed_sd=0.05,
+                                                                      seed_df=4)
+    one.arm("4 shots", values=draws, items=np.roll(zero, 5), kind="score", item_runs=4)
+    one.arm("0 shots", items=zero, kind="accuracy", fixed=True)
+    ab, ba = one.compare("0 shots", "4 shots"), one.compare("4 shots", "0 shots")
+    assert "t with" in ab["test"] and "t with" in ba["test"]
+    assert ab["ci95"][1] - ab["ci95"][0] == pytest.approx(ba["ci95"][1] - ba["ci95"][0])
 
 
 def test_a_seed_sd_from_few_runs_widens_the_interval_by_students_t(tmp_path):
