@@ -63,9 +63,12 @@ class SharedPrefix(nn.Module):
     get_input_embeddings, ...) is the model's."""
 
     def __init__(self, model, min_shared: int = 8):
+        import inspect
         super().__init__()
         self.model, self.min_shared = model, min_shared
         self._prefix = None            # (token ids, past_key_values, logits) of the shared tokens
+        # transformers >= 5.2x names the forward's cache argument `cache`, earlier versions `past_key_values`
+        self._cache_argument = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
     def __getattr__(self, name):
         try:
@@ -74,18 +77,6 @@ class SharedPrefix(nn.Module):
             if name == "model":
                 raise
             return getattr(self.model, name)
-
-    @property
-    def config(self):
-        return self.model.config
-
-    @property
-    def device(self):
-        return next(self.model.parameters()).device
-
-    def _cache_argument(self) -> str:
-        import inspect
-        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
 
     def _shared_length(self, input_ids, lengths) -> int:
         """How many leading tokens every row shares, leaving each row at least one token of its own."""
@@ -114,12 +105,12 @@ class SharedPrefix(nn.Module):
         if self._prefix is None or not torch.equal(self._prefix[0], ids):
             with torch.no_grad():
                 out = self.model(input_ids=input_ids[:1, :n], use_cache=True)
-            kept = out.get("cache")   # transformers >= 5.2x calls it `cache`, earlier `past_key_values`
+            kept = out.get("cache")   # the output field, named as the argument is
             self._prefix = (ids, kept if kept is not None else out.get("past_key_values"), out.logits.detach())
         cache = copy.deepcopy(self._prefix[1])
         cache.batch_repeat_interleave(input_ids.size(0))
         out = self.model(input_ids=input_ids[:, n:], attention_mask=attention_mask, use_cache=True,
-                         **{self._cache_argument(): cache})
+                         **{self._cache_argument: cache})
         from transformers.modeling_outputs import CausalLMOutput
         shared = self._prefix[2].to(out.logits.dtype).expand(input_ids.size(0), -1, -1)
         return CausalLMOutput(logits=torch.cat([shared, out.logits], dim=1))

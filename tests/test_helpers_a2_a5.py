@@ -210,6 +210,7 @@ def test_shared_prefix_gives_the_models_logits_and_reuses_the_shared_part(kind):
         sp(**enc)
         assert calls == [enc["input_ids"].shape], "the student's attention knows no cache: the whole rows go to the model"
     assert sp.get_input_embeddings() is lm.get_input_embeddings() and sp.dtype == lm.dtype
+    assert sp.config is lm.config and sp.device == lm.device
 
 
 # ---------------------------------------------------------------- shared.multitask
