@@ -1,11 +1,12 @@
 """Multi-task and instruction fine-tuning for a5, around the notebook's own functions.
 
     ner_spans(tokens, tags, names)                 # [(entity text, type), ...] from IOB2 tags
-    build_seq2seq(tokenizer)                       # a small T5 from a config (no pretrained T5 offline)
     mixture_dataset(features, sampler)             # the sampler's batches, in order, as one Dataset
     train_in_order(model, dataset, config, collate)  # shared.train without shuffling
     generate_answers(model, tokenizer, sources)    # greedy answers, batched (seq2seq or causal)
     score(task, predictions, references)           # accuracy / SQuAD F1 / entity F1, one number per task
+    item_scores(task, predictions, references)     # the same, item by item (for paired comparisons)
+    short_passages(dataset, sentences)             # QA passages cut to a window of sentences around the answer
 """
 from __future__ import annotations
 
@@ -33,17 +34,6 @@ def ner_spans(tokens: list[str], tags: list[int], names: list[str]) -> list[tupl
         else:
             current = None
     return [(" ".join(words), kind) for words, kind in spans]
-
-
-def build_seq2seq(tokenizer, d_model: int = 128, layers: int = 3, heads: int = 4, seed: int = 0):
-    """A small T5 (encoder-decoder) from a config, randomly initialised: offline there is no pretrained T5."""
-    from transformers import T5Config, T5ForConditionalGeneration
-    torch.manual_seed(seed)
-    cfg = T5Config(vocab_size=len(tokenizer), d_model=d_model, d_kv=d_model // heads, d_ff=4 * d_model,
-                   num_layers=layers, num_decoder_layers=layers, num_heads=heads,
-                   pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-                   decoder_start_token_id=tokenizer.pad_token_id)
-    return T5ForConditionalGeneration(cfg)
 
 
 def mixture_dataset(features: dict, sampler):
@@ -110,6 +100,58 @@ def _f1(pred: str, gold: str) -> float:
 
 def _entities(text: str) -> set[str]:
     return {_norm(e) for e in text.split(";") if _norm(e) and _norm(e) != "none"}
+
+
+def item_scores(task: str, predictions: list[str], references: list[str]) -> list:
+    """`score`, item by item: 0/1 for sentiment and person, token F1 for QA, and for NER a
+    (true positives, predicted, gold) triple per sentence (entity F1 pools them: `score` does)."""
+    if len(predictions) != len(references):
+        raise ValueError("One prediction per reference.")
+    if task == "sentiment":
+        return [float((_norm(p).split() or [""])[0] == _norm(r)) for p, r in zip(predictions, references)]
+    if task == "qa":
+        return [_f1(p, r) for p, r in zip(predictions, references)]
+    if task == "person":
+        return [squad_pair(p, r)[0] for p, r in zip(predictions, references)]
+    if task == "ner":
+        return [(len(_entities(p) & _entities(r)), len(_entities(p)), len(_entities(r)))
+                for p, r in zip(predictions, references)]
+    raise KeyError(f"Unknown task '{task}': one of {', '.join(SCORES)}.")
+
+
+def pooled(task: str, items: list) -> float:
+    """The task's one number from `item_scores`: the mean, or for NER the entity F1 of the pooled counts."""
+    if not items:
+        return 0.0
+    if task == "ner":
+        tp, pred, gold = (sum(x[i] for x in items) for i in range(3))
+        return 2 * tp / (pred + gold) if tp else 0.0
+    return sum(items) / len(items)
+
+
+def short_passages(dataset, sentences: int = 5, seed: int = 0):
+    """QA rows with each passage cut to `sentences` consecutive sentences that hold the answer (the
+    window's place around the answer drawn with `seed`), answer_start moved to match. Offline this makes
+    a QA example about a third as long, so instruction tuning can afford it on a CPU."""
+    import random
+    import re
+    rng = random.Random(seed)
+
+    def cut(row):
+        ctx, start = row["context"], row["answers"]["answer_start"][0]
+        end = start + len(row["answers"]["text"][0])
+        bounds = [0] + [m.end() for m in re.finditer(r"(?<=\.)\s+(?=[A-Z0-9])", ctx)] + [len(ctx) + 1]
+        first = max(i for i in range(len(bounds) - 1) if bounds[i] <= start)
+        last = min(i for i in range(len(bounds) - 1) if bounds[i + 1] - 1 >= end)
+        room = max(0, sentences - (last - first + 1))
+        lo = max(0, first - rng.randint(0, room))
+        hi = min(len(bounds) - 1, max(last + 1, lo + sentences))
+        lo = max(0, min(lo, hi - sentences))
+        text = ctx[bounds[lo]:bounds[hi] - (1 if hi == len(bounds) - 1 else 0)].strip()
+        shift = bounds[lo]
+        return {"context": text, "answers": {"text": row["answers"]["text"],
+                                             "answer_start": [s - shift for s in row["answers"]["answer_start"]]}}
+    return dataset.map(cut)
 
 
 def score(task: str, predictions: list[str], references: list[str]) -> float:
