@@ -124,8 +124,8 @@ def pooled(task: str, items: list) -> float:
     if not items:
         return 0.0
     if task == "ner":
-        tp, pred, gold = (sum(x[i] for x in items) for i in range(3))
-        return 2 * tp / (pred + gold) if tp else 0.0
+        from .tracking import f1_from_counts
+        return f1_from_counts(items)
     return sum(items) / len(items)
 
 

@@ -69,6 +69,12 @@ MISTAKES = {
     "attention on padding": (
         "format_causal_with_loss_mask", [("attention + [0] * extra", "attention + [1] * extra")],
         "test_format_causal_with_loss_mask"),
+    "delimiter ignored (hard-coded)": (
+        "format_causal_with_loss_mask", [("tokenizer(prompt + delimiter)", 'tokenizer(prompt + "\\nAnswer:")')],
+        "test_format_causal_with_loss_mask"),
+    "the notebook's tokenizer, not the argument": (
+        "format_causal_with_loss_mask", [("tokenizer(", "causal_tok("), ("tokenizer.", "causal_tok.")],
+        "test_format_causal_with_loss_mask"),
     "K taken as a floor (max) instead of a cap": (
         "mixing_rates", [("capped = {task: min(n, K) for task, n in sizes.items()}",
                           "capped = {task: max(n, K) for task, n in sizes.items()}")], "test_mixing_rates"),

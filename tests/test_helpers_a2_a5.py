@@ -233,6 +233,46 @@ def test_score_per_task():
         score("translation", ["a"], ["a"])
 
 
+def test_item_scores_pool_to_the_task_score():
+    from shared.multitask import item_scores, pooled, score
+    cases = {"sentiment": (["Positive.", "negative", ""], ["positive", "positive", "negative"]),
+             "qa": (["the Mira Castell", "x", "Castell"], ["Mira Castell", "y", "Mira Castell"]),
+             "ner": (["PER: Anton; LOC: Tarsk", "none", "ORG: Plyx; ORG: Vel"], ["PER: Anton", "ORG: Plyx", "ORG: Plyx"]),
+             "person": (["Anton Fapi", "Fapi"], ["anton fapi", "Anton Fapi"])}
+    for task, (preds, refs) in cases.items():
+        items = item_scores(task, preds, refs)
+        assert len(items) == len(refs)
+        assert pooled(task, items) == pytest.approx(score(task, preds, refs)), task
+    assert item_scores("ner", ["PER: Anton; LOC: Tarsk", "none"], ["PER: Anton", "ORG: Plyx"]) == [(1, 2, 1), (0, 0, 1)]
+    assert item_scores("sentiment", ["positive", "Negative!"], ["positive", "positive"]) == [1.0, 0.0]
+    assert pooled("qa", []) == 0.0
+    with pytest.raises(ValueError):
+        item_scores("qa", ["a"], [])
+    with pytest.raises(KeyError):
+        item_scores("translation", ["a"], ["a"])
+
+
+def test_short_passages_keep_the_answer_in_a_window_of_sentences():
+    import re
+    from shared.multitask import short_passages
+    qa = load_local("qa")["validation"].select(range(60))
+    count = lambda text: len(re.split(r"(?<=\.)\s+(?=[A-Z0-9])", text))   # noqa: E731
+    for n in (1, 3, 5):
+        short = short_passages(qa, n, seed=0)
+        assert len(short) == len(qa)
+        for row, old in zip(short, qa):
+            text, start = row["answers"]["text"][0], row["answers"]["answer_start"][0]
+            assert row["context"][start:start + len(text)] == text          # the answer, where answer_start says
+            assert row["context"] in old["context"] and count(row["context"]) <= max(n, count(text) + 1)
+            assert row["question"] == old["question"]
+        if n == 3:
+            three = short
+    assert sum(len(r["context"]) for r in three) < sum(len(r["context"]) for r in short_passages(qa, 5, seed=0))
+    other = short_passages(qa, 3, seed=1)
+    assert any(a["context"] != b["context"] for a, b in zip(three, other))   # the seed moves the window
+    assert [r["context"] for r in short_passages(qa, 3, seed=0)] == [r["context"] for r in three]
+
+
 def test_mixture_dataset_keeps_the_sampler_order():
     from shared.multitask import mixture_dataset
     feats = {"a": Dataset.from_dict({"input_ids": [[1], [2], [3]]}), "b": Dataset.from_dict({"input_ids": [[10], [20]]})}

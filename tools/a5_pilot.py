@@ -4,6 +4,7 @@ arms spread over seeds. The notebook's solution functions are run from the solut
 
     python tools/a5_pilot.py mix   STEPS LR NER_CAP [ARMS]  # 5a on the causal model: sentiment + NER (capped)
     python tools/a5_pilot.py instr STEPS LR                 # 5b: before (chat template) and after, 5 conditions
+                                                            # (NO_BEFORE=1: after only; QA_SENT: passage sentences)
     python tools/a5_pilot.py design STEPS LR SEEDS WORDINGS # 5c: held-out instruction scores per seed and arm
 
 Each prints its seconds and per-item scores summaries; run it alone on the machine for the seconds.
@@ -20,7 +21,7 @@ import torch  # noqa: E402
 import shared  # noqa: E402
 from shared.data import NER_TAGS, load_task, subset  # noqa: E402
 from shared.models import load_model, load_tokenizer  # noqa: E402
-from shared.multitask import (generate_answers, train_top_layers, item_scores, mixture_dataset, ner_spans, pooled,  # noqa: E402
+from shared.multitask import (generate_answers, item_scores, mixture_dataset, ner_spans, pooled,  # noqa: E402
                               short_passages, train_in_order)
 from shared.train import TrainConfig  # noqa: E402
 
@@ -56,8 +57,7 @@ def train(feats, rates, steps, lr, batch, name, seed=0):
                       **(dict(batch_size=batch) if os.environ.get("PADDED") else dict(batch_size=1, grad_accum=batch)),
                       warmup_ratio=0.05, seed=seed, log_every=10, progress=False, shuffle=False, save_every=None)
     t0 = time.time()
-    top = int(os.environ["TOP"]) if os.environ.get("TOP") else None
-    run = train_in_order(train_top_layers(load_model(AutoModelForCausalLM, MODEL), top), mix, cfg, collate, profile)
+    run = train_in_order(load_model(AutoModelForCausalLM, MODEL), mix, cfg, collate, profile)
     seen = {t: mix["task"].count(t) for t in feats}
     print(f"  train {name}: {time.time() - t0:.1f} s, seen {seen}, last loss {run.history['train'][-1]['loss']:.3f}",
           flush=True)
@@ -138,10 +138,11 @@ def instr(steps, lr, n_eval=120):
 
     def chat(p):
         return tok.apply_chat_template([{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True)
-    base = load_model(AutoModelForCausalLM, MODEL)
-    print("before (chat)")
-    for k, v in conds.items():
-        evaluate(base, v, k[0], 12, chat)
+    if not os.environ.get("NO_BEFORE"):
+        base = load_model(AutoModelForCausalLM, MODEL)
+        print("before (chat)")
+        for k, v in conds.items():
+            evaluate(base, v, k[0], 12, chat)
     sizes = {t: len(f) for t, f in feats.items()}
     m = train(feats, mixing_rates(sizes, 2 ** 21), steps, lr, 4, "instr")
     print("after")

@@ -255,20 +255,21 @@ def a4(p) -> Work:
 
 def a5(p) -> Work:
     s, w = p.settings("a5"), Work()
-    tasks, batch, t2t_tokens, instr_tokens = 3, 16, 160, 200        # source + target tokens: assumptions
+    tasks, batch, t2t_tokens, instr_tokens = len(s["tasks"]), s["batch_size"], 160, 200   # source + target: assumptions
     mixtures = len(s["k_values"]) + len(s["temperatures"])
     for steps, scored in [(s["steps"], tasks)] * mixtures + [(s["steps"] // tasks, 1)] * tasks:   # + single-task
         w.train("t5-small", steps, batch * t2t_tokens)
-        batches = scored * math.ceil(s["eval_examples"] / batch)   # generate_answers: 32 new tokens
-        w.forward("t5-small", batches, batch * t2t_tokens)
-        w.decode("t5-small", batches * 32)
-    conditions, evals, design_runs = 5, 3, 4                        # evals: before, before with its chat template, after
-    for _run in range(1 + design_runs):                             # instruction tuning, then the design's runs
+        batches = scored * math.ceil(max(s["eval_examples"].values()) / 16)   # generate_answers: up to 24 new tokens
+        w.forward("t5-small", batches, 16 * t2t_tokens)
+        w.decode("t5-small", batches * 24)
+    ie, evals, design_runs = s["instr_eval"], 2, 5                  # evals: before (chat template), after
+    for _run in range(1 + design_runs):                             # instruction tuning, then the design's new runs
         w.train("smollm2-135m", s["instr_steps"], s["instr_batch"] * instr_tokens)
-    for scored in (evals * conditions, design_runs * 2):            # the design scores 2 held-out conditions
-        batches = scored * math.ceil(s["instr_eval"] / 8)
+    conditions = [ie["sentiment"]] * 2 + [ie["qa"]] * 2 + [ie["person"]]   # the person task: at most this many
+    for scored in [conditions] * evals + [[ie["person"]]] * design_runs:   # the design scores the held-out task
+        batches = sum(math.ceil(n / 8) for n in scored)
         w.forward("smollm2-135m", batches, 8 * instr_tokens)
-        w.decode("smollm2-135m", batches * 12)
+        w.decode("smollm2-135m", batches * 16)
     return w
 
 
