@@ -147,10 +147,12 @@ def short_passages(dataset, sentences: int = 5, seed: int = 0):
         lo = max(0, first - rng.randint(0, room))
         hi = min(len(bounds) - 1, max(last + 1, lo + sentences))
         lo = max(0, min(lo, hi - sentences))
-        text = ctx[bounds[lo]:bounds[hi] - (1 if hi == len(bounds) - 1 else 0)].strip()
-        shift = bounds[lo]
-        return {"context": text, "answers": {"text": row["answers"]["text"],
-                                             "answer_start": [s - shift for s in row["answers"]["answer_start"]]}}
+        raw = ctx[bounds[lo]:bounds[hi] - (1 if hi == len(bounds) - 1 else 0)]
+        shift = bounds[lo] + len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        kept = [(a, s - shift) for a, s in zip(row["answers"]["text"], row["answers"]["answer_start"])
+                if 0 <= s - shift and s - shift + len(a) <= len(text)]   # the first answer always; others if inside
+        return {"context": text, "answers": {"text": [a for a, _ in kept], "answer_start": [s for _, s in kept]}}
     return dataset.map(cut)
 
 

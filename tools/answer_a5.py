@@ -15,17 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model_answer import VERDICT, load_results, write_model_answer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from shared.profiles import get_profile  # noqa: E402
+from shared.profiles import ASSIGNMENTS  # noqa: E402
 
 R, ex = load_results("a5_multitask_instruction")
-S = get_profile("offline").settings("a5")
+assert R["profile"] == "offline", R["profile"]
+S = ASSIGNMENTS["offline"]["a5"]                          # the settings the recording ran with (shared/profiles.py)
 tasks = S["tasks"]
 small = next(iter(S["train_caps"]))                      # the task kept small on purpose
 large = next(t for t in tasks if t != small)
 K = min(S["k_values"])
 T = S["temperatures"][0]
 seen = R["facts"]["5a examples seen"]
-runs = {r["run"]: r for r in R["facts"]["5a runs"]}
 
 
 def cmp(e, a, b):
@@ -47,27 +47,35 @@ k_small, t_small, o_small = cmp(xs, mk, mn), cmp(xs, mt, mn), cmp(xs, mk, one)
 k_large, t_large, o_large = cmp(xl, mk, mn), cmp(xl, mt, mn), cmp(xl, mk, one)
 
 
-def direction(c, up, down, same):
-    if c["verdict"] == "effect":
-        return up if c["difference"] > 0 else down
-    return same if c["verdict"] == "powered null" else "undecided"
+def at_floor(e, arm):
+    """the arm within 2 SE of its experiment's floor"""
+    a = e["arms"][arm]
+    return a["mean"] - e["floor"] <= 2 * (a["se"] or 0)
 
 
-trade = (f"K = {K} buys the small task its examples with the large task's: {large} {said(k_large)}"
-         if k_large["verdict"] == "effect" and k_large["difference"] < 0 else
-         f"for {large}, K = {K} against no cap is {said(k_large)}")
+if at_floor(xs, mn):
+    nocap = f"the model does not learn it: {small} F1 {mean(xs, mn)}, at the floor of finding nothing"
+else:
+    nocap = f"{small} F1 {mean(xs, mn)}"
+if k_large["verdict"] == "effect" and k_large["difference"] < 0:
+    trade = f"K = {K} buys the small task its examples with the large task's: {large} {said(k_large)}"
+else:
+    trade = f"for {large}, K = {K} against no cap is {said(k_large)}"
+between = (" lies between" if xs["arms"][mk]["mean"] > xs["arms"][mt]["mean"] > xs["arms"][mn]["mean"]
+           and xl["arms"][mk]["mean"] < xl["arms"][mt]["mean"] < xl["arms"][mn]["mean"] else "")
+opposite = (k_small["verdict"] == k_large["verdict"] == "effect" and k_small["difference"] > 0 > k_large["difference"])
+moral = (" The rates move examples from one task to the other at a fixed budget of steps, so which mixture is best "
+         "depends on which task matters." if opposite else "")
 part_a = f"""5a (offline: SmolLM2-135M-Instruct in the GPT-2 format, {S['steps']} steps of {S['batch_size']} for every run,
 {large} with all its training examples and {small} cut to {S['train_caps'][small]}; {xl['arms'][mn]['items_n']} {large} and
 {xs['arms'][mn]['items_n']} {small} dev items; docs/results/a5_multitask_instruction.json). Without a cap the small task is drawn
-{seen[mn][small]} times in {S['steps'] * S['batch_size']} examples and the model never learns it: {small} F1 {mean(xs, mn)},
-the floor of finding nothing. K = {K} draws it {seen[mk][small]} times: {mean(xs, mk)} ({said(k_small)}), while {trade}
-({mean(xl, mk)} against {mean(xl, mn)}). T = {T} lies between: {small} drawn {seen[mt][small]} times, F1 {mean(xs, mt)}
-({said(t_small)} against no cap), {large} {mean(xl, mt)} ({said(t_large)}). The rates move examples from one task to the
-other at a fixed budget of steps; which mixture is best depends on which task matters. One model per task
-({S['steps'] // len(tasks)} steps each) against one model on the K = {K} mixture: {small} {mean(xs, one)} against {mean(xs, mk)}
-({said(o_small)} for the mixture) and {large} {mean(xl, one)} against {mean(xl, mk)} ({said(o_large)}). Each arm is one run
-(one seed): these intervals are those of the dev items, not of another training run, which could move a run by a few
-points; the small task's swings are far larger than that, the gaps of a few points are not settled by one seed."""
+{seen[mn][small]} times in {S['steps'] * S['batch_size']} examples and {nocap}. K = {K} draws it {seen[mk][small]} times:
+{mean(xs, mk)} ({said(k_small)}), while {trade} ({mean(xl, mk)} against {mean(xl, mn)}). T = {T}{between}: {small} drawn
+{seen[mt][small]} times, F1 {mean(xs, mt)} ({said(t_small)} against no cap), {large} {mean(xl, mt)} ({said(t_large)}).{moral}
+One model per task ({S['steps'] // len(tasks)} steps each) against one model on the K = {K} mixture: {small} {mean(xs, one)}
+against {mean(xs, mk)} ({said(o_small)}) and {large} {mean(xl, one)} against {mean(xl, mk)} ({said(o_large)}).
+Each arm is one run (one seed): these intervals are those of the dev items only, and how far another seed would move
+a run is not measured in 5a."""
 
 xb = {t: ex[f"5b: {t}"] for t in ("sentiment", "qa", "person")}
 
@@ -78,33 +86,43 @@ def cond(t, c):
             f"({said(cmp(e, 'after, ' + c, 'before, ' + c))})")
 
 
-sent_floor = xb["sentiment"]["floor"]
-train_s, held_s = (xb["sentiment"]["arms"][f"after, {c}"]["mean"] for c in ("training instructions", "held-out instruction"))
+befores = [e["arms"][arm]["mean"] for e in xb.values() for arm in e["arms"] if arm.startswith("before")]
+near_zero = (", so before scores near zero everywhere, which measures the answer format as much as the knowledge"
+             if max(befores) < 0.1 else "")
+sent = xb["sentiment"]
+weak = [c for c in ("training instructions", "held-out instruction") if at_floor(sent, f"after, {c}")]
+sentiment_note = (f" Sentiment does not get past always answering the commoner label ({sent['floor']:.3f}) with "
+                  f"{' or '.join('the ' + c for c in weak)}: it answers with a label word, but its words do no better than always giving the commoner one."
+                  if weak else "")
 part_b = f"""5b: {S['instr_steps']} steps of {S['instr_batch']} mixed sentiment and QA examples (QA passages cut to
 {S['qa_sentences']} sentences). "Before" asks the instruct model through its own chat template; it answers in full sentences
-("This review is positive, as ...") that the first-word scorer counts wrong, so before scores near zero everywhere but
-measures the answer format as much as the knowledge. {cond('sentiment', 'training instructions')}; {cond('sentiment', 'held-out instruction')};
+("This review is positive, as ...") that the first-word scorer counts wrong{near_zero}.
+{cond('sentiment', 'training instructions')}; {cond('sentiment', 'held-out instruction')};
 {cond('qa', 'training instructions')}; {cond('qa', 'held-out instruction')}; the held-out task {cond('person', 'held-out task')}.
-The held-out instruction and the held-out task gain as much as the trained ones: the model learned the answer format (a
-short answer after "Answer:") and the tasks, not one wording. Sentiment stays weakest (the commoner label scores
-{sent_floor:.3f}; {train_s:.3f} with the training instructions and {held_s:.3f} with the held-out one): with about a hundred
-sentiment examples the model learns to answer with a label word before it learns which."""
+The gap between training and held-out instructions after tuning is the difference of the two "after" figures of a
+task; it is not tested here (the same items in both, so a paired comparison would be the next step).{sentiment_note}"""
 
 xc = ex["5c: person (your design)"]
 both, alone = "sentiment + qa / person", "sentiment / person"
 c5 = cmp(xc, both, alone)
 values = {a: ", ".join(f"{v:.3f}" for v in xc["arms"][a]["values"]) for a in (both, alone)}
-verdict_c = {"effect": ("The prediction holds: " if c5["difference"] > 0 else "The prediction is wrong: "),
-             "powered null": "The prediction is wrong: the training task does not matter here within the margin. ",
-             "inconclusive": "The runs do not decide it. "}[c5["verdict"]]
+if c5["verdict"] == "effect" and c5["difference"] > 0:
+    verdict_c = ("The prediction holds: " if at_floor(xc, alone) else
+                 "The prediction holds in direction, not in full (sentiment alone does name some persons): ")
+    verdict_c += (f"adding QA carries the new task further than the same number of steps spent on sentiment alone.")
+elif c5["verdict"] == "effect":
+    verdict_c = "The prediction is wrong: sentiment alone does better."
+elif c5["verdict"] == "powered null":
+    verdict_c = "The prediction is wrong: which tasks are trained does not matter here within the margin."
+else:
+    verdict_c = "The runs do not decide it: more seeds for the arm that spreads most would come first."
 part_c = f"""5c, the design. Prediction before running: the held-out task (name the person in a sentence) works only
 if a training task already asks for a span of the input, as QA does; trained on sentiment alone, the model answers
-the new question with a label word. Arms: sentiment alone ({xc['arms'][alone]['n']} seeds) against sentiment and QA ({xc['arms'][both]['n']} seeds; 5b's run is
-the first), scored on the {xc['arms'][both]['items_n']} person items. The seeds measure how much another training run moves
-the score, and they went where the runs spread: a first recording found the runs on sentiment alone spread several times
-more, and they are the cheap ones. Result: {mean(xc, both)} (seeds {values[both]}) against {mean(xc, alone)} (seeds {values[alone]}),
-{said(c5)}. {verdict_c}Task diversity, not the number of steps, carries the new task here: the same steps
-spent on sentiment alone teach the answer format but not what to extract."""
+the new question with a label word. Arms: sentiment alone ({xc['arms'][alone]['n']} seeds) against sentiment and QA
+({xc['arms'][both]['n']} seeds; 5b's run is the first), scored on the {xc['arms'][both]['items_n']} person items. The seeds measure
+how much another training run moves the score, and more of them went to the arm whose runs spread more in a first
+recording, which is also the cheaper one. Result: {mean(xc, both)} (seeds {values[both]}) against {mean(xc, alone)}
+(seeds {values[alone]}), {said(c5)}. {verdict_c}"""
 
 text = "\n\n".join([part_a, part_b, part_c]) + "\n"
 print(text)

@@ -46,6 +46,8 @@ NOT_SPOILERS: dict[tuple[str, str], str] = {
                                                                                    "interval",
     ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "0.531"): "a Wilson interval's lower end "
                                                                                     "for 15 of 20, worked by hand",
+    ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "0.644"): "softmax([2, 1, 0, -1])'s first "
+                                                                                    "probability in a visible check",
 }
 
 
