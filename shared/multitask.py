@@ -158,21 +158,6 @@ def short_passages(dataset, sentences: int = 5, seed: int = 0):
 
 def score(task: str, predictions: list[str], references: list[str]) -> float:
     """One number per task, in [0, 1]: sentiment accuracy (first word), QA token F1 and person exact
-    match (SQuAD's official scoring, torchmetrics), NER entity F1 over the "TYPE: text" items."""
-    if len(predictions) != len(references):
-        raise ValueError("One prediction per reference.")
-    if not references:
-        return 0.0
-    if task == "sentiment":
-        return sum((_norm(p).split() or [""])[0] == _norm(r) for p, r in zip(predictions, references)) / len(references)
-    if task == "qa":
-        return sum(_f1(p, r) for p, r in zip(predictions, references)) / len(references)
-    if task == "person":
-        return sum(squad_pair(p, r)[0] for p, r in zip(predictions, references)) / len(references)
-    if task == "ner":
-        tp = fp = fn = 0
-        for p, r in zip(predictions, references):
-            pe, re_ = _entities(p), _entities(r)
-            tp, fp, fn = tp + len(pe & re_), fp + len(pe - re_), fn + len(re_ - pe)
-        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    raise KeyError(f"Unknown task '{task}': one of {', '.join(SCORES)}.")
+    match (SQuAD's official scoring, torchmetrics), NER entity F1 over the "TYPE: text" items: the
+    pooled `item_scores`."""
+    return pooled(task, item_scores(task, predictions, references))

@@ -10,15 +10,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model_answer import VERDICT, load_results, write_model_answer  # noqa: E402
+from model_answer import VERDICT, cmp, load_results, write_model_answer  # noqa: E402
 R, ex = load_results('a2_mlm_objective')
 a5 = ex['5a: MLM adaptation']; ner = ex['5b: NER, original vs MLM-adapted encoder']
 sen = ex['5b: sentiment, original vs MLM-adapted encoder']; c5 = ex['5c: poolings (your design)']
 pp = R['facts']['perplexity']; fm = R['facts']['fill_mask']
 probe = "The town was founded in 1446 by a [MASK] from Dorhaven ."
 fmt3 = lambda xs: ", ".join(f"{t} {p:.3f}" for t, p in xs)
-def cmp(e, a, b):
-    return next(c for c in e['comparisons'] if c['a'] == a and c['b'] == b)
 def ci(c, d=3):
     return f"95% CI [{c['ci95'][0]:.{d}f}, {c['ci95'][1]:.{d}f}]"
 def sgn(x, d=3):

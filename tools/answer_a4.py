@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model_answer import VERDICT, load_results, write_model_answer  # noqa: E402
+from model_answer import VERDICT, cmp, load_results, said, write_model_answer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from shared.profiles import get_profile  # noqa: E402
@@ -27,14 +27,6 @@ few_k = [k for k in shots if k]
 pooled = f"few-shot ({', '.join(str(k) for k in few_k)} shots)"
 name = lambda k: f"{k} shot{'' if k == 1 else 's'}"   # noqa: E731
 
-
-def cmp(e, a, b):
-    return next(c for c in e["comparisons"] if c["a"] == a and c["b"] == b)
-
-
-def said(c, d=3):
-    """difference, interval and verdict, in words"""
-    return f"{c['difference']:+.{d}f}, 95% CI [{c['ci95'][0]:.{d}f}, {c['ci95'][1]:.{d}f}], {VERDICT[c['verdict']]}"
 
 
 def rng(k, measure):

@@ -15,6 +15,16 @@ def load_results(assignment: str) -> tuple[dict, dict]:
     return results, {e["name"]: e for e in results["experiments"]}
 
 
+def cmp(experiment: dict, a: str, b: str) -> dict:
+    """The comparison of arm a against arm b in an experiment of a results file."""
+    return next(c for c in experiment["comparisons"] if c["a"] == a and c["b"] == b)
+
+
+def said(c: dict, d: int = 3) -> str:
+    """A comparison's difference, interval and verdict, in words."""
+    return f"{c['difference']:+.{d}f}, 95% CI [{c['ci95'][0]:.{d}f}, {c['ci95'][1]:.{d}f}], {VERDICT[c['verdict']]}"
+
+
 def write_model_answer(notebook: str, cell_start: str, text: str) -> None:
     """Replace what lies between "### BEGIN SOLUTION" and "#### Rubric" in the one cell starting with cell_start."""
     nb = nbformat.read(notebook, 4)
