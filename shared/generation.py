@@ -6,11 +6,14 @@ functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `
     general_texts(split, n)                      general text (a corpus split in pieces of 60 words)
     text_batches(texts, tokenizer, batch_fn, ...) the student's lm_batch over a list of texts, in batches
     finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
+    decode_many(model, tokenizer, prompts, setting, ...)        one decoding setting over many prompts (batched)
+    repeated_bigrams(text)                       the share of a text's word bigrams that repeat
     solve(model, tokenizer, questions, instruction, ...)        greedy answers, optionally in two stages
     train_judge(profile, ...)                    the course's sentiment classifier: the "true" reward
     sample_continuations(model, tokenizer, prompts, n, ...)     token ids and texts of sampled continuations
     preference_pairs(...)                        pairs of the policy's own samples, ordered by the judge
-    train_reward_model(...), pairwise_accuracy(...)             a reward model with the student's loss
+    train_reward_model(...), pairwise_accuracy(...)             a reward model with the student's loss, on the
+                                                 pairs' texts in its own tokenizer; text_scorer: it as a function of texts
     reference_logprobs(...), train_dpo(...)      DPO with the student's sequence_logprobs and dpo_loss
     reward_and_kl(...), best_of_n(...)           where a policy lands: the judge's reward against KL (best-of-n:
                                                  an upper bound on it)
@@ -28,8 +31,10 @@ from tqdm.auto import tqdm
 
 from .train import TrainConfig, cap_steps, evaluating, train
 
-__all__ = ["review_texts", "general_texts", "prompts_from", "text_batches", "finetune_lm", "chat_prompt", "solve", "train_judge",
-           "sample_continuations", "preference_pairs", "collate_pairs", "train_reward_model", "pairwise_accuracy",
+__all__ = ["review_texts", "general_texts", "prompts_from", "text_batches", "finetune_lm", "repeated_bigrams", "decode_many",
+           "chat_prompt", "solve", "train_judge",
+           "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
+           "text_scorer", "pairwise_correct", "pairwise_accuracy",
            "reference_logprobs", "train_dpo", "reward_and_kl", "best_of_n"]
 
 
@@ -63,6 +68,45 @@ def finetune_lm(model, tokenizer, texts: list[str], batch_fn, config: TrainConfi
     rows = [{"text": t} for t in texts]
     return train(model, rows, cap_steps(config, profile),
                  collate_fn=lambda examples: batch_fn([e["text"] for e in examples], tokenizer, max_length))
+
+
+def repeated_bigrams(text: str) -> float:
+    """The share of a text's word bigrams that repeat an earlier one (0: none; a loop approaches 1)."""
+    words = text.split()
+    bigrams = list(zip(words, words[1:]))
+    return 1 - len(set(bigrams)) / len(bigrams) if bigrams else 0.0
+
+
+@torch.no_grad()
+def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens: int, seed: int = 0,
+                batch_size: int = 32, desc: str = "decoding") -> list[str]:
+    """Continuations of many prompts with one decoding setting (the keyword arguments of the notebook's
+    generate, or of its beam_search with num_beams), by transformers' batched generate with its cache: the
+    same decoding as the notebook's functions (Part 1 checks them against it), fast enough for statistics.
+    Each continuation is exactly new_tokens long (no early end), so settings compare at equal length."""
+    allowed = {"do_sample", "temperature", "top_k", "top_p", "repetition_penalty", "num_beams", "length_penalty"}
+    unknown = set(setting) - allowed
+    if unknown:
+        raise ValueError(f"Unknown decoding argument(s) {sorted(unknown)}: use {sorted(allowed)}.")
+    kw = {"do_sample": False, "temperature": None, "top_k": None, "top_p": None, **setting}
+    if kw["do_sample"]:
+        kw = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, **setting}
+    if "num_beams" in kw:
+        kw.update(do_sample=False, early_stopping=True)
+    torch.manual_seed(seed)
+    side, out = tokenizer.padding_side, []
+    tokenizer.padding_side = "left"
+    try:
+        with evaluating(model) as device:
+            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
+                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
+                                add_special_tokens=False).to(device)
+                ids = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                                     pad_token_id=tokenizer.pad_token_id, **kw)
+                out += tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    finally:
+        tokenizer.padding_side = side
+    return out
 
 
 def chat_prompt(tokenizer, user: str) -> str:
@@ -206,6 +250,14 @@ def collate_pairs(pairs: list[dict], pad_id: int) -> dict:
     return batch
 
 
+def collate_texts(pairs: list[dict], tokenizer, max_length: int = 128) -> dict:
+    """A batch of 2B rows for a reward model with its own tokenizer: the B chosen texts (prompt + response), then
+    the B rejected ones, right-padded."""
+    enc = tokenizer([p["chosen"] for p in pairs] + [p["rejected"] for p in pairs], padding=True, truncation=True,
+                    max_length=max_length, return_tensors="pt")
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
 class _PairLoss(nn.Module):
     """Wraps a reward model so that shared.train can train it: forward returns the student's Bradley-Terry loss."""
 
@@ -213,40 +265,52 @@ class _PairLoss(nn.Module):
         super().__init__()
         self.reward_model, self.loss_fn = reward_model, loss_fn
 
-    def forward(self, input_ids, attention_mask, response_mask=None):
+    def forward(self, input_ids, attention_mask):
         r = self.reward_model(input_ids=input_ids, attention_mask=attention_mask)
         half = len(r) // 2
         return SimpleNamespace(loss=self.loss_fn(r[:half], r[half:]))
 
 
-def train_reward_model(reward_model, pairs: list[dict], tokenizer, loss_fn, config: TrainConfig, profile=None):
-    """Train the reward model on preference pairs with the student's loss (shared.train: checkpoints, resume)."""
+def text_scorer(reward_model, tokenizer, max_length: int = 128, batch_size: int = 64):
+    """The reward model as a function of texts, like the judge: scorer(texts) -> tensor of rewards."""
+    @torch.no_grad()
+    def score(texts: list[str]) -> torch.Tensor:
+        out = []
+        with evaluating(reward_model) as device:
+            for s in range(0, len(texts), batch_size):
+                enc = tokenizer(list(texts[s:s + batch_size]), padding=True, truncation=True, max_length=max_length,
+                                return_tensors="pt").to(device)
+                out.append(reward_model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).float().cpu())
+        return torch.cat(out) if out else torch.zeros(0)
+    return score
+
+
+def pairwise_correct(scorer, pairs: list[dict]) -> list[bool]:
+    """For each pair: does `scorer` (a function of texts: the judge, or text_scorer(reward model)) score the
+    chosen text above the rejected one?"""
+    if not pairs:
+        return []
+    chosen, rejected = scorer([p["chosen"] for p in pairs]), scorer([p["rejected"] for p in pairs])
+    return (chosen > rejected).tolist()
+
+
+def pairwise_accuracy(reward_model, pairs: list[dict], tokenizer) -> float:
+    """The share of pairs whose chosen text the reward model scores higher."""
+    correct = pairwise_correct(text_scorer(reward_model, tokenizer), pairs)
+    return sum(correct) / len(correct) if correct else float("nan")
+
+
+def train_reward_model(reward_model, pairs: list[dict], tokenizer, loss_fn, config: TrainConfig, profile=None,
+                       held_out: list[dict] | None = None):
+    """Train the reward model on preference pairs (their texts, in the reward model's own tokenizer) with the
+    student's loss, through shared.train (checkpoints, resume). With `held_out` pairs, their pairwise accuracy
+    is measured at every evaluation (config.eval_every steps) and at the end: history["eval"]."""
+    evaluate = (lambda wrapped: {"held_out_accuracy": pairwise_accuracy(wrapped.reward_model, held_out, tokenizer)}
+                if held_out else None)
     res = train(_PairLoss(reward_model, loss_fn), pairs, cap_steps(config, profile),
-                collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id))
+                collate_fn=lambda b: collate_texts(b, tokenizer), evaluate_fn=evaluate)
     res.model = res.model.reward_model
     return res
-
-
-@torch.no_grad()
-def reward_scores(reward_model, rows: list[dict], pad_id: int, batch_size: int = 32) -> torch.Tensor:
-    """The reward model's score of prompt + response for rows with prompt_ids and response_ids."""
-    out = []
-    with evaluating(reward_model) as device:
-        for s in range(0, len(rows), batch_size):
-            chunk = [{"prompt_ids": r["prompt_ids"], "chosen_ids": r["response_ids"], "rejected_ids": []}
-                     for r in rows[s:s + batch_size]]
-            b = collate_pairs(chunk, pad_id)
-            n = len(chunk)
-            out.append(reward_model(input_ids=b["input_ids"][:n].to(device),
-                                    attention_mask=b["attention_mask"][:n].to(device)).float().cpu())
-    return torch.cat(out) if out else torch.zeros(0)
-
-
-def pairwise_accuracy(reward_model, pairs: list[dict], pad_id: int) -> float:
-    """The share of pairs whose chosen response the reward model scores higher."""
-    chosen = reward_scores(reward_model, [{"prompt_ids": p["prompt_ids"], "response_ids": p["chosen_ids"]} for p in pairs], pad_id)
-    rejected = reward_scores(reward_model, [{"prompt_ids": p["prompt_ids"], "response_ids": p["rejected_ids"]} for p in pairs], pad_id)
-    return float((chosen > rejected).float().mean()) if len(pairs) else float("nan")
 
 
 @torch.no_grad()
@@ -288,14 +352,17 @@ class _DPO(nn.Module):
 
 
 def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: float, config: TrainConfig,
-              profile=None):
-    """A copy of `start` trained with DPO at this beta on pairs that carry reference log-probabilities."""
+              profile=None, evaluate_fn=None):
+    """A copy of `start` trained with DPO at this beta on pairs that carry reference log-probabilities.
+    evaluate_fn(policy) -> dict, if given, runs every config.eval_every steps and at the end (history["eval"]):
+    e.g. reward_and_kl, so that each beta traces a curve."""
     if "ref_chosen" not in pairs[0]:
         raise ValueError("The pairs have no reference log-probabilities: pass them through reference_logprobs first.")
     policy = copy.deepcopy(start)
     config = cap_steps(config.but(tag=f"{config.tag} beta={beta}"), profile)
     res = train(_DPO(policy, seq_logps_fn, loss_fn, beta), pairs, config,
-                collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id))
+                collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id),
+                evaluate_fn=(lambda wrapped: evaluate_fn(wrapped.policy)) if evaluate_fn else None)
     res.model = res.model.policy
     return res
 
@@ -309,33 +376,40 @@ def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_l
                   samples: int = 4, seed: int = 1) -> dict:
     """Where a policy lands: the judge's mean reward of its samples, and its KL from the reference estimated
     from the same samples, KL ~ mean over samples y ~ policy of log policy(y|x) - log reference(y|x) (the
-    student's sequence_logprobs, response tokens only), each with its standard error."""
+    student's sequence_logprobs, response tokens only), each with its standard error over prompts (a prompt's
+    `samples` samples averaged first). `reward_items` and `kl_items` are the per-prompt means: policies scored
+    on the same prompts compare prompt by prompt."""
     t0 = time.perf_counter()
     rows = sample_continuations(policy, tokenizer, prompts, n=samples, new_tokens=new_tokens, seed=seed)
-    reward = judge([r["text"] for r in rows])
+    reward = judge([r["text"] for r in rows]).view(len(prompts), samples).mean(1)
     log_ratio = (_logps(policy, rows, seq_logps_fn, tokenizer.pad_token_id)
-                 - _logps(reference, rows, seq_logps_fn, tokenizer.pad_token_id))
+                 - _logps(reference, rows, seq_logps_fn, tokenizer.pad_token_id)).view(len(prompts), samples).mean(1)
     (r, r_se), (kl, kl_se) = _mean_se(reward), _mean_se(log_ratio)
     return {"reward": r, "reward_se": r_se, "kl": kl, "kl_se": kl_se, "samples": len(rows),
+            "reward_items": reward.tolist(), "kl_items": log_ratio.tolist(),
             "example": rows[0]["text"], "seconds": round(time.perf_counter() - t0, 1)}
 
 
-def best_of_n(reference, reward_model, tokenizer, prompts: list[str], judge, ns=(1, 2, 4, 8), new_tokens: int = 24,
-              seed: int = 2) -> list[dict]:
-    """Best-of-n: n samples of the reference per prompt, the reward model picks one, the judge scores it.
-    Its KL from the reference is not measured: `kl_bound` is log n - (n - 1) / n (the formula of Stiennon et al.
-    2020), an upper bound on KL(best-of-n || reference), not its value: close to it when the n samples are all
-    different, looser when they repeat (Beirami et al. 2024, "Theoretical guarantees on the best-of-n alignment
-    policy")."""
+def best_of_n(reference, tokenizer, prompts: list[str], judge, pickers: dict, ns=(1, 2, 4, 8),
+              new_tokens: int = 24, seed: int = 2) -> list[dict]:
+    """Best-of-n: n samples of the reference per prompt; each picker (name -> a function of texts, e.g.
+    text_scorer(reward model), or the judge itself: the best a perfect reward model could do) picks one, and the
+    judge scores it. The same samples for every picker and n. One row per picker and n, with the per-prompt
+    rewards (`items`). Its KL from the reference is not measured: `kl_bound` is log n - (n - 1) / n (the formula
+    of Stiennon et al. 2020), an upper bound on KL(best-of-n || reference), not its value: close to it when the n
+    samples are all different, looser when they repeat (Beirami et al. 2024, "Theoretical guarantees on the
+    best-of-n alignment policy")."""
     n_max = max(ns)
     rows = sample_continuations(reference, tokenizer, prompts, n=n_max, new_tokens=new_tokens, seed=seed,
                                 desc="best-of-n samples")
-    picked = reward_scores(reward_model, rows, tokenizer.pad_token_id).view(len(prompts), n_max)
-    truth = judge([r["text"] for r in rows]).view(len(prompts), n_max)
+    texts = [r["text"] for r in rows]
+    truth = judge(texts).view(len(prompts), n_max)
     out = []
-    for n in ns:
-        best = picked[:, :n].argmax(1)
-        reward = truth[torch.arange(len(prompts)), best]
-        r, se = _mean_se(reward)
-        out.append({"n": n, "reward": r, "reward_se": se, "kl_bound": math.log(n) - (n - 1) / n})
+    for name, pick in pickers.items():
+        scores = truth if pick is judge else pick(texts).view(len(prompts), n_max)
+        for n in ns:
+            reward = truth[torch.arange(len(prompts)), scores[:, :n].argmax(1)]
+            r, se = _mean_se(reward)
+            out.append({"picked by": name, "n": n, "reward": r, "reward_se": se,
+                        "kl_bound": math.log(n) - (n - 1) / n, "items": reward.tolist()})
     return out

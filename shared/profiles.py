@@ -108,7 +108,8 @@ ASSIGNMENTS = {
                    instr_eval={"sentiment": 240, "qa": 120, "person": 120}, instr_lr=5e-5),
         "a6": dict(ft_texts=4000, ft_steps=300, ft_batch=8, ft_lr=5e-5, max_length=128, ppl_texts=200, new_tokens=40,
                    prompts=4, problems=200, cot_tokens=192, judge_steps=300, judge_lr=5e-5, pair_prompts=1000, rm_steps=200,
-                   dpo_steps=200, dpo_batch=8, dpo_lr=1e-6, eval_prompts=200, best_of=[1, 2, 4, 8, 16], min_gap=0.1),
+                   dpo_steps=200, dpo_batch=8, dpo_lr=1e-6, eval_prompts=200, best_of=[1, 2, 4, 8, 16], min_gap=0.1,
+                   rm_batch=16, rm_lr=5e-5, eval_samples=4, decode_prompts=200, decode_tokens=60),
         "main": dict(lr=5e-5),
     },
     "offline": {
@@ -125,8 +126,9 @@ ASSIGNMENTS = {
                    t2t_lr=1e-4, qa_sentences=3, instr_steps=32, instr_batch=4,
                    instr_eval={"sentiment": 240, "qa": 80, "person": 120}, instr_lr=1e-4),
         "a6": dict(ft_texts=1200, ft_steps=30, ft_batch=8, ft_lr=5e-5, max_length=96, ppl_texts=80, new_tokens=24,
-                   prompts=3, problems=50, cot_tokens=96, judge_steps=300, judge_lr=1e-4, pair_prompts=320, rm_steps=24,
-                   dpo_steps=24, dpo_batch=6, dpo_lr=4e-5, eval_prompts=40, best_of=[1, 2, 4], min_gap=0.1),
+                   prompts=2, problems=50, cot_tokens=96, judge_steps=300, judge_lr=1e-4, pair_prompts=700, rm_steps=150,
+                   dpo_steps=24, dpo_batch=6, dpo_lr=4e-5, eval_prompts=64, best_of=[1, 2, 4], min_gap=0.1,
+                   rm_batch=8, rm_lr=1e-4, eval_samples=4, decode_prompts=60, decode_tokens=40),
         "main": dict(lr=5e-5),
     },
     "smoke": {
@@ -142,7 +144,8 @@ ASSIGNMENTS = {
                    instr_lr=1e-4),
         "a6": dict(ft_texts=32, ft_steps=3, ft_batch=4, ft_lr=1e-3, max_length=48, ppl_texts=8, new_tokens=6,
                    prompts=2, problems=6, cot_tokens=8, judge_steps=3, judge_lr=1e-4, pair_prompts=8, rm_steps=3,
-                   dpo_steps=3, dpo_batch=4, dpo_lr=1e-4, eval_prompts=4, best_of=[1, 2], min_gap=0.0),
+                   dpo_steps=3, dpo_batch=4, dpo_lr=1e-4, eval_prompts=4, best_of=[1, 2], min_gap=0.0,
+                   rm_batch=4, rm_lr=1e-4, eval_samples=2, decode_prompts=4, decode_tokens=6),
         "main": dict(lr=1e-3),
     },
 }

@@ -50,12 +50,70 @@ def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_bound_is_the_formul
     judge = lambda texts: torch.full((len(texts),), 0.5)  # noqa: E731
     point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4, samples=3)
     assert abs(point["kl"]) < 1e-5 and point["reward"] == 0.5 and point["samples"] == 6   # 2 prompts, 3 samples each
-    rm = lambda input_ids, attention_mask: input_ids.float().sum(1)  # noqa: E731
-    rm.parameters = lambda: iter([torch.zeros(1)])
-    rm.training, rm.eval, rm.train = False, (lambda: rm), (lambda mode=True: rm)
-    rows = gen.best_of_n(model, rm, tok, ["the film", "a"], judge, ns=(1, 4), new_tokens=3)
+    assert point["reward_items"] == [0.5, 0.5] and len(point["kl_items"]) == 2            # one item per prompt
+    rows = gen.best_of_n(model, tok, ["the film", "a"], judge, {"judge": judge}, ns=(1, 4), new_tokens=3)
     assert [r["n"] for r in rows] == [1, 4] and rows[0]["kl_bound"] == 0 and "kl" not in rows[0]   # a bound, not a KL
     assert abs(rows[1]["kl_bound"] - (math.log(4) - 3 / 4)) < 1e-12
+
+
+def test_best_of_n_picks_by_each_picker_and_scores_by_the_judge():
+    model, tok = _smoke()
+    judge = lambda texts: torch.tensor([float(len(t)) for t in texts])            # noqa: E731  longer is better
+    shortest = lambda texts: torch.tensor([-float(len(t)) for t in texts])        # noqa: E731  a picker that disagrees
+    rows = gen.best_of_n(model, tok, ["the film", "a", "i expected"], judge, {"judge": judge, "short": shortest},
+                         ns=(1, 4), new_tokens=4, seed=3)
+    by = {(r["picked by"], r["n"]): r for r in rows}
+    assert by[("judge", 1)]["items"] == by[("short", 1)]["items"]                 # n = 1: the same first sample
+    samples = gen.sample_continuations(model, tok, ["the film", "a", "i expected"], n=4, new_tokens=4, seed=3)
+    lengths = torch.tensor([float(len(s["text"])) for s in samples]).view(3, 4)
+    assert by[("judge", 4)]["items"] == lengths.max(1).values.tolist()           # the judge picks its own best
+    assert by[("short", 4)]["items"] == lengths.min(1).values.tolist()           # another picker: the judge scores its pick
+    assert by[("judge", 4)]["reward"] >= by[("short", 4)]["reward"]
+
+
+def test_decode_many_matches_settings_and_rejects_unknown_arguments():
+    import pytest
+    model, tok = _smoke()
+    greedy = gen.decode_many(model, tok, ["the film", "a"], {}, new_tokens=5)
+    assert greedy == gen.decode_many(model, tok, ["the film", "a"], {}, new_tokens=5)              # greedy: no chance
+    assert len(tok(greedy[0], add_special_tokens=False)["input_ids"]) >= 1
+    a = gen.decode_many(model, tok, ["the film"] * 4, {"do_sample": True, "temperature": 2.0}, new_tokens=6, seed=1)
+    b = gen.decode_many(model, tok, ["the film"] * 4, {"do_sample": True, "temperature": 2.0}, new_tokens=6, seed=1)
+    assert a == b and len(set(a)) > 1                                                              # seeded, and varied
+    with pytest.raises(ValueError, match="top_q"):
+        gen.decode_many(model, tok, ["a"], {"top_q": 0.9}, new_tokens=2)
+    assert gen.repeated_bigrams("a b a b a b") == 1 - 2 / 5 and gen.repeated_bigrams("one") == 0.0
+
+
+def test_a_reward_model_on_texts_learns_a_preference_and_reports_held_out_accuracy(tmp_path):
+    """The text path: pairs' texts in the reward model's own tokenizer, the held-out accuracy along training."""
+    from transformers import AutoModel
+
+    from shared.train import TrainConfig
+
+    class Head(torch.nn.Module):   # a stand-in for the student's RewardModel: last real token, linear head
+        def __init__(self, backbone):
+            super().__init__()
+            self.backbone, self.head = backbone, torch.nn.Linear(backbone.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask):
+            h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            last = (torch.arange(attention_mask.size(1)) * attention_mask).argmax(1)
+            return self.head(h[torch.arange(len(h)), last]).squeeze(-1)
+
+    tok = load_tokenizer("smoke:bert")
+    torch.manual_seed(0)
+    rm = Head(load_model(AutoModel, "smoke:bert"))
+    pairs = [{"chosen": f"the film is superb {w}", "rejected": f"the film is dull {w}"} for w in
+             ["today", "again", "indeed", "now", "here", "too", "still", "then"]]
+
+    def bt(c, r):
+        return -torch.nn.functional.logsigmoid(c - r).mean()
+    res = gen.train_reward_model(rm, pairs[:6], tok, bt, TrainConfig(output_dir=str(tmp_path / "rm"), max_steps=30,
+                                 batch_size=3, lr=1e-2, eval_every=10, progress=False, save_every=0), held_out=pairs[6:])
+    assert [e["step"] for e in res.history["eval"]] == [10, 20, 30]
+    assert res.history["eval"][-1]["held_out_accuracy"] == gen.pairwise_accuracy(res.model, pairs[6:], tok) == 1.0
+    assert gen.pairwise_correct(gen.text_scorer(res.model, tok), pairs) == [True] * 8
 
 
 def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_path):
@@ -73,10 +131,13 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
 
     def dpo(pc, pr, rc, rr, beta):
         return -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean(), None, None
+    seen = []
     run = gen.train_dpo(model, with_ref, tok, _seq_logps, dpo, 0.1,
                         TrainConfig(output_dir=str(tmp_path / "dpo"), max_steps=2, batch_size=2, lr=1e-3, progress=False,
-                                    save_every=0))
+                                    save_every=0, eval_every=1),
+                        evaluate_fn=lambda policy: seen.append(policy) or {"n": len(seen)})
     assert run.steps == 2 and run.model is not model
+    assert [e["n"] for e in run.history["eval"]] == [1, 2] and all(p is run.model for p in seen)   # the policy, each step
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items()), "the starting model must not change"
     assert any(not torch.equal(v, run.model.state_dict()[k]) for k, v in before.items())
 

@@ -282,6 +282,9 @@ def a6(p) -> Work:
     w.train("gpt2", s["ft_steps"], s["ft_batch"] * s["max_length"])
     w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens, fp32=True)   # the student's generate and
     # beam_search: five settings, no cache, a forward a step
+    w.forward("gpt2", 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # each text's own perplexity, before, after
+    w.decode("gpt2", 8 * math.ceil(s["decode_prompts"] / 32) * s["decode_tokens"])   # 2c's statistics: five settings,
+    # batched, the 4-beam search counted as four
     batches = math.ceil(min(s["problems"], GSM8K_TEST) / 16)
     w.forward("smollm2-135m", 3 * batches, 16 * GSM8K_TOKENS)
     w.decode("smollm2-135m", batches * (12 + s["cot_tokens"] + 12))     # direct, reasoning, its answer
@@ -293,18 +296,20 @@ def a6(p) -> Work:
         w.forward("distilbert", math.ceil(rows / 64), 64 * tokens)
     pairs = s["pair_prompts"]                                        # an upper bound: close pairs are dropped
     sample_and_judge(2 * pairs)
-    w.train("gpt2", s["rm_steps"], 2 * s["dpo_batch"] * tokens)      # the reward model
-    w.forward("gpt2", math.ceil(2 * pairs / 32), 32 * tokens)        # its pairwise accuracy
+    w.train("distilbert", s["rm_steps"], 2 * s["rm_batch"] * tokens)  # the reward model: the profile's encoder
+    w.forward("distilbert", math.ceil(2 * pairs / 64) * 7, 64 * tokens)   # held-out accuracy: before, 5 times along, train
     w.forward("gpt2", math.ceil(2 * pairs / 16), 16 * tokens)        # reference log-probabilities
-    betas, samples = 3, _default("shared/generation.py", "reward_and_kl", "samples")
-    for policy in range(betas + 1):                                  # the tuned model itself, then each beta
-        if policy:
-            w.train("gpt2", s["dpo_steps"], 2 * s["dpo_batch"] * tokens)
-        sample_and_judge(samples * s["eval_prompts"])
-        w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)   # policy and reference
-    rows = max(s["best_of"]) * s["eval_prompts"]                     # best-of-n: the reward model picks
+    betas, samples = 3, s["eval_samples"]
+    sample_and_judge(samples * s["eval_prompts"])                    # the tuned model itself
+    w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)
+    for _beta in range(betas):                                       # each beta: trained, evaluated twice (a curve)
+        w.train("gpt2", s["dpo_steps"], 2 * s["dpo_batch"] * tokens)
+        for _point in range(2):
+            sample_and_judge(samples * s["eval_prompts"])
+            w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)   # policy and reference
+    rows = max(s["best_of"]) * s["eval_prompts"]                     # best-of-n: the reward model and the judge pick
     sample_and_judge(rows)
-    w.forward("gpt2", math.ceil(rows / 32), 32 * tokens)
+    w.forward("distilbert", math.ceil(rows / 64), 64 * tokens)
     return w
 
 
