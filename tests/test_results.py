@@ -29,6 +29,10 @@ KNOWN_GAPS = {
     "a5_multitask_instruction": "the recording took 1,579 s, over 25 minutes (issue #30); 5b's tuned model answers "
                                 "sentiment no better than the commoner label; 5a's K=100 mixture against one model per "
                                 "task is undecided for both tasks (one run an arm, 120 NER sentences)",
+    "a6_generation_preference": "3b's word problems are at the floor: no offline model does the arithmetic (pilots in "
+                                "docs/benchmarks.md), so chain of thought against direct is undecided; 5b's neighbouring "
+                                "β separate in KL but not in the judge's reward (64 openings); 2c's beam search against "
+                                "greedy is undecided",
 }
 # Decimals in model answers that are settings or textbook constants, not results (1.5: BERT replaces 10% of its 15%
 # chosen tokens with a random one, 1.5% of all tokens, a2 Q1)

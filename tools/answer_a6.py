@@ -37,18 +37,18 @@ rev, gen_ = ex["2b: reviews"], ex["2b: general text"]
 c_rev, c_gen = cmp(rev, "after", "before"), cmp(gen_, "after", "before")
 if effect(c_gen, +1):
     general = (f"and raised it on {gen_['arms']['after']['items_n']} general paragraphs from {pp['before']['general text']:.1f} "
-               f"to {pp['after']['general text']:.1f} (per text, {said(c_gen)} nats): the same parameters now favour review "
+               f"to {pp['after']['general text']:.1f} (per text, {said(c_gen)}): the same parameters now favour review "
                f"text, a first sign of forgetting")
 elif c_gen["verdict"] == "powered null":
     general = (f"while on {gen_['arms']['after']['items_n']} general paragraphs it went from {pp['before']['general text']:.1f} "
-               f"to {pp['after']['general text']:.1f} (per text, {said(c_gen)} nats): within the margin, so no forgetting "
+               f"to {pp['after']['general text']:.1f} (per text, {said(c_gen)}): within the margin, so no forgetting "
                f"that matters after so few steps")
 else:
     general = (f"while on general paragraphs it went from {pp['before']['general text']:.1f} to "
-               f"{pp['after']['general text']:.1f} (per text, {said(c_gen)} nats): whether it forgot is not decided")
+               f"{pp['after']['general text']:.1f} (per text, {said(c_gen)}): whether it forgot is not decided")
 part2 = f"""Offline profile, 2-core CPU, docs/results/a6_generation_preference.json. Fine-tuning SmolLM2-135M for
 {S['ft_steps']} steps on {S['ft_texts']:,} reviews lowered perplexity on {rev['arms']['after']['items_n']} held-out reviews from
-{pp['before']['reviews']:.1f} to {pp['after']['reviews']:.1f} (per text, {said(c_rev)} nats per token: the model learned the
+{pp['before']['reviews']:.1f} to {pp['after']['reviews']:.1f} (log-perplexity per text, in nats per token, {said(c_rev)}: the model learned the
 domain's vocabulary, its lower-case, spaced punctuation and its sentence patterns) {general}."""
 
 # 2c
@@ -58,12 +58,19 @@ lines = []
 for a in mine + ["beam search, 4 beams"]:
     c = cmp(rep, a, "greedy")
     lines.append(f"{a} {m(rep, a)} ({said(c)})")
+beam = cmp(rep, "beam search, 4 beams", "greedy")
+beam_said = ("beam search repeats as much as greedy: both follow the likeliest path into the same loops" if beam["verdict"] == "powered null"
+             else "whether beam search repeats more or less than greedy is not decided by these openings"
+             if beam["verdict"] == "inconclusive" else
+             f"beam search repeats {'more' if beam['difference'] > 0 else 'less'} than greedy")
+fewer = [a for a in mine if effect(cmp(rep, a, "greedy"), -1)]
 part2c = f"""Decoding, {rep['arms']['greedy']['items_n']} openings of {S['decode_tokens']} new tokens each, the share of repeated word
 bigrams per continuation against greedy decoding's {m(rep, 'greedy')}: {'; '.join(lines)}. Predicted: sampling
 (nucleus 0.9; temperature 1.3 with top-k 40) repeats less than greedy and beam search, which follow the likeliest
-path into a loop, and a repetition penalty of 1.3 stops greedy's loops; the temperature of 1.3 also leaves the
-review for other genres (see the samples): diversity turning into incoherence. Use: nucleus sampling for varied,
-readable reviews; greedy with a penalty for one safe review; beam search where there is one right output (not here)."""
+path into a loop, and a repetition penalty of 1.3 stops greedy's loops. Seen: {len(fewer)} of my {len(mine)} settings
+repeat less than greedy beyond their intervals, and {beam_said}. Use: nucleus sampling for varied, readable
+reviews; greedy with a penalty for one safe review; beam search where one output is right (translation,
+summaries), not for open-ended text."""
 
 # 3b
 cot = ex["3b: chain of thought"]
@@ -107,15 +114,32 @@ top, first = max(S["best_of"]), min(S["best_of"])
 c_rm = cmp(bon, f"your reward model, n={top}", f"your reward model, n={first}")
 c_j = cmp(bon, f"the judge, n={top}", f"the judge, n={first}")
 c_jr = cmp(bon, f"the judge, n={top}", f"your reward model, n={top}")
+best_rm = bon["arms"][f"your reward model, n={top}"]["mean"]
+dpo_best = max(rw["arms"][a]["mean"] for a in runs)
+dpo_least_kl = min(kl["arms"][a]["mean"] for a in runs)
+versus = (f"best-of-{top} with my reward model ({best_rm:.3f}) beats every DPO run (at most {dpo_best:.3f}) at a KL "
+          f"no larger than {F['5b best-of-n kl bound']:.2f} nats, against {dpo_least_kl:.2f} or more for DPO: here sampling "
+          f"and picking buys more reward per nat than these short DPO runs." if best_rm > dpo_best and
+          F["5b best-of-n kl bound"] < dpo_least_kl else
+          "best-of-n and DPO are compared here by where their points lie, with the bound's caveat.")
+lr = f"{S['dpo_lr']:.0e}".replace("e-0", "e-")
+kl_sep = all(cmp(kl, c["a"], c["b"])["verdict"] == "effect" for c in rw["comparisons"] if c["b"] != "the tuned model")
+rw_open = [c for c in rw["comparisons"] if c["b"] != "the tuned model" and c["verdict"] == "inconclusive"]
+by_beta = [rw["arms"][a]["mean"] for a in runs]          # runs are in the order of beta, smallest first
+in_order = all(x > y for x, y in zip(by_beta, by_beta[1:]))
+reading5 = (f"KL grew as β fell, every step beyond its interval; the reward rose {'in the predicted order' if in_order else 'out of order'}, "
+            f"but by less than the noise between neighbours: within these {S['dpo_steps']} steps a smaller β bought distance "
+            "from the tuned model, and whether it also buys reward needs longer runs or many more samples." if kl_sep and rw_open else
+            "KL and reward moved with β as the comparisons above say.")
 part5 = f"""5b: predicted that a smaller β lets the policy move further (larger KL) and gain more reward, with diminishing
 returns, and that best-of-n picked by the judge gains most for its KL. Each β trained {S['dpo_steps']} steps of
-{S['dpo_batch']} pairs at {S['dpo_lr']:g}, evaluated half-way and at the end on {rw['arms']['the tuned model']['items_n']} held-out
+{S['dpo_batch']} pairs at {lr}, evaluated half-way and at the end on {rw['arms']['the tuned model']['items_n']} held-out
 openings ({S['eval_samples']} samples each; the tuned model: {m(rw, 'the tuned model')}). {'; '.join(per_run)}. Neighbouring
-β, opening by opening: {'; '.join(neighbours)}. Best-of-n over the same openings: picked by the reward model, n = {top}
+β, opening by opening: {'; '.join(neighbours)}. {reading5} Best-of-n over the same openings: picked by the reward model, n = {top}
 against n = {first}: {said(c_rm)}; picked by the judge: {said(c_j)}; the judge against the reward model at n = {top}:
 {said(c_jr)}. Best-of-n's KL is at most log n - (n-1)/n ({top}: {F['5b best-of-n kl bound']:.2f} nats), so each of its
-points lies at or left of where it is drawn; against DPO's measured KL, best-of-n with a good picker buys reward at
-a smaller distance, and is only as good as what picks: the judge's picks bound what any reward model could reach."""
+points lies at or left of where it is drawn; {versus} It is only as good as what picks: the judge's picks bound what any
+reward model could reach, and the gap between the two pickers is what the reward model did not learn."""
 
 text = "\n\n".join([part2, part2c, part3, part4, part5]) + "\n"
 print(text)

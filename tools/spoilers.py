@@ -48,6 +48,10 @@ NOT_SPOILERS: dict[tuple[str, str], str] = {
                                                                                     "for 15 of 20, worked by hand",
     ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "0.644"): "softmax([2, 1, 0, -1])'s first "
                                                                                     "probability in a visible check",
+    ("notebooks/a6_generation_preference/a6_generation_preference.ipynb", "12.0"): "a log-probability typed as an "
+                                                                                   "input of dpo_loss's visible check",
+    ("data/corpus/README.md", "12.0"): "the share of dev sentences whose skeleton occurs in train (the data card's "
+                                       "own count)",
 }
 
 
