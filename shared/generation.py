@@ -83,16 +83,22 @@ def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens:
     """Continuations of many prompts with one decoding setting (the keyword arguments of the notebook's
     generate, or of its beam_search with num_beams), by transformers' batched generate with its cache: the
     same decoding as the notebook's functions (Part 1 checks them against it), fast enough for statistics.
-    Each continuation is exactly new_tokens long (no early end), so settings compare at equal length."""
+    A sampled or greedy continuation is exactly new_tokens long (no early end), so settings compare at equal length;
+    a beam search ends at EOS as the notebook's beam_search does, so its length_penalty counts."""
     allowed = {"do_sample", "temperature", "top_k", "top_p", "repetition_penalty", "num_beams", "length_penalty"}
     unknown = set(setting) - allowed
     if unknown:
         raise ValueError(f"Unknown decoding argument(s) {sorted(unknown)}: use {sorted(allowed)}.")
+    if "num_beams" in setting and set(setting) - {"num_beams", "length_penalty"}:
+        raise ValueError(f"A beam-search setting takes num_beams and length_penalty only (the notebook's beam_search), "
+                         f"not {sorted(set(setting) - {'num_beams', 'length_penalty'})}.")
     kw = {"do_sample": False, "temperature": None, "top_k": None, "top_p": None, **setting}
     if kw["do_sample"]:
         kw = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, **setting}
+    length = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
     if "num_beams" in kw:
-        kw.update(do_sample=False, early_stopping=True)
+        kw.update(early_stopping=True)
+        length.pop("min_new_tokens")
     torch.manual_seed(seed)
     side, out = tokenizer.padding_side, []
     tokenizer.padding_side = "left"
@@ -101,8 +107,7 @@ def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens:
             for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
                 enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
                                 add_special_tokens=False).to(device)
-                ids = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                     pad_token_id=tokenizer.pad_token_id, **kw)
+                ids = model.generate(**enc, **length, pad_token_id=tokenizer.pad_token_id, **kw)
                 out += tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
     finally:
         tokenizer.padding_side = side
@@ -287,7 +292,8 @@ def text_scorer(reward_model, tokenizer, max_length: int = 128, batch_size: int 
 
 def pairwise_correct(scorer, pairs: list[dict]) -> list[bool]:
     """For each pair: does `scorer` (a function of texts: the judge, or text_scorer(reward model)) score the
-    chosen text above the rejected one?"""
+    chosen text above the rejected one? A tie counts as wrong: a reward model that scores everything alike ranks
+    nothing (0, not a coin's 0.5)."""
     if not pairs:
         return []
     chosen, rejected = scorer([p["chosen"] for p in pairs]), scorer([p["rejected"] for p in pairs])
@@ -351,6 +357,13 @@ class _DPO(nn.Module):
         return SimpleNamespace(loss=loss[0] if isinstance(loss, tuple) else loss)
 
 
+def _forked(fn, *args):
+    """fn(*args) with the random state saved and restored around it: an evaluation that samples (and seeds) inside
+    a training run leaves the run's own random draws (dropout, order) as they would be without it."""
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count()) if torch.cuda.is_available() else []):
+        return fn(*args)
+
+
 def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: float, config: TrainConfig,
               profile=None, evaluate_fn=None):
     """A copy of `start` trained with DPO at this beta on pairs that carry reference log-probabilities.
@@ -362,7 +375,7 @@ def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: 
     config = cap_steps(config.but(tag=f"{config.tag} beta={beta}"), profile)
     res = train(_DPO(policy, seq_logps_fn, loss_fn, beta), pairs, config,
                 collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id),
-                evaluate_fn=(lambda wrapped: evaluate_fn(wrapped.policy)) if evaluate_fn else None)
+                evaluate_fn=(lambda wrapped: _forked(evaluate_fn, wrapped.policy)) if evaluate_fn else None)
     res.model = res.model.policy
     return res
 

@@ -50,7 +50,10 @@ def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_bound_is_the_formul
     judge = lambda texts: torch.full((len(texts),), 0.5)  # noqa: E731
     point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4, samples=3)
     assert abs(point["kl"]) < 1e-5 and point["reward"] == 0.5 and point["samples"] == 6   # 2 prompts, 3 samples each
-    assert point["reward_items"] == [0.5, 0.5] and len(point["kl_items"]) == 2            # one item per prompt
+    assert len(point["kl_items"]) == 2                                                    # one item per prompt
+    by_prompt = lambda texts: torch.tensor([1.0 if t.startswith("the film") else 0.0 for t in texts])  # noqa: E731
+    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], by_prompt, _seq_logps, new_tokens=4, samples=3)
+    assert point["reward_items"] == [1.0, 0.0], "a prompt's items are its own samples' mean, in the prompts' order"
     rows = gen.best_of_n(model, tok, ["the film", "a"], judge, {"judge": judge}, ns=(1, 4), new_tokens=3)
     assert [r["n"] for r in rows] == [1, 4] and rows[0]["kl_bound"] == 0 and "kl" not in rows[0]   # a bound, not a KL
     assert abs(rows[1]["kl_bound"] - (math.log(4) - 3 / 4)) < 1e-12
@@ -61,7 +64,7 @@ def test_best_of_n_picks_by_each_picker_and_scores_by_the_judge():
     judge = lambda texts: torch.tensor([float(len(t)) for t in texts])            # noqa: E731  longer is better
     shortest = lambda texts: torch.tensor([-float(len(t)) for t in texts])        # noqa: E731  a picker that disagrees
     rows = gen.best_of_n(model, tok, ["the film", "a", "i expected"], judge, {"judge": judge, "short": shortest},
-                         ns=(1, 4), new_tokens=4, seed=3)
+                         ns=(1, 2, 4), new_tokens=4, seed=3)
     by = {(r["picked by"], r["n"]): r for r in rows}
     assert by[("judge", 1)]["items"] == by[("short", 1)]["items"]                 # n = 1: the same first sample
     samples = gen.sample_continuations(model, tok, ["the film", "a", "i expected"], n=4, new_tokens=4, seed=3)
@@ -69,6 +72,8 @@ def test_best_of_n_picks_by_each_picker_and_scores_by_the_judge():
     assert by[("judge", 4)]["items"] == lengths.max(1).values.tolist()           # the judge picks its own best
     assert by[("short", 4)]["items"] == lengths.min(1).values.tolist()           # another picker: the judge scores its pick
     assert by[("judge", 4)]["reward"] >= by[("short", 4)]["reward"]
+    assert by[("judge", 2)]["items"] == lengths[:, :2].max(1).values.tolist()    # n=2: among the first two samples
+    assert by[("short", 2)]["items"] == lengths[:, :2].min(1).values.tolist()
 
 
 def test_decode_many_matches_settings_and_rejects_unknown_arguments():
@@ -82,6 +87,15 @@ def test_decode_many_matches_settings_and_rejects_unknown_arguments():
     assert a == b and len(set(a)) > 1                                                              # seeded, and varied
     with pytest.raises(ValueError, match="top_q"):
         gen.decode_many(model, tok, ["a"], {"top_q": 0.9}, new_tokens=2)
+    with pytest.raises(ValueError, match="num_beams and length_penalty only"):
+        gen.decode_many(model, tok, ["a"], {"num_beams": 2, "repetition_penalty": 1.3}, new_tokens=2)
+    assert gen.decode_many(model, tok, ["the film"] * 4, {"do_sample": True, "temperature": 2.0}, new_tokens=6,
+                           seed=2) != a, "another seed, other samples"
+    beams = gen.decode_many(model, tok, ["the film"], {"num_beams": 3}, new_tokens=5)
+    ids = tok(["the film"], return_tensors="pt")["input_ids"]
+    want = model.generate(ids, attention_mask=torch.ones_like(ids), num_beams=3, max_new_tokens=5, early_stopping=True,
+                          do_sample=False, pad_token_id=tok.pad_token_id)
+    assert beams[0] == tok.decode(want[0, ids.shape[1]:], skip_special_tokens=True)   # the same as one beam search
     assert gen.repeated_bigrams("a b a b a b") == 1 - 2 / 5 and gen.repeated_bigrams("one") == 0.0
 
 

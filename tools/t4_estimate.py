@@ -6,7 +6,7 @@ a pair (low, high): the range's two ends. The code it models: every model on the
 bf16 on a T4), and two precisions (shared/device.py):
   - fp16: training, under Accelerate's fp16 mixed precision; every forward pass inside shared.train.evaluating
     (the course's helpers: classify.predictions/evaluate_accuracy, generation._greedy/solve/judge/
-    sample_continuations/reward_scores/_logps, lm.zero_shot_sentiment/sample_texts, mlm.mlm_perplexity/
+    sample_continuations/text_scorer/decode_many/_logps, lm.zero_shot_sentiment/sample_texts, mlm.mlm_perplexity/
     fill_mask, multitask.generate_answers, qa.predict_logits) or under an explicit shared.device.autocast()
     (a3's perplexity ladder), all under fp16 autocast;
   - fp32: every other forward pass, a notebook's own calls of a model and the student functions its cells call:
