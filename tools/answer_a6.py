@@ -103,6 +103,18 @@ against {m(rm, 'before training')} before training ({said(c4)}): {learned4}."""
 # 5b
 rw, kl, bon = ex["5b: DPO, reward"], ex["5b: DPO, KL"], ex["5b: best-of-n"]
 runs = [a for a in kl["arms"]]
+D = F["5b design"]
+lr = f"{D['lr']:.0e}".replace("e-0", "e-")
+pairs_of = [(c["a"], c["b"]) for c in kl["comparisons"]]            # neighbouring runs, the smaller beta first
+kl_sep = all(cmp(kl, a, b)["verdict"] == "effect" and cmp(kl, a, b)["difference"] > 0 for a, b in pairs_of)
+rw_open = all(cmp(rw, a, b)["verdict"] == "inconclusive" for a, b in pairs_of)
+by_beta = [rw["arms"][a]["mean"] for a in runs]          # runs are in the order of beta, smallest first
+in_order = all(x > y for x, y in zip(by_beta, by_beta[1:]))
+reading5 = (f"KL grew as β fell, every step beyond its interval; the rewards' point estimates "
+            f"{'fall in the predicted order' if in_order else 'do not fall in the predicted order'}, but no difference between "
+            f"neighbours is decided: within these {D['steps']} steps a smaller β bought distance "
+            "from the tuned model, and whether it also buys reward needs longer runs or many more samples." if kl_sep and rw_open else
+            "KL and reward moved with β as the comparisons above say.")
 per_run = []
 for a in runs:
     per_run.append(f"{a}: reward {m(rw, a)} ({said(cmp(rw, a, 'the tuned model'))} against the tuned model), "
@@ -123,6 +135,7 @@ if effect(c_bd, +1) and F["5b best-of-n kl bound"] < min(kl["arms"][a]["mean"] f
 else:
     versus = (f"best-of-{top} with my reward model against the DPO run with the most reward ({c_bd['b']}): {said(c_bd)}; "
               f"which buys more reward for its distance is not decided beyond that.")
+gap = (", and the gap between the two pickers is what the reward model did not learn" if effect(c_jr, +1) else "")
 part5 = f"""5b: predicted that a smaller β lets the policy move further (larger KL) and gain more reward, with diminishing
 returns, and that best-of-n picked by the judge gains most for its KL. Each β trained {D['steps']} steps of
 {D['batch']} pairs at {lr}, evaluated half-way and at the end on {rw['arms']['the tuned model']['items_n']} held-out
@@ -131,7 +144,7 @@ openings ({F['5b evaluation']['samples per opening']} samples each; the tuned mo
 against n = {first}: {said(c_rm)}; picked by the judge: {said(c_j)}; the judge against the reward model at n = {top}:
 {said(c_jr)}. Best-of-n's KL is at most log n - (n-1)/n ({top}: {F['5b best-of-n kl bound']:.2f} nats), so each of its
 points lies at or left of where it is drawn; {versus} It is only as good as what picks: the judge's picks bound what any
-reward model could reach, and the gap between the two pickers is what the reward model did not learn."""
+reward model could reach{gap}."""
 
 text = "\n\n".join([part2, part2c, part3, part4, part5]) + "\n"
 print(text)
