@@ -178,16 +178,10 @@ def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir
                          tag=f"judge:{spec}")
     res = finetune_classifier(model, load_task("sentiment", profile, seed=seed), tokenizer, config, profile)
     clf = res["model"].eval()
+    p_positive = text_scorer(clf, tokenizer, readout=lambda out: out.logits.float().softmax(-1)[:, 1])
 
-    @torch.no_grad()
-    def judge(texts: list[str], batch_size: int = 64) -> torch.Tensor:
-        out = []
-        with evaluating(clf) as device:
-            for s in range(0, len(texts), batch_size):
-                enc = tokenizer([t.lower() for t in texts[s:s + batch_size]], return_tensors="pt", padding=True,
-                                truncation=True, max_length=128).to(device)
-                out.append(clf(**enc).logits.float().softmax(-1)[:, 1].cpu())
-        return torch.cat(out) if out else torch.zeros(0)
+    def judge(texts: list[str]) -> torch.Tensor:
+        return p_positive([t.lower() for t in texts])
     return judge, res["accuracy"]
 
 
@@ -276,16 +270,18 @@ class _PairLoss(nn.Module):
         return SimpleNamespace(loss=self.loss_fn(r[:half], r[half:]))
 
 
-def text_scorer(reward_model, tokenizer, max_length: int = 128, batch_size: int = 64):
-    """The reward model as a function of texts, like the judge: scorer(texts) -> tensor of rewards."""
+def text_scorer(model, tokenizer, max_length: int = 128, batch_size: int = 64, readout=None):
+    """A model as a function of texts, in batches: scorer(texts) -> tensor of scores. A reward model's output is
+    its score; `readout(output)` turns another model's output into one (the judge: p(positive) from its logits)."""
     @torch.no_grad()
     def score(texts: list[str]) -> torch.Tensor:
         out = []
-        with evaluating(reward_model) as device:
+        with evaluating(model) as device:
             for s in range(0, len(texts), batch_size):
                 enc = tokenizer(list(texts[s:s + batch_size]), padding=True, truncation=True, max_length=max_length,
                                 return_tensors="pt").to(device)
-                out.append(reward_model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).float().cpu())
+                o = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+                out.append((readout(o) if readout else o).float().cpu())
         return torch.cat(out) if out else torch.zeros(0)
     return score
 
