@@ -118,7 +118,7 @@ ASSIGNMENTS = {
         "a2": dict(block_size=128, eval_blocks=200, mlm_steps=200, ft_lr=1e-4, dropout=0.0),
         "a3": dict(max_length=512, stride=256, eval_chars=32768, scratch_sizes=["tiny", "small", "medium"],
                    pretrained=[GEMMA3], new_tokens=32, gen_tokens=40, zero_shot_examples=2880),
-        "a4": dict(shots=[0, 1, 4, 8], draws=[0, 1, 2, 3, 4], eval_examples=None, ft_steps=100, batch_size=16, ft_batch=8),
+        "a4": dict(shots=[0, 1, 8], draws=list(range(10)), eval_examples=None, ft_steps=100, batch_size=16, ft_batch=8),
         # offline: no pretrained T5, so 5a trains the causal model in your GPT-2 format, without QA (a QA example
         # costs about six sentiment examples on a CPU), and 5b cuts QA passages to 3 sentences
         "a5": dict(t2t_role="causal_lm", tasks=["sentiment", "ner"], train_caps={"ner": 100}, steps=24, batch_size=8,

@@ -37,26 +37,31 @@ def rng(k, measure):
 zero = next(r for r in runs if r["shots"] == 0)
 draws = len([r for r in runs if r["shots"] == few_k[0]])
 floor = sx["floor"]
-c0, cf, c8 = (cmp(sx, "0 shots, calibrated", "0 shots"), cmp(sx, f"{pooled}, calibrated", pooled),
-              cmp(sx, f"{name(max(shots))}", "0 shots"))
+least, most = min(few_k), max(few_k)
+c0, cf = cmp(sx, "0 shots, calibrated", "0 shots"), cmp(sx, f"{pooled}, calibrated", pooled)
+c1 = cmp(sx, f"{name(least)}, calibrated", "0 shots, calibrated")
+cm = cmp(sx, f"{name(most)}, calibrated", f"{name(least)}, calibrated") if most > least else None
 few_p = [r["p_positive"] for r in runs if r["shots"]]
 few_pc = [r["p_positive_calibrated"] for r in runs if r["shots"]]
 lines = "; ".join(f"{name(k)} {arms[name(k)]['mean']:.3f} (draws {rng(k, 'accuracy')}) raw and "
                   f"{arms[name(k) + ', calibrated']['mean']:.3f} (draws {rng(k, 'calibrated_accuracy')}) calibrated"
                   for k in few_k)
-if c8["verdict"] == "effect" and c8["difference"] < 0:
-    examples = (f"Examples do not help this model: {max(shots)} shots against none, raw, {said(c8)}, a loss. With more "
-                f"examples the raw model says \"negative\" more often (mean p(positive) {zero['p_positive']:.3f} zero-shot, "
-                f"{min(few_p):.3f} to {max(few_p):.3f} over the few-shot runs): a 135M model copies the format and "
-                f"the label words of the examples more than it learns the task from them.")
-elif c8["verdict"] == "effect":
-    examples = f"Examples help: {max(shots)} shots against none, raw, {said(c8)}."
-else:
-    past = [side for side, x in (("below", c8["ci95"][0] < -c8["margin"]), ("above", c8["ci95"][1] > c8["margin"])) if x]
-    examples = (f"Whether examples help this model is not decided: {max(shots)} shots against none, raw, {said(c8)}. The "
-                f"interval reaches past the {100 * c8['margin']:.0f}-point margin {' and '.join(past)}, because the draws "
-                f"spread widely (at {max(shots)} shots {rng(max(shots), 'accuracy')}) and {draws} draws average that "
-                f"spread only so far: more draws would be needed (the dev split has no more sentences).")
+
+
+def direction(c, more, fewer):
+    """One comparison of shot counts in words; its verdict decides what the words claim."""
+    gist = {"effect": f" ({more} {'beat' if c['difference'] > 0 else 'lose to'} {fewer})",
+            "powered null": f" ({more} and {fewer} are the same within the margin)",
+            "inconclusive": f" (not decided whether {more} beat {fewer})"}[c["verdict"]]
+    return f"{more} against {fewer}, {said(c)}{gist}"
+
+
+examples = (f"Do examples help this model? Asked of calibrated prompts, which divide out the label bias each draw brings "
+            f"(at {most} shots the raw draws spread {rng(most, 'accuracy')}, the calibrated ones "
+            f"{rng(most, 'calibrated_accuracy')}): {direction(c1, name(least), 'none')}")
+if cm:
+    examples += f"; {direction(cm, name(most), name(least))}"
+examples += "."
 worse = sum(r["calibrated_accuracy"] < r["accuracy"] for r in runs if r["shots"])
 if cf["verdict"] == "effect" and cf["difference"] > 0:
     calib_few = (f"Over the {len(few_p)} few-shot runs, paired run by run, calibration adds {said(cf)}; it moves the mean "
