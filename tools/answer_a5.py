@@ -64,7 +64,7 @@ part_a = f"""5a (offline: SmolLM2-135M-Instruct in the GPT-2 format, {S['steps']
 {seen[mn][small]} times in {S['steps'] * S['batch_size']} examples and {nocap}. K = {K} draws it {seen[mk][small]} times:
 {mean(xs, mk)} ({said(k_small)}), while {trade} ({mean(xl, mk)} against {mean(xl, mn)}). T = {T}{between}: {small} drawn
 {seen[mt][small]} times, F1 {mean(xs, mt)} ({said(t_small)} against no cap), {large} {mean(xl, mt)} ({said(t_large)}).{moral}
-One model per task ({S['steps'] // len(tasks)} steps each) against one model on the K = {K} mixture: {small} {mean(xs, one)}
+One model per task ({S['steps']} steps each, T5's baseline) against one model on the K = {K} mixture: {small} {mean(xs, one)}
 against {mean(xs, mk)} ({said(o_small)}) and {large} {mean(xl, one)} against {mean(xl, mk)} ({said(o_large)}).
 Each arm is one run (one seed): these intervals are those of the dev items only, and how far another seed would move
 a run is not measured in 5a."""

@@ -257,7 +257,7 @@ def a5(p) -> Work:
     s, w = p.settings("a5"), Work()
     tasks, batch, t2t_tokens, instr_tokens = len(s["tasks"]), s["batch_size"], 160, 200   # source + target: assumptions
     mixtures = len(s["k_values"]) + len(s["temperatures"])
-    for steps, scored in [(s["steps"], tasks)] * mixtures + [(s["steps"] // tasks, 1)] * tasks:   # + single-task
+    for steps, scored in [(s["steps"], tasks)] * mixtures + [(s["steps"], 1)] * tasks:   # + single-task
         w.train("t5-small", steps, batch * t2t_tokens)
         batches = scored * math.ceil(max(s["eval_examples"].values()) / 16)   # generate_answers: up to 24 new tokens
         w.forward("t5-small", batches, 16 * t2t_tokens)
