@@ -24,8 +24,6 @@ KEYS = {"assignment", "profile", "seconds", "machine", "commit", "experiments"}
 # Recorded runs that do not yet meet issue #28's bar, each with what is missing; strict, so that the mark goes
 # once a new recording meets it.
 KNOWN_GAPS = {
-    "a4_decoder_classification": "6a's '8 shots' against '0 shots' is undecided (issue #30): five draws spread too widely "
-                                 "(the dev split has no more sentences) to decide whether examples help this model",
     "a5_multitask_instruction": "the recording took 1,579 s, over 25 minutes (issue #30); 5b's tuned model answers "
                                 "sentiment no better than the commoner label; 5a's K=100 mixture against one model per "
                                 "task is undecided for both tasks (one run an arm, 120 NER sentences)",
