@@ -50,6 +50,13 @@ MISTAKES = {
         "test_label_word_logprobs"),
     "probabilities instead of log-probabilities": (
         "label_word_logprobs", [(SUMMED, SUMMED + ".exp()")], "test_label_word_logprobs"),
+    "the notebook's lm instead of the model passed in": (
+        "label_word_logprobs", [("logits = model(input_ids=", "logits = lm(input_ids=")], "test_label_word_logprobs"),
+    "batch_size ignored (every prompt in one pass)": (
+        "label_word_logprobs", [("for start in range(0, len(prompts), batch_size):", "for start in range(0, len(prompts), len(prompts)):"),
+                                ("prompt_ids[start:start + batch_size]]", "prompt_ids[start:start + len(prompts)]]"),
+                                ("enumerate(prompt_ids[start:start + batch_size]):", "enumerate(prompt_ids[start:start + len(prompts)]):")],
+        "test_label_word_logprobs"),
     # contextual_calibration
     "first content-free input only": (
         "contextual_calibration", [("p_cf = content_free_probs.mean(0)", "p_cf = content_free_probs[0]")],
@@ -82,6 +89,8 @@ MISTAKES = {
     "backbone run without gradients (torch.no_grad)": (
         "last_token_classifier", [("        hidden = self.backbone(", "        with torch.no_grad():\n            hidden = self.backbone(")],
         "test_last_token_classifier"),
+    "a zero loss without labels (None expected)": (
+        "last_token_classifier", [(CE, CE.replace("else None", "else torch.zeros(())"))], "test_last_token_classifier"),
     "softmax before cross-entropy": (
         "last_token_classifier", [("        logits = self.head(last_token_pool(hidden, attention_mask))\n",
                                    "        logits = self.head(last_token_pool(hidden, attention_mask)).softmax(-1)\n")],

@@ -69,6 +69,9 @@ MISTAKES = {
         "generate", [("apply_repetition_penalty(logits, ids, repetition_penalty)",
                       "apply_repetition_penalty(logits, ids[:, input_ids.shape[1]:], repetition_penalty)")],
         "test_generate"),
+    "repetition penalty applied before argmax only, not when sampling": (
+        "generate", [("        if repetition_penalty != 1.0:\n", "        if repetition_penalty != 1.0 and not do_sample:\n")],
+        "test_generate"),
     "temperature ignored when sampling": (
         "generate", [(WARP, "warp_logits(logits, 1.0, top_k, top_p)")], "test_generate"),
     "top_p ignored when sampling": (

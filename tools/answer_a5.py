@@ -58,6 +58,16 @@ between = (" lies between" if xs["arms"][mk]["mean"] > xs["arms"][mt]["mean"] > 
 opposite = (k_small["verdict"] == k_large["verdict"] == "effect" and k_small["difference"] > 0 > k_large["difference"])
 moral = (" The rates move examples from one task to the other at a fixed budget of steps, so which mixture is best "
          "depends on which task matters." if opposite else "")
+short = [t for t, c in ((small, o_small), (large, o_large)) if c["verdict"] == "effect" and c["difference"] < 0]
+if len(short) == 2:
+    one_note = (f" The one mixed model falls short of the per-task models on both tasks: in the steps of one of them "
+                f"it sees {small} {seen[mk][small]} times and {large} {seen[mk][large]} times, where each per-task model "
+                f"sees its task {S['steps'] * S['batch_size']} times. T5 reports the same direction: its multi-task training fell "
+                f"short of fine-tuning on each task; what one model saves is the other models' steps.")
+elif short:
+    one_note = f" The one mixed model falls short of the per-task models on {short[0]} only."
+else:
+    one_note = ""
 part_a = f"""5a (offline: SmolLM2-135M-Instruct in the GPT-2 format, {S['steps']} steps of {S['batch_size']} for every run,
 {large} with all its training examples and {small} cut to {S['train_caps'][small]}; {xl['arms'][mn]['items_n']} {large} and
 {xs['arms'][mn]['items_n']} {small} dev items; docs/results/a5_multitask_instruction.json). Without a cap the small task is drawn
@@ -65,7 +75,7 @@ part_a = f"""5a (offline: SmolLM2-135M-Instruct in the GPT-2 format, {S['steps']
 {mean(xs, mk)} ({said(k_small)}), while {trade} ({mean(xl, mk)} against {mean(xl, mn)}). T = {T}{between}: {small} drawn
 {seen[mt][small]} times, F1 {mean(xs, mt)} ({said(t_small)} against no cap), {large} {mean(xl, mt)} ({said(t_large)}).{moral}
 One model per task ({S['steps']} steps each, T5's baseline) against one model on the K = {K} mixture: {small} {mean(xs, one)}
-against {mean(xs, mk)} ({said(o_small)}) and {large} {mean(xl, one)} against {mean(xl, mk)} ({said(o_large)}).
+against {mean(xs, mk)} ({said(o_small)}) and {large} {mean(xl, one)} against {mean(xl, mk)} ({said(o_large)}).{one_note}
 Each arm is one run (one seed): these intervals are those of the dev items only, and how far another seed would move
 a run is not measured in 5a."""
 
@@ -86,8 +96,9 @@ weak = [c for c in ("training instructions", "held-out instruction") if at_floor
 sentiment_note = (f" Sentiment does not get past always answering the commoner label ({sent['floor']:.3f}) with "
                   f"{' or '.join('the ' + c for c in weak)}: it answers with a label word, but its words do no better than always giving the commoner one."
                   if weak else "")
-part_b = f"""5b: {S['instr_steps']} steps of {S['instr_batch']} mixed sentiment and QA examples (QA passages cut to
-{S['qa_sentences']} sentences). "Before" asks the instruct model through its own chat template; it answers in full sentences
+shares = R["facts"]["5b task shares"]
+part_b = f"""5b: {S['instr_steps']} steps of {S['instr_batch']} mixed sentiment and QA examples, drawn {shares['sentiment']} to {shares['qa']} (QA passages cut
+to {S['qa_sentences']} sentences; the sentiment instructions do not name the answer words). "Before" asks the instruct model through its own chat template; it answers in full sentences
 ("This review is positive, as ...") that the first-word scorer counts wrong{near_zero}.
 {cond('sentiment', 'training instructions')}; {cond('sentiment', 'held-out instruction')};
 {cond('qa', 'training instructions')}; {cond('qa', 'held-out instruction')}; the held-out task {cond('person', 'held-out task')}.
@@ -112,8 +123,8 @@ part_c = f"""5c, the design. Prediction before running: the held-out task (name 
 if a training task already asks for a span of the input, as QA does; trained on sentiment alone, the model answers
 the new question with a label word. Arms: sentiment alone ({xc['arms'][alone]['n']} seeds) against sentiment and QA
 ({xc['arms'][both]['n']} seeds; 5b's run is the first), scored on the {xc['arms'][both]['items_n']} person items. The seeds measure
-how much another training run moves the score, and more of them went to the arm whose runs spread more in a first
-recording, which is also the cheaper one. Result: {mean(xc, both)} (seeds {values[both]}) against {mean(xc, alone)}
+how much another training run moves the score, and more of them went to the arm whose runs spread more in the
+course's earlier recordings (sentiment alone named almost no person in any run). Result: {mean(xc, both)} (seeds {values[both]}) against {mean(xc, alone)}
 (seeds {values[alone]}), {said(c5)}. {verdict_c}"""
 
 text = "\n\n".join([part_a, part_b, part_c]) + "\n"
