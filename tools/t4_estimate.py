@@ -263,7 +263,7 @@ def a5(p) -> Work:
         w.forward("t5-small", batches, 16 * t2t_tokens)
         w.decode("t5-small", batches * 24)
     ie, evals, design_runs = s["instr_eval"], 2, 6                  # evals: before (chat template), after; the design:
-    # 5 runs on sentiment alone and 1 more on sentiment and QA (5b's run is its other seed)
+    # 3 runs on sentiment alone and 3 more on sentiment and QA (5b's run is its fourth seed)
     for _run in range(1 + design_runs):                             # instruction tuning, then the design's new runs
         w.train("smollm2-135m", s["instr_steps"], s["instr_batch"] * instr_tokens)
     conditions = [ie["sentiment"]] * 2 + [ie["qa"]] * 2 + [ie["person"]]   # the person task: at most this many
