@@ -8,7 +8,9 @@ functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `
     finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
     decode_many(model, tokenizer, prompts, setting, ...)        one decoding setting over many prompts (batched)
     repeated_bigrams(text)                       the share of a text's word bigrams that repeat
-    solve(model, tokenizer, questions, instruction, ...)        greedy answers, optionally in two stages
+    worked_examples(split, tokenizer, direct, cot, ...)         word problems as training texts, each twice: the
+                                                 direct prompt -> its answer, the step-by-step prompt -> its worked solution
+    solve(model, tokenizer, questions, instruction, ...)        greedy answers and the numbers read from them
     train_judge(profile, ...)                    the course's sentiment classifier: the "true" reward
     sample_continuations(model, tokenizer, prompts, n, ...)     token ids and texts of sampled continuations
     preference_pairs(...)                        pairs of the policy's own samples, ordered by the judge
@@ -32,7 +34,7 @@ from tqdm.auto import tqdm
 from .train import TrainConfig, cap_steps, evaluating, train
 
 __all__ = ["review_texts", "general_texts", "prompts_from", "text_batches", "finetune_lm", "repeated_bigrams", "decode_many",
-           "chat_prompt", "solve", "train_judge",
+           "chat_prompt", "worked_examples", "solve", "train_judge",
            "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
            "text_scorer", "pairwise_correct", "pairwise_accuracy",
            "reference_logprobs", "train_dpo", "reward_and_kl", "best_of_n"]
@@ -122,6 +124,22 @@ def chat_prompt(tokenizer, user: str) -> str:
     return user + "\n"
 
 
+def worked_examples(split, tokenizer, direct: str, cot: str, seed: int = 0) -> list[str]:
+    """Chain of thought taught by example, as in GSM8K (Cobbe et al. 2021) and scratchpads (Nye et al. 2021):
+    each word problem of `split` (GSM8K's schema) twice, in the model's chat template: `direct` (a template with
+    {question}) answered by the solution's last line alone ("#### 5"), and `cot` answered by the whole worked
+    solution, its calculator marks (<<3*4=12>>) removed. Shuffled (seed), so every batch mixes the two."""
+    import random
+    import re
+    texts = []
+    for question, answer in zip(split["question"], split["answer"]):
+        worked = re.sub(r"<<[^>]*>>", "", answer).strip()
+        texts.append(chat_prompt(tokenizer, direct.format(question=question)) + worked.split("\n")[-1])
+        texts.append(chat_prompt(tokenizer, cot.format(question=question)) + worked)
+    random.Random(seed).shuffle(texts)
+    return texts
+
+
 @torch.no_grad()
 def _greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int, desc: str) -> list[str]:
     side = tokenizer.padding_side
@@ -141,22 +159,12 @@ def _greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_siz
 
 
 def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, max_new_tokens: int = 64,
-          answer_prompt: str | None = None, answer_tokens: int = 12, batch_size: int = 16) -> list[dict]:
-    """Greedy answers to word problems. The user message is `instruction.format(question=q)` in the model's
-    chat template. With `answer_prompt` (zero-shot chain of thought, Kojima et al. 2022), a second stage
-    appends the model's reasoning and `answer_prompt` and reads the answer from what follows it.
-    Returns one row per question: the generated text(s) and extract_fn's answer."""
+          batch_size: int = 16) -> list[dict]:
+    """Greedy answers to word problems: the user message is `instruction.format(question=q)` in the model's chat
+    template. Returns one row per question: the generated text and extract_fn's answer."""
     prompts = [chat_prompt(tokenizer, instruction.format(question=q)) for q in questions]
-    first = _greedy(model, tokenizer, prompts, max_new_tokens, batch_size, "reasoning" if answer_prompt else "answering")
-    rows = [{"question": q, "output": o} for q, o in zip(questions, first)]
-    if answer_prompt:
-        second = [p + o + answer_prompt for p, o in zip(prompts, first)]
-        finals = _greedy(model, tokenizer, second, answer_tokens, batch_size, "final answers")
-        for r, f in zip(rows, finals):
-            r["final"] = f
-    for r in rows:
-        r["prediction"] = extract_fn(r.get("final", r["output"]))
-    return rows
+    outputs = _greedy(model, tokenizer, prompts, max_new_tokens, batch_size, "answering")
+    return [{"question": q, "output": o, "prediction": extract_fn(o)} for q, o in zip(questions, outputs)]
 
 
 def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir: str = "runs/a6/judge",

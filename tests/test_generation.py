@@ -1,6 +1,7 @@
 """a6's shared helpers (shared.generation): pairs, their batches, the KL estimate and best-of-n, on the smoke
 model with stand-ins for the student's functions (the notebook's own are tested by its cells)."""
 import math
+import re
 
 import torch
 
@@ -166,3 +167,20 @@ def test_the_judge_is_the_same_whatever_ran_before_it(tmp_path):
         judge, _ = gen.train_judge(profile, steps=2, lr=1e-4, output_dir=str(tmp_path / f"judge{drawn}"), seed=0)
         scores.append(judge(["the plot is dull .", "a superb film ."]))
     assert torch.allclose(scores[0], scores[1])
+
+
+def test_worked_examples_teach_each_problem_both_ways_without_calculator_marks():
+    from shared.data import load_local
+    split = load_local("arithmetic")["train"].select(range(5))
+    tok = load_tokenizer("smoke:gpt2")            # no chat template: the prompt is the message and a newline
+    texts = gen.worked_examples(split, tok, "{question}\nDIRECT", "{question}\nSTEPS", seed=0)
+    assert len(texts) == 2 * len(split) and texts == gen.worked_examples(split, tok, "{question}\nDIRECT",
+                                                                         "{question}\nSTEPS", seed=0)
+    assert texts != gen.worked_examples(split, tok, "{question}\nDIRECT", "{question}\nSTEPS", seed=1)
+    for q, a in zip(split["question"], split["answer"]):
+        direct = [t for t in texts if t.startswith(q + "\nDIRECT\n")]
+        steps = [t for t in texts if t.startswith(q + "\nSTEPS\n")]
+        answer = a.strip().split("\n")[-1]
+        assert direct == [f"{q}\nDIRECT\n{answer}"] and answer.startswith("#### ")
+        assert steps == [f"{q}\nSTEPS\n" + re.sub(r"<<[^>]*>>", "", a).strip()] and "<<" in a   # marks gone, all else kept
+        assert steps[0].endswith(answer) and steps[0].count("\n") >= 3

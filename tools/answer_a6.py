@@ -75,17 +75,27 @@ summaries), not for open-ended text."""
 cot = ex["3b: chain of thought"]
 c3 = cmp(cot, "chain of thought", "direct")
 floor3 = cot["floor"]
-at_floor = all(a["mean"] - floor3 <= 2 * (a["se"] or 0) for a in cot["arms"].values())
-reading = ("Both are at or below the rule that reads no language (the last number in the question, "
-           f"{floor3:.3f} on these problems): a 135M model does not do this arithmetic, with or without steps, in line "
-           "with Wei et al. (chain of thought helps only large models); the experiment cannot show what chain of "
-           "thought does for a model that can do the steps." if at_floor else
-           ("Chain of thought helps this model." if effect(c3, +1) else
-            "Chain of thought hurts this model: its reasoning goes wrong more often than its direct guess."
-            if effect(c3, -1) else "No difference that matters." if c3["verdict"] == "powered null" else
-            "The problems do not decide it."))
-part3 = f"""Chain of thought against a direct answer on {cot['arms']['direct']['items_n']} word problems, the same problems
-(McNemar): direct {m(cot, 'direct')}, chain of thought {m(cot, 'chain of thought')}, {said(c3)}. {reading}"""
+T3 = F["3b teaching"]
+above = {a: v["mean"] - floor3 > 2 * (v["se"] or 0) for a, v in cot["arms"].items()}
+if not any(above.values()):
+    reading = (f"Both are at or below the rule that reads no language (the last number in the question, {floor3:.3f} on "
+               "these problems): taught this briefly, the model does not do the arithmetic either way.")
+elif effect(c3, +1):
+    direct_at = ("" if above["direct"] else
+                 f" The direct answer stays at or below the rule that reads no language (the last number in the question, "
+                 f"{floor3:.3f} on these problems), while the worked one is far above it.")
+    reading = ("Writing the steps helps this model: the same model, taught the same problems for the same steps, gets "
+               "more of them right when it writes the steps before the answer. A direct answer must do two or three "
+               "operations within the computation of one or two tokens; a worked solution writes each intermediate "
+               "result, and the next step reads it (Nye et al. 2021: the scratchpad)." + direct_at)
+elif effect(c3, -1):
+    reading = "Writing the steps hurts this model: its steps go wrong more often than its direct answer."
+else:
+    reading = ("No difference that matters." if c3["verdict"] == "powered null" else "The problems do not decide it.")
+part3 = f"""Chain of thought against a direct answer, both taught by example: SmolLM2-135M-Instruct fine-tuned {T3['steps']} steps
+of {T3['batch']} on the {T3['problems']} training problems, each both ways ({T3['texts']} texts), then asked both ways on
+{cot['arms']['direct']['items_n']} test problems, the same problems (McNemar): direct {m(cot, 'direct')}, chain of thought
+{m(cot, 'chain of thought')}, {said(c3)}. {reading}"""
 
 # 4b
 rm = ex["4b: reward model"]

@@ -108,6 +108,7 @@ CONLL_TRAIN, CONLL_DEV, CONLL_TOKENS = 14_041, 3_250, 48
 WIKITEXT2_TEST_TOKENS = 290_000                   # about 245k words at about 1.2 GPT-2 tokens a word
 SCRATCH_TOKENS_PER_GPT2 = 1.6                     # a3's 2,000-token BPE splits finer than GPT-2's 50,257 (assumed)
 GSM8K_TOKENS, GSM8K_TEST = 120, 1_319             # a problem and its chat template; the test split
+GSM8K_WORKED = 260                                # a problem, its chat template and its worked solution (padded): an assumption
 BENCH_PROMPT_TOKENS = 8                           # a3's PROMPT, "The town was founded in" (an upper bound)
 
 
@@ -285,9 +286,10 @@ def a6(p) -> Work:
     w.forward("gpt2", 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # each text's own perplexity, before, after
     w.decode("gpt2", 8 * math.ceil(s["decode_prompts"] / 32) * s["decode_tokens"])   # 2c's statistics: five settings,
     # batched, the 4-beam search counted as four
+    w.train("smollm2-135m", s["cot_steps"], s["cot_batch"] * GSM8K_WORKED)   # both answers taught by example
     batches = math.ceil(min(s["problems"], GSM8K_TEST) / 16)
-    w.forward("smollm2-135m", 3 * batches, 16 * GSM8K_TOKENS)
-    w.decode("smollm2-135m", batches * (12 + s["cot_tokens"] + 12))     # direct, reasoning, its answer
+    w.forward("smollm2-135m", 2 * batches, 16 * GSM8K_TOKENS)
+    w.decode("smollm2-135m", batches * (12 + s["cot_tokens"]))           # direct, then the worked solution
     w.train("distilbert", s["judge_steps"], 16 * SST2_TOKENS)            # the judge
     w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
 
