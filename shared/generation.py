@@ -4,7 +4,6 @@ functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `
 
     review_texts(split, n)                       a domain's texts (IMDb's <br /> tags removed)
     general_texts(split, n)                      general text (a corpus split in pieces of 60 words)
-    text_batches(texts, tokenizer, batch_fn, ...) the student's lm_batch over a list of texts, in batches
     finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
     decode_many(model, tokenizer, prompts, setting, ...)        one decoding setting over many prompts (batched)
     repeated_bigrams(text)                       the share of a text's word bigrams that repeat
@@ -33,7 +32,7 @@ from tqdm.auto import tqdm
 
 from .train import TrainConfig, cap_steps, evaluating, train
 
-__all__ = ["review_texts", "general_texts", "prompts_from", "text_batches", "finetune_lm", "repeated_bigrams", "decode_many",
+__all__ = ["review_texts", "general_texts", "prompts_from", "finetune_lm", "repeated_bigrams", "decode_many",
            "chat_prompt", "worked_examples", "solve", "train_judge",
            "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
            "text_scorer", "pairwise_correct", "pairwise_accuracy",
@@ -57,11 +56,6 @@ def general_texts(split, n: int | None = None, words: int = 60) -> list[str]:
 def prompts_from(texts: list[str], words: int = 4) -> list[str]:
     """The first `words` words of each text: the prompts a policy continues (as in the DPO paper's IMDb task)."""
     return [" ".join(t.split()[:words]) for t in texts]
-
-
-def text_batches(texts: list[str], tokenizer, batch_fn, batch_size: int = 8, max_length: int = 128) -> list[dict]:
-    """The student's lm_batch applied to consecutive slices of `texts`."""
-    return [batch_fn(texts[i:i + batch_size], tokenizer, max_length) for i in range(0, len(texts), batch_size)]
 
 
 def finetune_lm(model, tokenizer, texts: list[str], batch_fn, config: TrainConfig, max_length: int = 128,

@@ -278,12 +278,11 @@ def a5(p) -> Work:
 def a6(p) -> Work:
     s, w = p.settings("a6"), Work()
     tokens, gen = 8 + s["new_tokens"], _default("shared/generation.py", "sample_continuations", "batch_size")
-    w.forward("gpt2", 2 * 2 * math.ceil(s["ppl_texts"] / 8), 8 * s["max_length"], fp32=True)   # the student's
-    # perplexity, before and after, 2 text sets
     w.train("gpt2", s["ft_steps"], s["ft_batch"] * s["max_length"])
     w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens, fp32=True)   # the student's generate and
     # beam_search: five settings, no cache, a forward a step
-    w.forward("gpt2", 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # each text's own perplexity, before, after
+    w.forward("gpt2", 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # the student's perplexity of each text,
+    # before and after, 2 text sets (pooled from the same passes)
     w.decode("gpt2", 8 * math.ceil(s["decode_prompts"] / 32) * s["decode_tokens"])   # 2c's statistics: five settings,
     # batched, the 4-beam search counted as four
     w.train("smollm2-135m", s["cot_steps"], s["cot_batch"] * GSM8K_WORKED)   # both answers taught by example
