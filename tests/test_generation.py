@@ -157,6 +157,25 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
     assert any(not torch.equal(v, run.model.state_dict()[k]) for k, v in before.items())
 
 
+
+def test_a_dpo_run_resumed_from_its_final_weights_measures_its_end_point_again(tmp_path):
+    from shared.train import TrainConfig
+    model, tok = _smoke()
+    pairs = gen.reference_logprobs(model, gen.preference_pairs(model, tok, ["the film", "the plot is"] * 2,
+                                                               lambda t: torch.arange(len(t)).float(), new_tokens=4,
+                                                               min_gap=0.0), _seq_logps, tok.pad_token_id)
+
+    def dpo(pc, pr, rc, rr, beta):
+        return -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean(), None, None
+    config = TrainConfig(output_dir=str(tmp_path / "dpo"), max_steps=2, batch_size=2, lr=1e-3, progress=False,
+                         save_every=1, eval_every=1)
+    first = gen.train_dpo(model, pairs, tok, _seq_logps, dpo, 0.1, config, evaluate_fn=lambda p: {"openings": 64})
+    assert [e["openings"] for e in first.history["eval"]] == [64, 64]
+    again = gen.train_dpo(model, pairs, tok, _seq_logps, dpo, 0.1, config, evaluate_fn=lambda p: {"openings": 128})
+    assert again.resumed_from_final, "the second run should load the first one's final weights"
+    assert [e["openings"] for e in again.history["eval"]] == [64, 128], "the end point is today's evaluation"
+    assert all(torch.equal(v, again.model.state_dict()[k]) for k, v in first.model.state_dict().items())
+
 def test_the_judge_is_the_same_whatever_ran_before_it(tmp_path):
     """Its new head is seeded: an unseeded head took the random state earlier cells left (0.75 or 0.88)."""
     import shared
