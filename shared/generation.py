@@ -122,7 +122,7 @@ def worked_examples(split, tokenizer, direct: str, cot: str, seed: int = 0) -> l
     """Chain of thought taught by example, as in GSM8K (Cobbe et al. 2021) and scratchpads (Nye et al. 2021):
     each word problem of `split` (GSM8K's schema) twice, in the model's chat template: `direct` (a template with
     {question}) answered by the solution's last line alone ("#### 5"), and `cot` answered by the whole worked
-    solution, its calculator marks (<<3*4=12>>) removed. Shuffled (seed), so every batch mixes the two."""
+    solution, its calculator marks (<<3*4=12>>) removed. Shuffled (seed): any prefix of the list mixes the two."""
     import random
     import re
     texts = []

@@ -128,8 +128,8 @@ ASSIGNMENTS = {
                    k_values=[100, 2 ** 21], temperatures=[2], eval_examples={"sentiment": None, "ner": None},
                    t2t_lr=1e-4, qa_sentences=3, instr_steps=64, instr_batch=4,
                    instr_eval={"sentiment": 240, "qa": 80, "person": 120}, instr_lr=1e-4),
-        # a6 offline: 3b teaches the word problems in 40 steps of 8, a third of an epoch of both ways, about 3 minutes
-        # here (the pilots: docs/benchmarks.md); 2c on 120 openings
+        # a6 offline: 3b teaches the word problems in 40 steps of 8, two fifths of an epoch of both ways (the pilots:
+        # docs/benchmarks.md); 2c on 120 openings
         "a6": dict(ft_texts=1200, ft_steps=30, ft_batch=8, ft_lr=5e-5, max_length=96, ppl_texts=80, new_tokens=24,
                    prompts=2, problems=100, cot_tokens=80, cot_steps=40, cot_batch=8, cot_lr=2e-4, cot_length=192,
                    judge_steps=300, judge_lr=1e-4, pair_prompts=700, rm_steps=150,

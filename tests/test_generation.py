@@ -157,7 +157,6 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
     assert any(not torch.equal(v, run.model.state_dict()[k]) for k, v in before.items())
 
 
-
 def test_a_dpo_run_resumed_from_its_final_weights_measures_its_end_point_again(tmp_path):
     from shared.train import TrainConfig
     model, tok = _smoke()
@@ -175,6 +174,7 @@ def test_a_dpo_run_resumed_from_its_final_weights_measures_its_end_point_again(t
     assert again.resumed_from_final, "the second run should load the first one's final weights"
     assert [e["openings"] for e in again.history["eval"]] == [64, 128], "the end point is today's evaluation"
     assert all(torch.equal(v, again.model.state_dict()[k]) for k, v in first.model.state_dict().items())
+
 
 def test_the_judge_is_the_same_whatever_ran_before_it(tmp_path):
     """Its new head is seeded: an unseeded head took the random state earlier cells left (0.75 or 0.88)."""

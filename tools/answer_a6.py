@@ -61,7 +61,10 @@ beam = cmp(rep, "beam search, 4 beams", "greedy")
 beam_said = ("beam search repeats as much as greedy: both follow the likeliest path into the same loops" if beam["verdict"] == "powered null"
              else "whether beam search repeats more or less than greedy is not decided by these openings"
              if beam["verdict"] == "inconclusive" else
-             f"beam search repeats {'more' if beam['difference'] > 0 else 'less'} than greedy")
+             "beam search repeats more than greedy" if beam["difference"] > 0 else
+             "beam search repeats less than greedy, against my prediction; its continuations may end at the end token "
+             f"before the {F['2c new tokens']} tokens that greedy's and sampling's always run, and a shorter text has less room to repeat, "
+             "so part of that difference may be length")
 fewer = [a for a in mine if effect(cmp(rep, a, "greedy"), -1)]
 part2c = f"""Decoding, {rep['arms']['greedy']['items_n']} openings of {F['2c new tokens']} new tokens each, the share of repeated word
 bigrams per continuation against greedy decoding's {m(rep, 'greedy')}: {'; '.join(lines)}. Predicted: sampling
@@ -84,8 +87,8 @@ elif effect(c3, +1):
     direct_at = ("" if above["direct"] else
                  f" The direct answer stays at or below the rule that reads no language (the last number in the question, "
                  f"{floor3:.3f} on these problems), while the worked one is far above it.")
-    reading = ("Writing the steps helps this model: the same model, taught the same problems for the same steps, gets "
-               "more of them right when it writes the steps before the answer. A direct answer must do two or three "
+    reading = ("Writing the steps helps this model: the same model, taught both ways in the same run, gets "
+               "more of the problems right when it writes the steps before the answer. A direct answer must do two or three "
                "operations within the computation of one or two tokens; a worked solution writes each intermediate "
                "result, and the next step reads it (Nye et al. 2021: the scratchpad)." + direct_at)
 elif effect(c3, -1):
@@ -93,7 +96,7 @@ elif effect(c3, -1):
 else:
     reading = ("No difference that matters." if c3["verdict"] == "powered null" else "The problems do not decide it.")
 part3 = f"""Chain of thought against a direct answer, both taught by example: SmolLM2-135M-Instruct fine-tuned {T3['steps']} steps
-of {T3['batch']} on the {T3['problems']} training problems, each both ways ({T3['texts']} texts), then asked both ways on
+of {T3['batch']} texts drawn from {T3['texts']} (the {T3['problems']} training problems, each written both ways), then asked both ways on
 {cot['arms']['direct']['items_n']} test problems, the same problems (McNemar): direct {m(cot, 'direct')}, chain of thought
 {m(cot, 'chain of thought')}, {said(c3)}. {reading}"""
 
