@@ -26,7 +26,7 @@ for i in range(0, len(samples), 2):
     if abs(a["score"] - b["score"]) < 0.1: continue
     c, r = (a, b) if a["score"] > b["score"] else (b, a)
     pairs.append({"prompt": c["prompt"], "prompt_ids": c["prompt_ids"], "chosen_ids": c["response_ids"], "rejected_ids": r["response_ids"], "chosen": c["text"], "rejected": r["text"]})
-trn = pairs[len(pairs) // 4:]
+trn = pairs[len(pairs) // 4:][:int(os.environ.get("NPAIRS", 10 ** 9))]   # NPAIRS: the first N training pairs only (added after the first runs)
 reviews = load_task("reviews", profile, seed=0)
 EVAL = gen.prompts_from(gen.review_texts(reviews["test"]), 4)[:int(os.environ.get("EP", 80))]
 SP = int(os.environ.get("SP", 4))
