@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import copy
 import math
+import random
+import re
 import time
 from types import SimpleNamespace
 
@@ -123,8 +125,6 @@ def worked_examples(split, tokenizer, direct: str, cot: str, seed: int = 0) -> l
     each word problem of `split` (GSM8K's schema) twice, in the model's chat template: `direct` (a template with
     {question}) answered by the solution's last line alone ("#### 5"), and `cot` answered by the whole worked
     solution, its calculator marks (<<3*4=12>>) removed. Shuffled (seed): any prefix of the list mixes the two."""
-    import random
-    import re
     texts = []
     for question, answer in zip(split["question"], split["answer"]):
         worked = re.sub(r"<<[^>]*>>", "", answer).strip()
@@ -375,12 +375,6 @@ def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: 
                 collate_fn=lambda b: collate_pairs(b, tokenizer.pad_token_id),
                 evaluate_fn=(lambda wrapped: _forked(evaluate_fn, wrapped.policy)) if evaluate_fn else None)
     res.model = res.model.policy
-    if evaluate_fn is not None and res.resumed_from_final and res.history["eval"]:
-        # weights and history came back from a finished run; its evaluations were made by the evaluate_fn of that
-        # time (other openings or samples, perhaps): the end point, the one compared, is measured again now
-        res.history["eval"][-1] = {**res.history["eval"][-1], **_forked(evaluate_fn, res.model)}
-        print(f"beta {beta}: its end point measured again with today's evaluate_fn; the curve's earlier points are "
-              f"the first run's (delete {res.resumed_from} to measure them again).")
     return res
 
 

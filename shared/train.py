@@ -321,6 +321,12 @@ def _train(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn, 
     t0 = time.perf_counter()
     if state["step"] < loop.total:
         _steps(loop, config, state, result, evaluate_fn, stop_after, t0)
+    elif result.resumed_from_final and result.history["eval"] and (evaluate_fn or loop.eval_dl):
+        # the history came back with the weights, measured by the evaluate_fn and data of that time (other openings,
+        # other samples, perhaps): the end point, the one a notebook compares, is measured again now
+        result.history["eval"][-1] = {"step": state["step"], **_evaluate(acc, loop.model, loop.eval_dl, evaluate_fn)}
+        acc.print("Its end point is measured again now; the earlier evaluations in its history are the first run's "
+                  f"(delete {result.resumed_from} to measure them again).")
     acc.wait_for_everyone()
     result.model = acc.unwrap_model(loop.model)
     result.steps = state["step"]

@@ -115,6 +115,17 @@ def test_a_finished_run_loads_its_final_weights_instead_of_training_again(tmp_pa
         train(tiny_classifier(), ds, c, collate_fn=collate)
 
 
+
+def test_a_run_resumed_from_its_final_weights_measures_its_end_point_again(tmp_path):
+    ds = toy_dataset(32)
+    c = cfg(tmp_path, max_steps=4, save_every=2, eval_every=2)
+    done = train(tiny_classifier(), ds, c, collate_fn=collate, evaluate_fn=lambda m: {"measured by": "the first run"})
+    assert [e["measured by"] for e in done.history["eval"]] == ["the first run"] * 2
+    again = train(tiny_classifier(seed=123), ds, c, collate_fn=collate, evaluate_fn=lambda m: {"measured by": "today"})
+    assert again.resumed_from_final and same_weights(weights(done.model), weights(again.model))
+    assert [e["measured by"] for e in again.history["eval"]] == ["the first run", "today"]
+    assert again.history["eval"][-1]["step"] == 4 and again.history["train"] == done.history["train"]
+
 def test_checkpoints_go_where_course_checkpoints_points_by_training_time(tmp_path, monkeypatch):
     """The Colab setup cell points COURSE_CHECKPOINTS at Drive: runs then checkpoint every save_minutes of
     training, by default 10 (a short run: never)."""
