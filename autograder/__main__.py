@@ -18,28 +18,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
-from .course import REPO, CourseFolder, assignments, strip_outputs
-
-
-def generate_release(name: str, dest_root: Path) -> Path:
-    """Run nbgrader generate_assignment in a scratch course folder; write the stripped release under dest_root."""
-    with tempfile.TemporaryDirectory(prefix="release-") as tmp:
-        course = CourseFolder(Path(tmp))
-        course.add_source(REPO / "solutions" / name)
-        generated = course.generate(name)
-        dest = dest_root / name / f"{name}.ipynb"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(generated.read_bytes())
-        strip_outputs(dest)
-        from .distribution import finish_release
-        finish_release(dest)
-        return dest
+from .course import REPO, assignments
 
 
 def cmd_release(args) -> int:
+    from .release.generate import generate_release, stale
     names = args.assignments or assignments()
     unknown = [n for n in names if n not in assignments()]
     if unknown:
@@ -47,35 +32,29 @@ def cmd_release(args) -> int:
               f"Assignments: {', '.join(assignments()) or 'none'}.", file=sys.stderr)
         return 2
     if args.publish:
-        from .distribution import publish
+        from .release.distribution import publish
         print(publish(Path(args.publish)))
         return 0
     if not args.check:
         for name in names:
             print(f"released {generate_release(name, REPO / 'notebooks').relative_to(REPO)}")
         return 0
-    stale = []
-    with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
-        for name in names:
-            fresh = generate_release(name, Path(tmp))
-            committed = REPO / "notebooks" / name / f"{name}.ipynb"
-            if not committed.exists() or committed.read_bytes() != fresh.read_bytes():
-                stale.append(name)
-    for name in stale:
+    out_of_date = stale(names)
+    for name in out_of_date:
         print(f"notebooks/{name}/{name}.ipynb is out of date with solutions/{name}: "
               f"run `python -m autograder release {name}` and commit the result.", file=sys.stderr)
-    if not stale:
+    if not out_of_date:
         print(f"releases up to date: {', '.join(names) or 'no assignments'}")
-    return 1 if stale else 0
+    return 1 if out_of_date else 0
 
 
 def _limits(args):
-    from .limits import from_args
+    from .grading.limits import from_args
     return from_args(args)
 
 
 def cmd_collect(args) -> int:
-    from .pipeline import collect
+    from .lms.collect import collect
     course = Path(args.course)
     new = not course.exists()   # a new course folder only when asked: a mistyped --course must not start one
     if new and not args.create:
@@ -97,9 +76,8 @@ def cmd_grade(args) -> int:
     import contextlib
     import shlex
 
-    from .batch import GradingStopped
-    from .collect import require_submissions
-    from .pipeline import grade
+    from .grading.batch import GradingStopped, grade
+    from .lms.collect import require_submissions
     require_submissions(Path(args.course), args.assignment)   # a wrong --course: one message, nothing created
     try:
         results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
@@ -127,14 +105,14 @@ def cmd_grade(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .pipeline import feedback
+    from .review.feedback import feedback
     paths = feedback(Path(args.course), args.assignment)
     print(f"{len(paths)} feedback report(s) in {Path(args.course) / 'feedback' / args.assignment}")
     return 0
 
 
 def cmd_export(args) -> int:
-    from .pipeline import export, summary_table
+    from .review.export import export, summary_table
     paths = export(Path(args.course), args.assignment, args.lms, title=args.title, late_penalty=args.late_penalty,
                    canvas_assignment_id=args.canvas_assignment_id, moodle_id_column=args.moodle_id)
     print(summary_table(paths["summary"]))
@@ -146,14 +124,14 @@ def cmd_export(args) -> int:
 
 def cmd_rubric(args) -> int:
     from .course import source_path
-    from .rubric import rubrics
+    from .review.rubric import rubrics
     for r in rubrics(source_path(args.assignment)).values():
         print(r.text() + "\n")
     return 0
 
 
 def cmd_by_question(args) -> int:
-    from .by_question import serve
+    from .review.by_question import serve
     return serve(Path(args.course), args.assignment, args.question, args.port, args.grader, args.host)
 
 
@@ -161,8 +139,11 @@ def cmd_demo(args) -> int:
     import shutil
     import time
 
-    from . import samples
-    from .pipeline import collect, export, feedback, grade, summary_table
+    from .demo import samples
+    from .grading.batch import grade
+    from .lms.collect import collect
+    from .review.export import export, summary_table
+    from .review.feedback import feedback
     course = Path(args.course).resolve()
     marker = course / ".autograder-demo-course"   # written by the demo: the only folder it will delete
     earlier = (course / "lms-export.zip").is_file() and (course / "lms-export" / "roster.csv").is_file()  # before markers
@@ -238,7 +219,7 @@ def main(argv=None) -> int:
         return p
 
     def with_limits(p, cell_timeout=None):
-        from .limits import DEFAULT, add_arguments
+        from .grading.limits import DEFAULT, add_arguments
         p.add_argument("--workers", type=int, default=None, help="parallel gradings (default: CPU count)")
         return add_arguments(p, cell_timeout or DEFAULT.cell_timeout)
 

@@ -108,15 +108,6 @@ def source_path(assignment: str) -> Path:
     return path
 
 
-def manual_cells(assignment: str) -> dict[str, float]:
-    import nbformat
-
-    from .assembly import nbg
-    cells = nbformat.read(source_path(assignment), as_version=4).cells
-    return {nbg(c)["grade_id"]: float(nbg(c).get("points", 0)) for c in cells
-            if nbg(c).get("grade") and c.cell_type == "markdown"}
-
-
 def require_course(course: Path) -> Path:
     """The course folder `course`, or one message when it does not exist (a mistyped --course): the steps
     after collect never make one."""
@@ -133,7 +124,7 @@ def part_titles(assignment: str) -> dict[str, str]:
 
     import nbformat
 
-    from .assembly import defined_names, nbg
+    from .grading.assembly import defined_names, nbg
     points = re.compile(r"\s*\(\d+(\.\d+)? points?\)")
     titles, heading, tested = {}, "", []
     for c in nbformat.read(source_path(assignment), as_version=4).cells:

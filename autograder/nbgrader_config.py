@@ -7,7 +7,7 @@ never in the repository.
 """
 import os
 
-from autograder.gradebook import BUSY_TIMEOUT
+from autograder.review.gradebook import BUSY_TIMEOUT
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
 

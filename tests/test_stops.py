@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
+from autograder.demo import samples
 from autograder.course import REPO
-from autograder.gradebook import open_gradebook
-from autograder.pipeline import ensure_gradebook
+from autograder.review.gradebook import open_gradebook
+from autograder.review.gradebook import ensure_gradebook
 
 pytestmark = pytest.mark.slow  # kernels and nbgrader: the fast lane (-m "not slow") skips it
 
@@ -28,7 +28,7 @@ A1 = samples.A1
 # (its kernel started): what matters there is which submissions it grades, not their scores.
 FIRST = ["--workers", "2", "--cell-timeout", "300", "--notebook-timeout", "600"]
 AGAIN = ["--workers", "2", "--cell-timeout", "120", "--notebook-timeout", "1"]
-PARTS = ("autograder.worker", "autograder.sandbox", "ipykernel")
+PARTS = ("autograder.grading.engine", "autograder.grading.sandbox", "ipykernel")
 
 
 @pytest.fixture(scope="module")

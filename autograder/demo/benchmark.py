@@ -6,8 +6,8 @@ nbgrader does) and once with this course's parallel grader, each in a fresh
 course folder, and prints seconds per submission for both. Not a test: record
 the output in docs/benchmarks.md.
 
-    python -m autograder.benchmark            # 20 submissions
-    python -m autograder.benchmark -n 6 --workers 2
+    python -m autograder.demo.benchmark            # 20 submissions
+    python -m autograder.demo.benchmark -n 6 --workers 2
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 
 from . import samples
-from .course import CourseFolder, assignments
-from .assembly import nbg
-from .pipeline import grade
+from ..course import CourseFolder, assignments
+from ..grading.assembly import nbg
+from ..grading.batch import grade
 
 A1 = samples.A1
 

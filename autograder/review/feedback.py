@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from .course import part_titles
+from ..course import part_titles
 from .export import display_name, points
 from .gradebook import CellGrade, StudentGrades, read, require_graded
 

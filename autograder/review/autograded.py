@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from .assembly import assemble, nbg, split_test
-from .results import CellResult, Result
+from ..grading.assembly import assemble, nbg, split_test
+from ..grading.results import CellResult, Result
 from .rubric import rubrics
 
 

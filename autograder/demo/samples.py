@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import REPO
-from .assembly import nbg
+from ..course import REPO
+from ..grading.assembly import nbg
 
 A1 = "a1_qa_finetuning"
 SOL = re.compile(r"\s*### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", re.S)
@@ -47,7 +47,7 @@ def completed(skip=(), edit: dict | None = None, assignment: str = A1):
 
 def written(nb, student: str):
     """Written answers as students give them: the model answer, half of it, or a guess (by the student's name)."""
-    from .rubric import rubrics
+    from ..review.rubric import rubrics
     model = {gid: r.model_answer for gid, r in rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb").items()}
     for c in nb.cells:
         gid = nbg(c).get("grade_id")

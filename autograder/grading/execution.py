@@ -19,7 +19,7 @@ def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
     spec = workdir / ".kernels" / "course-sandbox"
     spec.mkdir(parents=True, exist_ok=True)
     from .sandbox import policy_args
-    argv = [sys.executable, "-m", "autograder.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+    argv = [sys.executable, "-m", "autograder.grading.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
             "--parent-pid", str(os.getpid()),  # this process starts the kernel; the kernel dies with it
             *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",

@@ -1,6 +1,6 @@
 """Assembly: the notebook to run, rebuilt from the instructor's source with the student's solution cells put in.
 
-Test cells, hidden tests and setup always come from the source; see autograder/engine.py for the rules."""
+Test cells, hidden tests and setup always come from the source; see engine.py for the rules."""
 from __future__ import annotations
 
 import ast

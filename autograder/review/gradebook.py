@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from .course import REPO, CourseFolder
-from .results import Result
+from ..course import REPO, CourseFolder
+from ..grading.results import Result
 
 TABLE = "course_autograder"
 BUSY_TIMEOUT = 30      # seconds a connection waits for another grader's write before "database is locked"
@@ -267,7 +267,7 @@ def require_graded(course: Path, assignment: str) -> None:
     never graded there (a wrong --course, or feedback/export before grade): `record` writes every graded
     submission, a "needs re-grade" one too, into our table. Reads SQLite directly: opening
     nbgrader's Gradebook on a missing file would create an empty one."""
-    from .course import require_course
+    from ..course import require_course
     db = require_course(course) / "gradebook.db"
     graded = 0
     if db.exists():

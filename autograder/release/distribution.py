@@ -9,21 +9,18 @@ named in course.toml. Every release notebook's setup cell installs that tag on C
 """
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
 import nbformat
 
-from .course import REPO, assignments
-from .assembly import HIDDEN_BEGIN, HIDDEN_END, nbg
+from ..course import REPO, assignments
+from ..grading.assembly import HIDDEN_BEGIN, HIDDEN_END, nbg
+from .generate import config, generate_release
 
-SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
-COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HIDDEN = re.compile(re.escape(HIDDEN_BEGIN) + r"(.*?)" + re.escape(HIDDEN_END), re.S)
 STUDENT_PYPROJECT = '''[build-system]
@@ -42,31 +39,6 @@ include = ["shared*"]
 [tool.setuptools.package-data]
 shared = ["metric_modules/*/*.py"]
 '''
-
-
-def config() -> dict:
-    """course.toml's [student] table: the public repository and the release tag."""
-    return tomllib.loads((REPO / "course.toml").read_text())["student"]
-
-
-def setup_cell(repository: str | None = None, release: str | None = None) -> str:
-    """The Colab setup cell, pointing at the student repository and release."""
-    cfg = config()
-    text = SETUP_CELL.read_text()
-    text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{repository or cfg["repository"]}"', text,
-                  count=1, flags=re.M)
-    return re.sub(r'^COURSE_RELEASE = ".*"$', f'COURSE_RELEASE = "{release or cfg["release"]}"', text,
-                  count=1, flags=re.M).rstrip("\n")
-
-
-def finish_release(path: Path) -> None:
-    """Put the setup cell and Colab's GPU-runtime metadata into a generated release notebook."""
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_colab_setup"):
-            cell["source"] = setup_cell().splitlines(keepends=True)
-    nb["metadata"].update(COLAB_METADATA)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def colab_url(repository: str, release: str, notebook: str) -> str:
@@ -152,7 +124,6 @@ def _student_readme(repository: str, release: str) -> str:
 
 def build(dest: Path) -> Path:
     """Write the student distribution into dest (everything but dest/.git is replaced)."""
-    from .__main__ import generate_release
     cfg = config()
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

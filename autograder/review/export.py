@@ -1,12 +1,14 @@
-"""Step 4, export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV and one figure.
+"""Export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV, one figure, and
+as a text table for the terminal (summary_table).
 
-Everything is read from the gradebook (autograder/gradebook.py)."""
+Everything is read from the gradebook (gradebook.py)."""
 from __future__ import annotations
 
 import csv
 import statistics
 from pathlib import Path
 
+from ..lms.lms import MOODLE_ID_COLUMNS
 from .gradebook import StudentGrades, cell_order, read, require_graded
 
 SUMMARY_FIELDS = ["cell", "kind", "max", "graded", "mean", "mean_share", "full_marks_share", "discrimination"]
@@ -21,9 +23,8 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
            **lms_options) -> dict[str, Path]:
     """Grades CSV (a row per student: name, LMS id, late, a column per graded cell, raw and late-penalised
     totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
-    ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py). Files are UTF-8."""
-    from .collect import expected_students
-    from .lms import check_late_penalty, final_score
+    ("canvas" or "moodle") the LMS's grade import file (write_import). Files are UTF-8."""
+    from ..lms.collect import expected_students
     course = Path(course)
     check_late_penalty(late_penalty)   # before any file is written
     require_graded(course, assignment)
@@ -59,7 +60,6 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
     paths = {"grades": csv_path, "summary": summary_path,
              "figure": _figure(stats, assignment, len(students), out_dir / f"{assignment}-summary.png")}
     if lms:
-        from .lms import write_import
         paths["lms"] = write_import(lms, course, assignment, students, out_dir, late_penalty=late_penalty,
                                     missing=missing, **lms_options)
     return paths
@@ -127,3 +127,64 @@ def _figure(stats: list[dict], assignment: str, n: int, png: Path) -> Path:
     fig.savefig(png, dpi=110)
     plt.close(fig)
     return png
+
+
+def check_late_penalty(late_penalty: float) -> None:
+    if not 0 <= late_penalty < 1:
+        raise SystemExit(f"--late-penalty {late_penalty:g}: a share of the total between 0 and 1 (0.1 takes 10% off)")
+
+
+def final_score(s, late_penalty: float) -> float:
+    """The total sent to the LMS: raw, or less `late_penalty` (a share of the total) when the upload was late."""
+    late = bool(s.lms.get("late"))
+    return round(s.total * (1 - late_penalty) if late else s.total, 2)
+
+
+def write_import(lms: str, course: Path, assignment: str, students: list, out_dir: Path, title: str | None = None,
+                 late_penalty: float = 0.0, canvas_assignment_id: str | None = None,
+                 moodle_id_column: str = "Email address", missing: dict | None = None) -> Path:
+    """The LMS's grade import file for `assignment`, and beside it a report of every student left out and why:
+    those of `students` it cannot take yet, and the roster's students in `missing` (no graded submission)."""
+    if lms not in ("canvas", "moodle"):
+        raise SystemExit(f"--lms {lms}: choose canvas or moodle")
+    check_late_penalty(late_penalty)
+    title = title or assignment
+    kind = "raw" if late_penalty == 0 else f"late-penalised-{round(late_penalty * 100):g}pct"
+    rows, left_out = [], []
+    for s in students:
+        roster = s.lms.get("roster")
+        if s.needs_regrade or s.ungraded:
+            left_out.append(f"{s.student}: {'needs a re-grade' if s.needs_regrade else 'written parts not graded yet'}")
+        elif not roster or s.lms.get("lms") != lms:
+            left_out.append(f"{s.student}: not in the {lms} roster (collect with --roster)")
+        else:
+            rows.append((roster, points(final_score(s, late_penalty))))
+    left_out += [f"{student}{' (' + facts['name'] + ')' if facts.get('name') else ''}: "
+                 f"{facts.get('why') or 'no graded submission'}" for student, facts in sorted((missing or {}).items())]
+    if lms == "canvas":
+        column = f"{title} ({canvas_assignment_id})" if canvas_assignment_id else title
+        header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
+        body = [[r.get(h, "") for h in header[:5]] + [score] for r, score in rows]
+    else:
+        if moodle_id_column not in MOODLE_ID_COLUMNS:
+            raise SystemExit(f"--moodle-id {moodle_id_column!r}: one of {', '.join(MOODLE_ID_COLUMNS)}")
+        header = ["First name", "Last name", moodle_id_column, title]
+        body = [[r.get("First name", ""), r.get("Last name", ""), r.get(moodle_id_column, ""), score] for r, score in rows]
+    path = out_dir / f"{assignment}-{lms}-{kind}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header] + body)
+    (out_dir / f"{assignment}-{lms}-left-out.txt").write_text(
+        f"{len(body)} grade(s) in {path.name} ({'raw: the LMS applies its own late policy' if kind == 'raw' else kind})\n"
+        + (f"{len(left_out)} student(s) left out:\n" + "\n".join(f"  {x}" for x in left_out) if left_out else "")
+        + "\n", encoding="utf-8")
+    return path
+
+
+def summary_table(path: Path) -> str:
+    """The export's item analysis (its summary CSV) as a text table for the terminal."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    head = f"{'cell':32} {'kind':6} {'max':>4} {'graded':>6} {'mean':>6} {'full':>5} {'discr.':>6}"
+    return "\n".join([head] + [f"{r['cell']:32} {r['kind']:6} {float(r['max']):4g} {r['graded']:>6} "
+                                f"{r.get('mean') or '':>6} {r.get('full_marks_share') or '':>5} "
+                                f"{r.get('discrimination') or '':>6}" for r in rows])

@@ -1,6 +1,6 @@
 """Step 1, collect: an LMS download (a folder or zip) into <course>/submitted/<student>/<assignment>/.
 
-File names, as the LMSs write them (autograder/lms.py has the patterns):
+File names, as the LMSs write them (lms.py has the patterns):
 
 * Canvas: `{name}[_LATE]_{user_id}_{attachment_id}_{file}` (name lower-cased, punctuation removed, letters
   of any script kept; `anon_{id}` under anonymous grading; `-1`, `-2` before the extension of a resubmitted file);
@@ -74,7 +74,7 @@ class CollectReport:
 @lru_cache(maxsize=None)
 def _source_ids() -> dict[str, frozenset]:
     """The nbgrader ids of every assignment's source notebook (read once per process)."""
-    from .course import REPO, assignments
+    from ..course import REPO, assignments
     out = {}
     for name in assignments():
         src = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
@@ -351,7 +351,7 @@ def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
 def require_submissions(course: Path, assignment: str) -> None:
     """Stop with one message, before anything is written, when there is nothing of `assignment` to grade in
     `course` (a wrong --course or assignment name, or `grade` before `collect`)."""
-    from .course import require_course, source_path
+    from ..course import require_course, source_path
     source_path(assignment)
     course = require_course(course)
     if not submissions(course, assignment):

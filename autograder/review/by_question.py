@@ -47,9 +47,9 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 from sqlalchemy.exc import OperationalError
 
-from .assembly import nbg
+from ..grading.assembly import nbg
 from .autograded import autograded_path
-from .course import source_path
+from ..course import source_path
 from .gradebook import in_transaction, open_gradebook, put_manual, require_graded, retrying
 from .rubric import rubrics
 

@@ -68,7 +68,7 @@ def rubrics(source: Path) -> dict[str, Rubric]:
     """Every manually graded cell's rubric in a source notebook, by grade id, in notebook order."""
     import nbformat
 
-    from .assembly import nbg
+    from ..grading.assembly import nbg
     out = {}
     for c in nbformat.read(source, as_version=4).cells:
         m = nbg(c)

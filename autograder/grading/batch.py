@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from .autograded import write as write_autograded
-from .collect import lms_facts, submissions
-from .course import sha256, source_path
-from .gradebook import ensure_gradebook, record, result_path, write_json
+from ..review.autograded import write as write_autograded
+from ..lms.collect import lms_facts, submissions
+from ..course import sha256, source_path
+from ..review.gradebook import ensure_gradebook, record, result_path, write_json
 from .limits import Limits
 from .results import Result, empty_result
 
@@ -52,7 +52,7 @@ def check_sandbox(limits: Limits) -> list[str]:
 def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
     """A worker for one submission, in its own session; it dies with this process, and its working folder
     (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
-    cmd = [sys.executable, "-m", "autograder.worker", str(src), str(nb), student, assignment, str(progress),
+    cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
            "--parent-pid", str(os.getpid()), *limits.args()]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                             env=dict(os.environ, TMPDIR=str(progress.parent)))

@@ -1,0 +1,70 @@
+"""Release notebooks: notebooks/<a>/<a>.ipynb generated from solutions/<a>/<a>.ipynb by nbgrader, stripped
+of outputs, with the Colab setup cell (colab_setup_cell.py, pointed at course.toml's student release) and
+Colab's GPU-runtime metadata.
+
+    python -m autograder release [A ...]      generate_release for each into notebooks/
+    python -m autograder release --check      stale(): the committed releases that differ from what their source makes
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import tomllib
+from pathlib import Path
+
+from ..course import REPO, CourseFolder, strip_outputs
+
+SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+
+
+def generate_release(name: str, dest_root: Path) -> Path:
+    """Run nbgrader generate_assignment in a scratch course folder; write the stripped release under dest_root."""
+    with tempfile.TemporaryDirectory(prefix="release-") as tmp:
+        course = CourseFolder(Path(tmp))
+        course.add_source(REPO / "solutions" / name)
+        generated = course.generate(name)
+        dest = dest_root / name / f"{name}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(generated.read_bytes())
+        strip_outputs(dest)
+        finish_release(dest)
+        return dest
+
+
+def stale(names: list[str]) -> list[str]:
+    """The assignments whose committed release differs from what their source generates now."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
+        for name in names:
+            fresh = generate_release(name, Path(tmp))
+            committed = REPO / "notebooks" / name / f"{name}.ipynb"
+            if not committed.exists() or committed.read_bytes() != fresh.read_bytes():
+                out.append(name)
+    return out
+
+
+def config() -> dict:
+    """course.toml's [student] table: the public repository and the release tag."""
+    return tomllib.loads((REPO / "course.toml").read_text())["student"]
+
+
+def setup_cell(repository: str | None = None, release: str | None = None) -> str:
+    """The Colab setup cell, pointing at the student repository and release."""
+    cfg = config()
+    text = SETUP_CELL.read_text()
+    text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{repository or cfg["repository"]}"', text,
+                  count=1, flags=re.M)
+    return re.sub(r'^COURSE_RELEASE = ".*"$', f'COURSE_RELEASE = "{release or cfg["release"]}"', text,
+                  count=1, flags=re.M).rstrip("\n")
+
+
+def finish_release(path: Path) -> None:
+    """Put the setup cell and Colab's GPU-runtime metadata into a generated release notebook."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_colab_setup"):
+            cell["source"] = setup_cell().splitlines(keepends=True)
+    nb["metadata"].update(COLAB_METADATA)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
