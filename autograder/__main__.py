@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cells import RELEASE, SOURCE, release_notebook, source_notebook
 from .course import REPO, assignments
 
 
@@ -28,7 +29,7 @@ def cmd_release(args) -> int:
     names = args.assignments or assignments()
     unknown = [n for n in names if n not in assignments()]
     if unknown:
-        print(f"No source notebook for {unknown}: expected solutions/<name>/<name>.ipynb. "
+        print(f"No source notebook for {unknown}: expected {SOURCE}/<name>/<name>.ipynb. "
               f"Assignments: {', '.join(assignments()) or 'none'}.", file=sys.stderr)
         return 2
     if args.publish:
@@ -37,11 +38,12 @@ def cmd_release(args) -> int:
         return 0
     if not args.check:
         for name in names:
-            print(f"released {generate_release(name, REPO / 'notebooks').relative_to(REPO)}")
+            print(f"released {generate_release(name, REPO / RELEASE).relative_to(REPO)}")
         return 0
     out_of_date = stale(names)
     for name in out_of_date:
-        print(f"notebooks/{name}/{name}.ipynb is out of date with solutions/{name}: "
+        release, source = (p.relative_to(REPO) for p in (release_notebook(name), source_notebook(name).parent))
+        print(f"{release} is out of date with {source}: "
               f"run `python -m autograder release {name}` and commit the result.", file=sys.stderr)
     if not out_of_date:
         print(f"releases up to date: {', '.join(names) or 'no assignments'}")

@@ -16,15 +16,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from .cells import REPO, SOURCE, notebook, source_notebook
+
 CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
 
 
-def assignments(source: Path = REPO / "solutions") -> list[str]:
+def assignments(source: Path = REPO / SOURCE) -> list[str]:
     """Assignment names present in a source folder (each a folder holding <name>.ipynb)."""
     if not source.is_dir():
         return []
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").exists())
+    return sorted(p.name for p in source.iterdir() if notebook(source, p.name).exists())
 
 
 def nbgrader_env() -> dict:
@@ -102,7 +103,7 @@ def sha256(path: Path) -> str:
 
 
 def source_path(assignment: str) -> Path:
-    path = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    path = source_notebook(assignment)
     if not path.exists():
         raise SystemExit(f"No source notebook for '{assignment}' (expected {path.relative_to(REPO)}).")
     return path
@@ -115,28 +116,3 @@ def require_course(course: Path) -> Path:
     if not course.is_dir():
         raise SystemExit(f"{course}: no such course folder. Check --course (the folder `collect --create` made).")
     return course
-
-
-def part_titles(assignment: str) -> dict[str, str]:
-    """A readable title for every graded cell, by grade id: a test cell's section heading and what it tests
-    ("Part 1: decoding by hand: warp_logits"), a written cell's first line ("Q1. Why is fine-tuning needed?...")."""
-    import re
-
-    import nbformat
-
-    from .grading.assembly import defined_names, nbg
-    points = re.compile(r"\s*\(\d+(\.\d+)? points?\)")
-    titles, heading, tested = {}, "", []
-    for c in nbformat.read(source_path(assignment), as_version=4).cells:
-        lines = [ln.strip() for ln in c.source.splitlines() if ln.strip()]
-        if c.cell_type == "markdown" and nbg(c).get("grade"):
-            first = points.sub("", re.sub(r"[*_`#]", "", lines[0] if lines else "").strip())
-            titles[nbg(c)["grade_id"]] = first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + " ..."
-        elif c.cell_type == "markdown":
-            heads = [ln for ln in lines if ln.startswith("#")]
-            heading = points.sub("", heads[-1].lstrip("#").strip()) if heads else heading
-        elif nbg(c).get("solution"):
-            tested = [n for n in defined_names(c.source) if not n.startswith("_")][:2]
-        elif nbg(c).get("grade"):
-            titles[nbg(c)["grade_id"]] = ": ".join(x for x in (heading, ", ".join(tested)) if x) or nbg(c)["grade_id"]
-    return titles

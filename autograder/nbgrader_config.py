@@ -7,6 +7,7 @@ never in the repository.
 """
 import os
 
+from autograder.cells import CODE_STUB, HIDDEN_TESTS_DELIMITERS, RELEASE, SOLUTION_DELIMITERS, SOURCE, TEXT_STUB
 from autograder.review.gradebook import BUSY_TIMEOUT
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
@@ -16,17 +17,17 @@ c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the f
 c.CourseDirectory.db_url = "sqlite:///{}?timeout={}".format(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db"), BUSY_TIMEOUT)
 
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.source_directory = SOURCE
+c.CourseDirectory.release_directory = RELEASE
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
-# What students see in place of a solution, and of hidden tests.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
-c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# The markers of solutions and hidden tests (autograder/cells.py), and what students see in their place.
+c.ClearSolutions.begin_solution_delimeter, c.ClearSolutions.end_solution_delimeter = SOLUTION_DELIMITERS
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+c.ClearSolutions.text_stub = TEXT_STUB
+c.ClearHiddenTests.begin_test_delimeter, c.ClearHiddenTests.end_test_delimeter = HIDDEN_TESTS_DELIMITERS
 
 # Grading runs in the smoke profile (nbgrader sets NBGRADER_EXECUTION); a cell
 # that runs longer than this is stopped and its tests score zero.

@@ -22,8 +22,8 @@ from pathlib import Path
 import nbformat
 
 from . import samples
+from ..cells import nbg, source_notebook
 from ..course import CourseFolder, assignments
-from ..grading.assembly import nbg
 from ..grading.batch import grade
 
 A1 = samples.A1
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
         subs = batch(tmp / "subs", args.n, A)
         # 1. plain nbgrader: generate, then one `nbgrader autograde` over the whole batch (sequential)
         plain = CourseFolder(tmp / "nbgrader-course")
-        plain.add_source(Path(samples.REPO) / "solutions" / A)
+        plain.add_source(source_notebook(A).parent)
         plain.generate(A)
         for student, path in subs:
             plain.submit(student, A, path)

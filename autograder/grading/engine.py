@@ -41,7 +41,8 @@ from pathlib import Path
 import nbformat
 
 from . import limits as grading_limits
-from .assembly import assemble, defined_names, nbg
+from ..cells import grade_ids, nbg
+from .assembly import assemble, defined_names
 from .execution import execute
 from .limits import Limits
 from .results import Result, empty_result
@@ -75,8 +76,7 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
         result.reasons.append("the notebook has no cells: every test scores 0")
         save_progress()
         return result
-    src_ids = {nbg(c).get("grade_id") for c in source_nb.cells} - {None}
-    sub_ids = {nbg(c).get("grade_id") for c in student_nb.cells} - {None}
+    src_ids, sub_ids = grade_ids(source_nb.cells), grade_ids(student_nb.cells)
     sub_names = {n for c in student_nb.cells if c.cell_type == "code" for n in defined_names(c.source)}
     sol_names = {n for c in source_nb.cells if nbg(c).get("solution") for n in defined_names(c.source)}
     if not (src_ids & sub_ids) and not (sol_names & sub_names):

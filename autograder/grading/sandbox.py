@@ -42,7 +42,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..course import REPO
+from ..cells import REPO, SOURCE
 from .limits import DEFAULT
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
@@ -250,7 +250,7 @@ def _self_check(hide: list[str], show: list[str], write: list[str]) -> list[str]
         seen = set(os.listdir(folder)) - allowed
         if seen:
             problems.append(f"{folder} is visible ({', '.join(sorted(seen)[:5])} ...)")
-    for answers in (REPO / "solutions", REPO / "tests" / "reference_squad_v1.py"):   # the answers, a1's reference
+    for answers in (REPO / SOURCE, REPO / "tests" / "reference_squad_v1.py"):   # the answers, a1's reference
         if answers.exists():
             problems.append(f"{answers} is readable")
     return problems

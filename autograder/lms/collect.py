@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..cells import grade_ids, source_notebook
 from .lms import Roster, parse_name
 
 UNKNOWN = "no cell or file name of a known assignment"
@@ -74,12 +75,8 @@ class CollectReport:
 @lru_cache(maxsize=None)
 def _source_ids() -> dict[str, frozenset]:
     """The nbgrader ids of every assignment's source notebook (read once per process)."""
-    from ..course import REPO, assignments
-    out = {}
-    for name in assignments():
-        src = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
-        out[name] = frozenset({c["metadata"].get("nbgrader", {}).get("grade_id") for c in src["cells"]} - {None})
-    return out
+    from ..course import assignments
+    return {name: frozenset(grade_ids(json.loads(source_notebook(name).read_text())["cells"])) for name in assignments()}
 
 
 def _named(file_name: str) -> str | None:
@@ -95,7 +92,7 @@ def notebook_assignment(path: Path, file_name: str) -> tuple[str | None, str]:
     try:
         nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
         cells = nb.get("cells") or [c for ws in nb.get("worksheets", []) for c in ws.get("cells", [])]   # nbformat 3
-        ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells} - {None}
+        ids = grade_ids(cells)
     except (ValueError, AttributeError):
         ids = set()
     best, overlap = None, 0

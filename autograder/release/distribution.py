@@ -16,13 +16,12 @@ from pathlib import Path
 
 import nbformat
 
+from ..cells import HIDDEN_BEGIN, HIDDEN_END, HIDDEN_REGION, RELEASE, SOLUTION_DELIMITERS, SOLUTION_REGION, SOURCE, nbg, \
+    release_notebook, source_notebook
 from ..course import REPO, assignments
-from ..grading.assembly import HIDDEN_BEGIN, HIDDEN_END, nbg
 from .generate import config, generate_release
 
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-HIDDEN = re.compile(re.escape(HIDDEN_BEGIN) + r"(.*?)" + re.escape(HIDDEN_END), re.S)
+MARKERS = (*SOLUTION_DELIMITERS, HIDDEN_BEGIN, HIDDEN_END)   # text that no file of the distribution may hold
 STUDENT_PYPROJECT = '''[build-system]
 requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
@@ -57,17 +56,17 @@ def secret_lines(min_length: int = 24) -> tuple[set[str], set[str]]:
     lines of code such as `t0 = time.perf_counter()` are common to any two programs."""
     prose, code, shown = set(), set(), set()
     for name in assignments():
-        release = REPO / "notebooks" / name / f"{name}.ipynb"
+        release = release_notebook(name)
         if release.exists():
             shown |= {ln.strip() for c in nbformat.read(release, as_version=4).cells for ln in c.source.splitlines()}
-        for cell in nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4).cells:
+        for cell in nbformat.read(source_notebook(name), as_version=4).cells:
             if cell.cell_type == "markdown" and nbg(cell).get("solution"):
                 prose |= {ln.strip() for ln in cell.source.splitlines()}
                 continue
-            for part in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source):
+            for part in SOLUTION_REGION.findall(cell.source) + HIDDEN_REGION.findall(cell.source):
                 lines = [ln.strip() for ln in part.splitlines()]
                 prose |= {ln for ln in lines if ln.startswith("#")}
-            code |= {ln.strip() for part in HIDDEN.findall(cell.source) for ln in part.splitlines()} - prose
+            code |= {ln.strip() for part in HIDDEN_REGION.findall(cell.source) for ln in part.splitlines()} - prose
     keep = lambda lines: {ln for ln in lines - shown if len(ln) >= min_length}  # noqa: E731
     return keep(prose), keep(code)
 
@@ -79,7 +78,7 @@ def leaks(folder: Path, code_lines_allowed: int = 2) -> list[str]:
     found, (prose, code) = [], secret_lines()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.relative_to(folder).parts):
         rel = path.relative_to(folder)
-        if rel.parts[0] in {"solutions", "autograder", "tests"}:
+        if rel.parts[0] in {SOURCE, "autograder", "tests"}:
             found.append(f"{rel}: instructors' folder")
             continue
         try:
@@ -136,7 +135,7 @@ def build(dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     for name in assignments():
-        generate_release(name, dest / "notebooks")
+        generate_release(name, dest / RELEASE)
     for name in ("requirements.txt", "requirements-offline.txt"):
         shutil.copy2(REPO / name, dest / name)
     (dest / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(release=cfg["release"]))

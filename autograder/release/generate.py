@@ -13,6 +13,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from ..cells import COLAB_SETUP, grade_id, notebook, release_notebook, source_notebook
 from ..course import REPO, CourseFolder, strip_outputs
 
 SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
@@ -23,9 +24,9 @@ def generate_release(name: str, dest_root: Path) -> Path:
     """Run nbgrader generate_assignment in a scratch course folder; write the stripped release under dest_root."""
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         course = CourseFolder(Path(tmp))
-        course.add_source(REPO / "solutions" / name)
+        course.add_source(source_notebook(name).parent)
         generated = course.generate(name)
-        dest = dest_root / name / f"{name}.ipynb"
+        dest = notebook(dest_root, name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(generated.read_bytes())
         strip_outputs(dest)
@@ -39,7 +40,7 @@ def stale(names: list[str]) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
         for name in names:
             fresh = generate_release(name, Path(tmp))
-            committed = REPO / "notebooks" / name / f"{name}.ipynb"
+            committed = release_notebook(name)
             if not committed.exists() or committed.read_bytes() != fresh.read_bytes():
                 out.append(name)
     return out
@@ -64,7 +65,7 @@ def finish_release(path: Path) -> None:
     """Put the setup cell and Colab's GPU-runtime metadata into a generated release notebook."""
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_colab_setup"):
+        if (grade_id(cell) or "").endswith(COLAB_SETUP):
             cell["source"] = setup_cell().splitlines(keepends=True)
     nb["metadata"].update(COLAB_METADATA)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..grading.assembly import assemble, nbg, split_test
+from ..cells import nbg, split_test
+from ..grading.assembly import assemble
 from ..grading.results import CellResult, Result
 from .rubric import rubrics
 

@@ -47,7 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 from sqlalchemy.exc import OperationalError
 
-from ..grading.assembly import nbg
+from ..cells import grade_id
 from .autograded import autograded_path
 from ..course import source_path
 from .gradebook import in_transaction, open_gradebook, put_manual, require_graded, retrying
@@ -118,7 +118,7 @@ class QuestionGrader:
             else:
                 try:
                     cell = next((c for c in nbformat.read(path, as_version=4).cells
-                                 if nbg(c).get("grade_id") == self.question), None)
+                                 if grade_id(c) == self.question), None)
                 except Exception as err:  # noqa: BLE001  (one unreadable notebook must not blank the page)
                     cell = nbformat.v4.new_markdown_cell(f"(the autograded notebook {path} cannot be read: "
                                                          f"{type(err).__name__}: {err}; grade this student again)")
