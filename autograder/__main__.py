@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .cells import RELEASE, SOURCE, release_notebook, source_notebook
-from .course import REPO, assignments
+from .course import REPO, CourseFolder, assignments
 
 
 def cmd_release(args) -> int:
@@ -66,7 +66,7 @@ def cmd_collect(args) -> int:
     if new:
         print(f"created course folder {course.resolve()}")
     print(report.text())
-    print(f"report: {course / 'collect_report.txt'}")
+    print(f"report: {CourseFolder(course).collect_report}")
     if not report.collected and not report.replaced:   # files, but none a submission that could be placed
         print(f"nothing was collected: none of the download's files could be placed (see why above); fix the "
               f"cause (--assignment, --pattern, --roster) and collect again.", file=sys.stderr)
@@ -99,7 +99,8 @@ def cmd_grade(args) -> int:
             continue
         note = f"  ({r.reasons[0]})" if r.reasons else ""
         print(f"{student:20} {r.score:5g} / {r.max_score:g}{note}")
-    print(f"results: {Path(args.course) / 'grades' / args.assignment}; gradebook: {Path(args.course) / 'gradebook.db'}")
+    cf = CourseFolder(args.course)
+    print(f"results: {cf.grades(args.assignment)}; gradebook: {cf.gradebook_path}")
     if failed:
         print(f"{len(failed)} submission(s) were not graded because the grader failed (not their code): "
               f"fix the cause above, then `python -m autograder grade {args.assignment} --retry-failed`.")
@@ -109,7 +110,7 @@ def cmd_grade(args) -> int:
 def cmd_feedback(args) -> int:
     from .review.feedback import feedback
     paths = feedback(Path(args.course), args.assignment)
-    print(f"{len(paths)} feedback report(s) in {Path(args.course) / 'feedback' / args.assignment}")
+    print(f"{len(paths)} feedback report(s) in {CourseFolder(args.course).feedback_folder(args.assignment)}")
     return 0
 
 
@@ -176,8 +177,8 @@ def cmd_demo(args) -> int:
     print("\n" + summary_table(paths["summary"]))
     print(f"\ngrades CSV:   {paths['grades']}\nsummary:      {paths['summary']}\nfigure:       {paths['figure']}"
           f"\nCanvas import: {paths['lms']} (written parts not graded yet: nobody is in it until they are)"
-          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {course / 'gradebook.db'}"
-          f"\nformgrader:   autograded notebooks in {course / 'autograded'}; grade the written parts with "
+          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {CourseFolder(course).gradebook_path}"
+          f"\nformgrader:   autograded notebooks in {course / CourseFolder.AUTOGRADED}; grade the written parts with "
           f"`jupyter lab` in {course} (Nbgrader > Formgrader) or `python -m autograder by-question {samples.A1} "
           f"a1_q1 --course {course}`")
     return 0 if all(samples.EXPECTED[s][0] == round(r.score, 2) for s, r in results.items() if s in samples.EXPECTED) else 1

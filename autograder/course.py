@@ -1,9 +1,17 @@
-"""nbgrader, driven from Python: a course folder, release generation, autograding, scores.
+"""The course folder: its layout (every path in it), its one gradebook connection, and nbgrader run in it.
 
-A *course folder* is where nbgrader keeps its gradebook and the students'
-folders; it is never the repository. `CourseFolder(path)` links or copies the
-repository's solutions/ into it, and every nbgrader command runs there with
-the repository's autograder/nbgrader_config.py.
+A course folder is where nbgrader keeps its gradebook and the students' folders; it is never the
+repository. Its layout, made as needed by the step that writes there:
+
+    nbgrader_config.py, gradebook.db        nbgrader's config (a copy of autograder/nbgrader_config.py) and the
+                                            one gradebook (review/gradebook.py writes it)
+    solutions/<a>/, notebooks/<a>/          nbgrader's copy of the source, and the release it generates
+    submitted/<student>/<a>/<a>.ipynb       a collected submission, lms.json beside it (lms/collect.py)
+    unmatched/, roster.json, set_aside.json, collect_report.txt     what collect kept, knows and reported
+    grades/<a>/<student>.json, .lock        the grading batch's resume cache and lock (grading/batch.py)
+    autograded/<student>/<a>/<a>.ipynb      formgrader's notebook of a graded submission (review/autograded.py)
+    feedback/<a>/<student>.html             review/feedback.py
+    export/<a>-grades.csv, ...              review/export.py
 """
 from __future__ import annotations
 
@@ -15,10 +23,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from .cells import REPO, SOURCE, notebook, source_notebook
+from .cells import RELEASE, REPO, SOURCE, notebook, source_notebook
 
 CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
+BUSY_TIMEOUT = 30   # seconds a gradebook connection waits for another grader's write before "database is locked"
 
 
 def assignments(source: Path = REPO / SOURCE) -> list[str]:
@@ -37,20 +47,98 @@ def nbgrader_env() -> dict:
 
 @dataclass
 class CourseFolder:
+    """A course folder: every path in it, its gradebook, nbgrader commands run in it. Making one writes
+    nothing; `prepare()` (and every nbgrader command) makes the folder and puts the course's config in it."""
     root: Path
+
+    # nbgrader's folders of student work (nbgrader_config.py gives nbgrader these names)
+    SUBMITTED: ClassVar[str] = "submitted"
+    AUTOGRADED: ClassVar[str] = "autograded"
+    FEEDBACK: ClassVar[str] = "feedback"
+    LMS_FACTS: ClassVar[str] = "lms.json"   # beside each collected submission: what the LMS said of it
 
     def __post_init__(self):
         self.root = Path(self.root)
+
+    # -- the layout
+    @property
+    def gradebook_path(self) -> Path:
+        return self.root / "gradebook.db"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "nbgrader_config.py"
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / self.SUBMITTED
+
+    def submission(self, student: str, assignment: str) -> Path:
+        return notebook(self.submitted / student, assignment)
+
+    def autograded(self, student: str, assignment: str) -> Path:
+        return notebook(self.root / self.AUTOGRADED / student, assignment)
+
+    def feedback_folder(self, assignment: str) -> Path:
+        return self.root / self.FEEDBACK / assignment
+
+    def feedback(self, assignment: str, student: str) -> Path:
+        return self.feedback_folder(assignment) / f"{student}.html"
+
+    def grades(self, assignment: str) -> Path:
+        """The grading batch's folder of an assignment: its resume cache and its lock."""
+        return self.root / "grades" / assignment
+
+    def result(self, assignment: str, student: str) -> Path:
+        """A student's cached result (the batch's resume cache: nothing reads grades from it)."""
+        return self.grades(assignment) / f"{student}.json"
+
+    @property
+    def export(self) -> Path:
+        return self.root / "export"
+
+    @property
+    def unmatched(self) -> Path:
+        return self.root / "unmatched"
+
+    @property
+    def roster(self) -> Path:
+        return self.root / "roster.json"
+
+    @property
+    def set_aside(self) -> Path:
+        return self.root / "set_aside.json"
+
+    @property
+    def collect_report(self) -> Path:
+        return self.root / "collect_report.txt"
+
+    # -- the gradebook
+    @property
+    def gradebook_url(self) -> str:
+        """nbgrader's database URL of the gradebook: a connection waits BUSY_TIMEOUT seconds for a writer."""
+        return f"sqlite:///{self.gradebook_path}?timeout={BUSY_TIMEOUT}"
+
+    def gradebook(self):
+        """The one connection to the gradebook: nbgrader's Gradebook (a context manager)."""
+        from nbgrader.api import Gradebook
+        return Gradebook(self.gradebook_url)
+
+    # -- nbgrader
+    def prepare(self) -> CourseFolder:
+        """Make the folder and put the course's nbgrader config in it (nbgrader and formgrader read it there)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CONFIG, self.root / "nbgrader_config.py")
+        shutil.copy(CONFIG, self.config_path)
+        return self
 
     def add_source(self, folder: Path) -> None:
         """Copy one assignment's source folder (solutions/<name>/) into the course."""
-        dest = self.root / "solutions" / folder.name
+        dest = self.root / SOURCE / folder.name
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 
     def nbgrader(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+        self.prepare()
         cmd = [sys.executable, "-m", "nbgrader", *args, "--CourseDirectory.root=" + str(self.root)]
         proc = subprocess.run(cmd, cwd=self.root, env=nbgrader_env(), capture_output=True, text=True,
                               timeout=timeout)
@@ -60,10 +148,10 @@ class CourseFolder:
 
     def generate(self, assignment: str) -> Path:
         self.nbgrader("generate_assignment", assignment, "--force")
-        return self.root / "notebooks" / assignment / f"{assignment}.ipynb"
+        return notebook(self.root / RELEASE, assignment)
 
     def submit(self, student: str, assignment: str, notebook: Path) -> Path:
-        dest = self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+        dest = self.submission(student, assignment)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(notebook, dest)
         return dest
@@ -76,8 +164,7 @@ class CourseFolder:
 
     def scores(self, assignment: str, student: str) -> dict:
         """Autograded points per graded cell and in total, from the gradebook."""
-        from nbgrader.api import Gradebook
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gb:
+        with self.gradebook() as gb:
             sub = gb.find_submission(assignment, student)
             cells = {}
             for nb in sub.notebooks:

@@ -8,20 +8,20 @@ never in the repository.
 import os
 
 from autograder.cells import CODE_STUB, HIDDEN_TESTS_DELIMITERS, RELEASE, SOLUTION_DELIMITERS, SOURCE, TEXT_STUB
-from autograder.review.gradebook import BUSY_TIMEOUT
+from autograder.course import CourseFolder
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
 
 # The gradebook beside this file (the course folder), shared by formgrader, by-question and `grade`: a writer
 # waits for another (BUSY_TIMEOUT seconds) instead of failing with "database is locked" (SQLite's default: 5 s).
-c.CourseDirectory.db_url = "sqlite:///{}?timeout={}".format(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db"), BUSY_TIMEOUT)
+here = CourseFolder(os.path.dirname(os.path.abspath(__file__)))
+c.CourseDirectory.db_url = here.gradebook_url
 
 c.CourseDirectory.source_directory = SOURCE
 c.CourseDirectory.release_directory = RELEASE
-c.CourseDirectory.submitted_directory = "submitted"
-c.CourseDirectory.autograded_directory = "autograded"
-c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.submitted_directory = CourseFolder.SUBMITTED
+c.CourseDirectory.autograded_directory = CourseFolder.AUTOGRADED
+c.CourseDirectory.feedback_directory = CourseFolder.FEEDBACK
 
 # The markers of solutions and hidden tests (autograder/cells.py), and what students see in their place.
 c.ClearSolutions.begin_solution_delimeter, c.ClearSolutions.end_solution_delimeter = SOLUTION_DELIMITERS

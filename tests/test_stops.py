@@ -17,8 +17,7 @@ import nbformat
 import pytest
 
 from autograder.demo import samples
-from autograder.course import REPO
-from autograder.review.gradebook import open_gradebook
+from autograder.course import REPO, CourseFolder
 from autograder.review.gradebook import ensure_gradebook
 
 pytestmark = pytest.mark.slow  # kernels and nbgrader: the fast lane (-m "not slow") skips it
@@ -134,7 +133,7 @@ def saved(course: Path) -> dict[str, str]:
 
 
 def in_gradebook(course: Path) -> list[str]:
-    with open_gradebook(course) as gb:
+    with CourseFolder(course).gradebook() as gb:
         return sorted(s.student.id for s in gb.find_assignment(A1).submissions)
 
 

@@ -68,7 +68,7 @@ def main(argv=None) -> None:
         # 2. this course's grader
         course = tmp / "course"
         for student, path in subs:
-            dest = course / "submitted" / student / A / f"{A}.ipynb"
+            dest = CourseFolder(course).submission(student, A)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest)
         t0 = time.perf_counter()

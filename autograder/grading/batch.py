@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from ..review.autograded import write as write_autograded
+from ..course import CourseFolder, sha256, source_path
 from ..lms.collect import lms_facts, submissions
-from ..course import sha256, source_path
-from ..review.gradebook import ensure_gradebook, record, result_path, write_json
+from ..review.autograded import write as write_autograded
+from ..review.gradebook import ensure_gradebook, record
 from .limits import Limits
 from .results import Result, empty_result
 
@@ -135,7 +135,7 @@ def _lock(path: Path, create: bool = True) -> int | None:
 
 def _only_batch(course: Path, assignment: str) -> int:
     """The lock that makes this the one batch grading `assignment` in `course`, or SystemExit naming the other."""
-    path = Path(course) / "grades" / assignment / ".lock"   # beside the results (gradebook.result_path)
+    path = CourseFolder(course).grades(assignment) / ".lock"   # beside the results
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = _lock(path)
     if fd is None:
@@ -246,7 +246,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                     if not result.needs_regrade:
                         write_autograded(course, src, nb, result)
                     data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
-                    write_json(result_path(course, assignment, student), data)
+                    write_json(CourseFolder(course).result(assignment, student), data)
                     results[student] = result
                     del running[student]
                     bar.update(1)
@@ -261,6 +261,14 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                 bar.close()
 
 
+def write_json(path: Path, data: dict) -> None:
+    """A result of the resume cache, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
 def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_failed: bool):
     """(submissions to grade, results already complete for this submission and source).
 
@@ -268,7 +276,7 @@ def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_fa
     without --force."""
     todo, results = [], {}
     for student, nb in submissions(course, assignment):
-        path = result_path(course, assignment, student)
+        path = CourseFolder(course).result(assignment, student)
         sub_sha = sha256(nb)
         if path.exists() and not force:
             old = json.loads(path.read_text())

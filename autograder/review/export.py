@@ -9,6 +9,7 @@ import statistics
 from pathlib import Path
 
 from ..lms.lms import MOODLE_ID_COLUMNS
+from ..course import CourseFolder
 from .gradebook import StudentGrades, cell_order, read, require_graded
 
 SUMMARY_FIELDS = ["cell", "kind", "max", "graded", "mean", "mean_share", "full_marks_share", "discrimination"]
@@ -25,10 +26,9 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
     totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
     ("canvas" or "moodle") the LMS's grade import file (write_import). Files are UTF-8."""
     from ..lms.collect import expected_students
-    course = Path(course)
     check_late_penalty(late_penalty)   # before any file is written
     require_graded(course, assignment)
-    out_dir = course / "export"
+    out_dir = CourseFolder(course).export
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = cell_order(course, assignment)
     students = read(course, assignment)

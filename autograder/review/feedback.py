@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from ..cells import grade_id, nbg
-from ..course import source_path
+from ..course import CourseFolder, source_path
 from ..grading.assembly import defined_names
 from .export import display_name, points
 from .gradebook import CellGrade, StudentGrades, read, require_graded
@@ -83,14 +83,13 @@ def page(assignment: str, s: StudentGrades, titles: dict[str, str] | None = None
 def feedback(course: Path, assignment: str) -> list[Path]:
     """One HTML report per graded student: scores (autograded and by hand), failing visible tests, the names
     of failing hidden checks, the graders' comments. Nothing for a submission that needs a re-grade."""
-    course = Path(course)
     require_graded(course, assignment)
     titles = part_titles(assignment)
     out = []
     for s in read(course, assignment):
         if s.needs_regrade:  # no report from a grading that failed on our side: grade --retry-failed first
             continue
-        dest = course / "feedback" / assignment / f"{s.student}.html"
+        dest = CourseFolder(course).feedback(assignment, s.student)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(page(assignment, s, titles), encoding="utf-8")
         out.append(dest)
