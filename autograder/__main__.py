@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .cells import RELEASE, SOURCE, release_notebook, source_notebook
 from .course import REPO, CourseFolder, assignments
+from .grading import limits
 
 
 def cmd_release(args) -> int:
@@ -48,11 +49,6 @@ def cmd_release(args) -> int:
     if not out_of_date:
         print(f"releases up to date: {', '.join(names) or 'no assignments'}")
     return 1 if out_of_date else 0
-
-
-def _limits(args):
-    from .grading.limits import from_args
-    return from_args(args)
 
 
 def cmd_collect(args) -> int:
@@ -82,7 +78,7 @@ def cmd_grade(args) -> int:
     from .lms.collect import require_submissions
     require_submissions(Path(args.course), args.assignment)   # a wrong --course: one message, nothing created
     try:
-        results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
+        results = grade(Path(args.course), args.assignment, args.workers, limits.from_args(args), force=args.force,
                         retry_failed=args.retry_failed)
     except GradingStopped as stop:   # Ctrl-C, SIGTERM, SIGHUP: workers and kernels ended, graded work saved
         again = (f"python -m autograder grade {shlex.quote(args.assignment)} --course {shlex.quote(args.course)}"
@@ -164,7 +160,7 @@ def cmd_demo(args) -> int:
     print(f"collected {len(report.collected)} submissions from {zip_path.name} (Canvas names, with its roster); "
           f"not placed: {report.unmatched}; replaced by a later upload: {report.replaced}")
     t0 = time.perf_counter()
-    results = grade(course, samples.A1, args.workers, _limits(args))
+    results = grade(course, samples.A1, args.workers, limits.from_args(args))
     seconds = time.perf_counter() - t0
     print(f"\ngraded {len(results)} submissions in {seconds:.0f} s\n")
     print(f"{'student':16} {'score':>6}  expected  reason")
@@ -221,10 +217,9 @@ def main(argv=None) -> int:
         p.add_argument("--course", default="course", help="the course folder (default: ./course)")
         return p
 
-    def with_limits(p, cell_timeout=None):
-        from .grading.limits import DEFAULT, add_arguments
+    def with_limits(p, cell_timeout=limits.CELL_TIMEOUT):
         p.add_argument("--workers", type=int, default=None, help="parallel gradings (default: CPU count)")
-        return add_arguments(p, cell_timeout or DEFAULT.cell_timeout)
+        return limits.add_arguments(p, cell_timeout)
 
     col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
     col.add_argument("source", help="a folder or a zip of .ipynb files")
@@ -243,8 +238,8 @@ def main(argv=None) -> int:
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
-    # the looping sample need not take a minute: the demo's cell limit is 20 s
-    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"), cell_timeout=20)
+    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),
+                       cell_timeout=limits.DEMO_CELL_TIMEOUT)
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
     demo.set_defaults(func=cmd_demo)
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from .cells import RELEASE, REPO, SOURCE, notebook, source_notebook
+from .environment import nbgrader_env
+from .grading.limits import NBGRADER_COMMAND_TIMEOUT
 
 CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
 BUSY_TIMEOUT = 30   # seconds a gradebook connection waits for another grader's write before "database is locked"
@@ -36,13 +37,6 @@ def assignments(source: Path = REPO / SOURCE) -> list[str]:
     if not source.is_dir():
         return []
     return sorted(p.name for p in source.iterdir() if notebook(source, p.name).exists())
-
-
-def nbgrader_env() -> dict:
-    """nbgrader shells out to alembic and jupyter: put this interpreter's bin first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
 
 
 @dataclass
@@ -137,7 +131,7 @@ class CourseFolder:
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 
-    def nbgrader(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    def nbgrader(self, *args: str, timeout: int = NBGRADER_COMMAND_TIMEOUT) -> subprocess.CompletedProcess:
         self.prepare()
         cmd = [sys.executable, "-m", "nbgrader", *args, "--CourseDirectory.root=" + str(self.root)]
         proc = subprocess.run(cmd, cwd=self.root, env=nbgrader_env(), capture_output=True, text=True,

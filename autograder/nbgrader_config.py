@@ -9,6 +9,7 @@ import os
 
 from autograder.cells import CODE_STUB, HIDDEN_TESTS_DELIMITERS, RELEASE, SOLUTION_DELIMITERS, SOURCE, TEXT_STUB
 from autograder.course import CourseFolder
+from autograder.grading.limits import NBGRADER_CELL_TIMEOUT
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the file)
 
@@ -29,8 +30,9 @@ c.ClearSolutions.code_stub = {"python": CODE_STUB}
 c.ClearSolutions.text_stub = TEXT_STUB
 c.ClearHiddenTests.begin_test_delimeter, c.ClearHiddenTests.end_test_delimeter = HIDDEN_TESTS_DELIMITERS
 
-# Grading runs in the smoke profile (nbgrader sets NBGRADER_EXECUTION); a cell
-# that runs longer than this is stopped and its tests score zero.
-c.ExecutePreprocessor.timeout = 120
+# nbgrader's own execution (`nbgrader autograde`, `nbgrader validate`), in the smoke profile (nbgrader sets
+# NBGRADER_EXECUTION): a cell that runs longer is stopped. `python -m autograder grade` runs its own kernels
+# under grading/limits.py's CELL_TIMEOUT instead.
+c.ExecutePreprocessor.timeout = NBGRADER_CELL_TIMEOUT
 c.ExecutePreprocessor.kernel_name = "python3"
 c.Execute.interrupt_on_timeout = True

@@ -20,10 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..course import CourseFolder, sha256, source_path
+from ..environment import worker_env
 from ..lms.collect import lms_facts, submissions
 from ..review.autograded import write as write_autograded
 from ..review.gradebook import ensure_gradebook, record
-from .limits import Limits
+from .limits import WORKER_GRACE, Limits
 from .results import Result, empty_result
 
 
@@ -55,7 +56,7 @@ def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Pa
     cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
            "--parent-pid", str(os.getpid()), *limits.args()]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                            env=dict(os.environ, TMPDIR=str(progress.parent)))
+                            env=worker_env(progress.parent))
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -238,7 +239,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                     proc = _run_worker(src, nb, student, assignment, progress, limits)
                     running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
                 for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
-                    over = time.monotonic() - started > limits.notebook_timeout + 60
+                    over = time.monotonic() - started > limits.notebook_timeout + WORKER_GRACE
                     if proc.poll() is None and not over:
                         continue
                     result = _finished(proc, progress, over, src, student, assignment, limits)

@@ -9,35 +9,22 @@ named in course.toml. Every release notebook's setup cell installs that tag on C
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import nbformat
 
-from ..cells import HIDDEN_BEGIN, HIDDEN_END, HIDDEN_REGION, RELEASE, SOLUTION_DELIMITERS, SOLUTION_REGION, SOURCE, nbg, \
-    release_notebook, source_notebook
+from ..cells import (HIDDEN_BEGIN, HIDDEN_END, HIDDEN_REGION, RELEASE, SOLUTION_DELIMITERS, SOLUTION_REGION, SOURCE,
+                     nbg, release_notebook, source_notebook)
 from ..course import REPO, assignments
 from .generate import config, generate_release
 
 MARKERS = (*SOLUTION_DELIMITERS, HIDDEN_BEGIN, HIDDEN_END)   # text that no file of the distribution may hold
-STUDENT_PYPROJECT = '''[build-system]
-requires = ["setuptools>=64"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "nlp-course-student"
-version = "{release}"
-description = "Notebooks and shared utilities of the NLP course (student release {release})"
-requires-python = ">=3.10"
-
-[tool.setuptools.packages.find]
-include = ["shared*"]
-
-[tool.setuptools.package-data]
-shared = ["metric_modules/*/*.py"]
-'''
+STUDENT_PACKAGES = {"shared"}   # of the repository's packages, what students get
 
 
 def colab_url(repository: str, release: str, notebook: str) -> str:
@@ -105,10 +92,29 @@ def _tracked(folder: str) -> list[Path]:
     return [p for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def student_pyproject(release: str) -> str:
+    """The student distribution's pyproject.toml: the repository's, as a release of STUDENT_PACKAGES only."""
+    real = tomllib.loads((REPO / "pyproject.toml").read_text())
+    project, setuptools = real["project"], real["tool"]["setuptools"]
+    tables = {
+        "build-system": real["build-system"],
+        "project": {"name": f"{project['name']}-student", "version": release,
+                    "description": f"Notebooks and shared utilities of the NLP course (student release {release})",
+                    "requires-python": project["requires-python"]},
+        "tool.setuptools.packages.find": {"include": [p for p in setuptools["packages"]["find"]["include"]
+                                                      if p.rstrip("*") in STUDENT_PACKAGES]},
+        "tool.setuptools.package-data": {k: v for k, v in setuptools["package-data"].items() if k in STUDENT_PACKAGES},
+    }
+    value = lambda v: "[" + ", ".join(map(json.dumps, v)) + "]" if isinstance(v, list) else json.dumps(v)  # noqa: E731
+    return "\n".join(f"[{name}]\n" + "".join(f"{k} = {value(v)}\n" for k, v in table.items())
+                     for name, table in tables.items())
+
+
 def _student_readme(repository: str, release: str) -> str:
-    rows = [f"| {name} | [{name}.ipynb](notebooks/{name}/{name}.ipynb) | [![Open In Colab]"
+    notebooks = {name: release_notebook(name, Path()).as_posix() for name in assignments()}
+    rows = [f"| {name} | [{name}.ipynb]({path}) | [![Open In Colab]"
             f"(https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(repository, release, f'notebooks/{name}/{name}.ipynb')}) |" for name in assignments()]
+            f"({colab_url(repository, release, path)}) |" for name, path in notebooks.items()]
     return "\n".join([
         f"# NLP course: fine-tuning and using pretrained language models (release {release})", "",
         "Open an assignment from its Colab badge (Runtime > Change runtime type > T4 GPU), run the setup cell,",
@@ -138,7 +144,7 @@ def build(dest: Path) -> Path:
         generate_release(name, dest / RELEASE)
     for name in ("requirements.txt", "requirements-offline.txt"):
         shutil.copy2(REPO / name, dest / name)
-    (dest / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(release=cfg["release"]))
+    (dest / "pyproject.toml").write_text(student_pyproject(cfg["release"]))
     (dest / "README.md").write_text(_student_readme(cfg["repository"], cfg["release"]))
     (dest / ".gitignore").write_text("__pycache__/\n*.pyc\nruns/\n.cache/\n*.egg-info/\n")
     found = leaks(dest)

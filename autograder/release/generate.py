@@ -52,7 +52,8 @@ def config() -> dict:
 
 
 def setup_cell(repository: str | None = None, release: str | None = None) -> str:
-    """The Colab setup cell, pointing at the student repository and release."""
+    """The Colab setup cell (colab_setup_cell.py), pointing at the student repository and release (course.toml's,
+    unless given)."""
     cfg = config()
     text = SETUP_CELL.read_text()
     text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{repository or cfg["repository"]}"', text,
