@@ -3,16 +3,17 @@
     release            generate notebooks/ from solutions/ (every assignment, or those named)
     release --check    fail if any committed release differs from what its source generates
     release --publish DIR   the student distribution (releases, shared/, data/; no solutions) into DIR, tagged
-    collect SRC        take an LMS download (Canvas, Moodle; folder or zip) into COURSE/submitted/<student>/<assignment>/
+    collect SRC        take an LMS download (a folder or zip) into COURSE/submitted/<student>/<assignment>/
     grade A            autograde every collected submission of A, in parallel, resuming where stopped; writes
                        COURSE/autograded/ for formgrader's manual grading
     rubric A           the rubrics and model answers of A's written parts
     by-question A Q    grade written question Q for all students on one page (rubric items as buttons)
     feedback A         one HTML report per student from the gradebook (no hidden test source, ever)
-    export A           grades CSV from the gradebook, item analysis (table and figure), --lms canvas|moodle
+    export A           grades CSV from the gradebook, item analysis (table and figure), --lms: the LMS's import file
     demo               the whole loop on bundled sample submissions of a1 (the course's main grading job)
 
-COURSE is --course (default: ./course), a folder outside the repository's tracked files.
+COURSE is --course (default: ./course), a folder outside the repository's tracked files. The LMSs are those
+registered in autograder/lms/systems.py (Canvas, Moodle).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from .cells import RELEASE, SOURCE, release_notebook, source_notebook
 from .course import REPO, CourseFolder, assignments
 from .grading import limits
+from .lms.systems import REGISTRY, either
 
 
 def cmd_release(args) -> int:
@@ -111,13 +113,14 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .review.export import export, summary_table
+    from .review.export import export, left_out_path, summary_table
+    options = {k: getattr(args, k) for lms in REGISTRY.values() for k in lms.import_options}
     paths = export(Path(args.course), args.assignment, args.lms, title=args.title, late_penalty=args.late_penalty,
-                   canvas_assignment_id=args.canvas_assignment_id, moodle_id_column=args.moodle_id)
+                   **options)
     print(summary_table(paths["summary"]))
     print("\n".join(f"{k}: {v}" for k, v in paths.items()))
     if args.lms:
-        print((paths["lms"].parent / f"{args.assignment}-{args.lms}-left-out.txt").read_text().rstrip())
+        print(left_out_path(paths["lms"].parent, args.assignment, args.lms).read_text().rstrip())
     return 0
 
 
@@ -187,13 +190,13 @@ def _after_grading(sub, with_course) -> None:
     fb.set_defaults(func=cmd_feedback)
     ex = with_course(sub.add_parser("export", help="grades CSV, item analysis, LMS import file"))
     ex.add_argument("assignment")
-    ex.add_argument("--lms", choices=["canvas", "moodle"], help="also write the LMS's grade import file")
+    ex.add_argument("--lms", choices=list(REGISTRY), help="also write the LMS's grade import file")
     ex.add_argument("--title", default=None, help="the assignment's title in the LMS (default: its name)")
     ex.add_argument("--late-penalty", type=float, default=0.0,
                     help="share of the total taken off late uploads (default 0: raw; Canvas applies its own policy)")
-    ex.add_argument("--canvas-assignment-id", default=None, help="Canvas's id of the assignment (its column is "
-                                                                 "'Title (id)'; without it Canvas creates a new one)")
-    ex.add_argument("--moodle-id", default="Email address", help="the identity column Moodle matches students on")
+    for lms in REGISTRY.values():   # each LMS's options of its import file
+        for key, (flag, default, text) in lms.import_options.items():
+            ex.add_argument(flag, dest=key, default=default, help=text)
     ex.set_defaults(func=cmd_export)
     ru = sub.add_parser("rubric", help="print the rubrics and model answers of the written parts")
     ru.add_argument("assignment")
@@ -223,10 +226,11 @@ def main(argv=None) -> int:
 
     col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
     col.add_argument("source", help="a folder or a zip of .ipynb files")
-    col.add_argument("--pattern", default=None, help="regex with (?P<student>...) for file names that are neither "
-                                                     "Canvas's nor Moodle's download names")
-    col.add_argument("--roster", default=None, help="the LMS's student list (Canvas or Moodle gradebook CSV): LMS ids "
-                                                    "become the course's student ids and names")
+    lmss = either(lms.title for lms in REGISTRY.values())
+    col.add_argument("--pattern", default=None, help=f"regex with (?P<student>...) for file names that are no "
+                                                     f"{lmss} download name")
+    col.add_argument("--roster", default=None, help=f"the LMS's student list ({lmss} gradebook CSV): LMS ids "
+                                                    f"become the course's student ids and names")
     col.add_argument("--create", action="store_true", help="make the course folder if it does not exist yet "
                                                            "(the first collect of a course)")
     col.add_argument("--assignment", default=None, help="the assignment, if the pattern has no assignment group")

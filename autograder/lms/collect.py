@@ -1,6 +1,6 @@
 """Step 1, collect: an LMS download (a folder or zip) into <course>/submitted/<student>/<assignment>/.
 
-File names, as the LMSs write them (lms.py has the patterns):
+File names, as the LMSs write them (systems.py has them: every registered LMS is read):
 
 * Canvas: `{name}[_LATE]_{user_id}_{attachment_id}_{file}` (name lower-cased, punctuation removed, letters
   of any script kept; `anon_{id}` under anonymous grading; `-1`, `-2` before the extension of a resubmitted file);
@@ -37,7 +37,8 @@ from pathlib import Path
 
 from ..cells import grade_ids, source_notebook
 from ..course import CourseFolder, assignments, require_course, source_path
-from .lms import Roster, parse_name
+from .roster import Roster
+from .systems import REGISTRY, either, parse_name
 
 UNKNOWN = "no cell or file name of a known assignment"
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
@@ -282,7 +283,8 @@ def _place(rel: str, f: Path | None, damage: str | None, regex, assignment: str 
     `aside` for the roster student it belongs to."""
     facts = parse_name(Path(rel), regex, f.stat().st_mtime if f else 0)
     if facts is None:
-        return "the file name is not a Canvas or Moodle download name (or does not match --pattern)"
+        return (f"the file name is not a {either(lms.title for lms in REGISTRY.values())} download name "
+                f"(or does not match --pattern)")
     person = people.find(facts) if people is not None else None
     assign, why, how = _assignment(rel, f, damage, facts["file"], assignment)
     if why:

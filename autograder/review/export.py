@@ -8,7 +8,8 @@ import csv
 import statistics
 from pathlib import Path
 
-from ..lms.lms import MOODLE_ID_COLUMNS
+from ..lms.collect import expected_students
+from ..lms.systems import REGISTRY, named
 from ..course import CourseFolder
 from .gradebook import StudentGrades, cell_order, read, require_graded
 
@@ -24,9 +25,10 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
            **lms_options) -> dict[str, Path]:
     """Grades CSV (a row per student: name, LMS id, late, a column per graded cell, raw and late-penalised
     totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
-    ("canvas" or "moodle") the LMS's grade import file (write_import). Files are UTF-8."""
-    from ..lms.collect import expected_students
+    (a registered LMS's name: "canvas", "moodle") its grade import file (write_import). Files are UTF-8."""
     check_late_penalty(late_penalty)   # before any file is written
+    if lms:
+        named(lms)
     require_graded(course, assignment)
     out_dir = CourseFolder(course).export
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -140,13 +142,28 @@ def final_score(s, late_penalty: float) -> float:
     return round(s.total * (1 - late_penalty) if late else s.total, 2)
 
 
+def lms_options(given: dict) -> dict:
+    """The options of each registered LMS's import file: `given`, else their defaults. TypeError for an option
+    no registered LMS has."""
+    known = {k: default for lms in REGISTRY.values() for k, (_, default, _) in lms.import_options.items()}
+    unknown = set(given) - set(known)
+    if unknown:
+        raise TypeError(f"no LMS has the option(s) {', '.join(sorted(unknown))} (theirs: {', '.join(known)})")
+    return known | given
+
+
+def left_out_path(out_dir: Path, assignment: str, lms: str) -> Path:
+    """The report beside an LMS import file: every student it leaves out, and why."""
+    return Path(out_dir) / f"{assignment}-{lms}-left-out.txt"
+
+
 def write_import(lms: str, course: Path, assignment: str, students: list, out_dir: Path, title: str | None = None,
-                 late_penalty: float = 0.0, canvas_assignment_id: str | None = None,
-                 moodle_id_column: str = "Email address", missing: dict | None = None) -> Path:
+                 late_penalty: float = 0.0, missing: dict | None = None, **options) -> Path:
     """The LMS's grade import file for `assignment`, and beside it a report of every student left out and why:
-    those of `students` it cannot take yet, and the roster's students in `missing` (no graded submission)."""
-    if lms not in ("canvas", "moodle"):
-        raise SystemExit(f"--lms {lms}: choose canvas or moodle")
+    those of `students` it cannot take yet, and the roster's students in `missing` (no graded submission).
+    `options`: the LMS's import options (systems.LMS.import_options: canvas_assignment_id, moodle_id_column)."""
+    system = named(lms)
+    options = lms_options(options)
     check_late_penalty(late_penalty)
     title = title or assignment
     kind = "raw" if late_penalty == 0 else f"late-penalised-{round(late_penalty * 100):g}pct"
@@ -161,19 +178,11 @@ def write_import(lms: str, course: Path, assignment: str, students: list, out_di
             rows.append((roster, points(final_score(s, late_penalty))))
     left_out += [f"{student}{' (' + facts['name'] + ')' if facts.get('name') else ''}: "
                  f"{facts.get('why') or 'no graded submission'}" for student, facts in sorted((missing or {}).items())]
-    if lms == "canvas":
-        column = f"{title} ({canvas_assignment_id})" if canvas_assignment_id else title
-        header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
-        body = [[r.get(h, "") for h in header[:5]] + [score] for r, score in rows]
-    else:
-        if moodle_id_column not in MOODLE_ID_COLUMNS:
-            raise SystemExit(f"--moodle-id {moodle_id_column!r}: one of {', '.join(MOODLE_ID_COLUMNS)}")
-        header = ["First name", "Last name", moodle_id_column, title]
-        body = [[r.get("First name", ""), r.get("Last name", ""), r.get(moodle_id_column, ""), score] for r, score in rows]
+    header, body = system.import_table(rows, title, **{k: options[k] for k in system.import_options})
     path = out_dir / f"{assignment}-{lms}-{kind}.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([header] + body)
-    (out_dir / f"{assignment}-{lms}-left-out.txt").write_text(
+    left_out_path(out_dir, assignment, lms).write_text(
         f"{len(body)} grade(s) in {path.name} ({'raw: the LMS applies its own late policy' if kind == 'raw' else kind})\n"
         + (f"{len(left_out)} student(s) left out:\n" + "\n".join(f"  {x}" for x in left_out) if left_out else "")
         + "\n", encoding="utf-8")
