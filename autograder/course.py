@@ -16,7 +16,6 @@ repository. Its layout, made as needed by the step that writes there:
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,16 @@ def assignments(source: Path = REPO / SOURCE) -> list[str]:
     return sorted(p.name for p in source.iterdir() if notebook(source, p.name).exists())
 
 
+class _Inside:
+    """A path inside the course folder, read as an attribute: `CourseFolder(root).roster` is root/roster.json."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, course, owner=None):
+        return self if course is None else course.root / self.name
+
+
 @dataclass
 class CourseFolder:
     """A course folder: every path in it, its gradebook, nbgrader commands run in it. Making one writes
@@ -51,21 +60,18 @@ class CourseFolder:
     FEEDBACK: ClassVar[str] = "feedback"
     LMS_FACTS: ClassVar[str] = "lms.json"   # beside each collected submission: what the LMS said of it
 
+    # -- the layout
+    gradebook_path = _Inside("gradebook.db")
+    config_path = _Inside("nbgrader_config.py")
+    submitted = _Inside(SUBMITTED)
+    export = _Inside("export")                     # grades, item analysis, LMS import files
+    unmatched = _Inside("unmatched")               # the files collect could not place
+    roster = _Inside("roster.json")                # the rosters collect has read
+    set_aside = _Inside("set_aside.json")          # the files of roster students that could not be placed
+    collect_report = _Inside("collect_report.txt")
+
     def __post_init__(self):
         self.root = Path(self.root)
-
-    # -- the layout
-    @property
-    def gradebook_path(self) -> Path:
-        return self.root / "gradebook.db"
-
-    @property
-    def config_path(self) -> Path:
-        return self.root / "nbgrader_config.py"
-
-    @property
-    def submitted(self) -> Path:
-        return self.root / self.SUBMITTED
 
     def submission(self, student: str, assignment: str) -> Path:
         return notebook(self.submitted / student, assignment)
@@ -86,26 +92,6 @@ class CourseFolder:
     def result(self, assignment: str, student: str) -> Path:
         """A student's cached result (the batch's resume cache: nothing reads grades from it)."""
         return self.grades(assignment) / f"{student}.json"
-
-    @property
-    def export(self) -> Path:
-        return self.root / "export"
-
-    @property
-    def unmatched(self) -> Path:
-        return self.root / "unmatched"
-
-    @property
-    def roster(self) -> Path:
-        return self.root / "roster.json"
-
-    @property
-    def set_aside(self) -> Path:
-        return self.root / "set_aside.json"
-
-    @property
-    def collect_report(self) -> Path:
-        return self.root / "collect_report.txt"
 
     # -- the gradebook
     @property
@@ -168,15 +154,6 @@ class CourseFolder:
             auto = [v for v in cells.values() if v["type"] == "code"]
             return {"cells": cells, "auto_score": sum(v["score"] for v in auto),
                     "auto_max": sum(v["max"] for v in auto)}
-
-
-def strip_outputs(path: Path) -> None:
-    """Remove outputs and execution counts in place (the committed form of a notebook)."""
-    nb = json.loads(path.read_text())
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from ..cells import COLAB_SETUP, grade_id, notebook, release_notebook, source_notebook
-from ..course import REPO, CourseFolder, strip_outputs
+from ..course import REPO, CourseFolder
 
 SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
 COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
@@ -32,6 +32,15 @@ def generate_release(name: str, dest_root: Path) -> Path:
         strip_outputs(dest)
         finish_release(dest)
         return dest
+
+
+def strip_outputs(path: Path) -> None:
+    """Remove outputs and execution counts in place (the committed form of a notebook)."""
+    nb = json.loads(path.read_text())
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def stale(names: list[str]) -> list[str]:
