@@ -1,7 +1,9 @@
 """Step 2, grade: every collected submission of an assignment, in parallel worker processes, resumable.
 
-One batch per course and assignment at a time. Ctrl-C, SIGTERM and SIGHUP stop it cleanly, and a kill -9
-leaves nothing that the next batch does not clean up: see grade()."""
+Each result goes into the gradebook, formgrader's autograded notebook and the batch's resume cache
+(grades/<assignment>/<student>.json: write_json). One batch per course and assignment at a time. Ctrl-C,
+SIGTERM and SIGHUP stop it cleanly, and a kill -9 leaves nothing that the next batch does not clean up:
+see grade()."""
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,5 @@
-"""Export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV, one figure, and
-as a text table for the terminal (summary_table).
+"""Step 4, export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV, one figure,
+and as a text table for the terminal (summary_table).
 
 Everything is read from the gradebook (gradebook.py)."""
 from __future__ import annotations
