@@ -3,79 +3,58 @@
     release            generate notebooks/ from solutions/ (every assignment, or those named)
     release --check    fail if any committed release differs from what its source generates
     release --publish DIR   the student distribution (releases, shared/, data/; no solutions) into DIR, tagged
-    collect SRC        take an LMS download (Canvas, Moodle; folder or zip) into COURSE/submitted/<student>/<assignment>/
+    collect SRC        take an LMS download (a folder or zip) into COURSE/submitted/<student>/<assignment>/
     grade A            autograde every collected submission of A, in parallel, resuming where stopped; writes
                        COURSE/autograded/ for formgrader's manual grading
     rubric A           the rubrics and model answers of A's written parts
     by-question A Q    grade written question Q for all students on one page (rubric items as buttons)
     feedback A         one HTML report per student from the gradebook (no hidden test source, ever)
-    export A           grades CSV from the gradebook, item analysis (table and figure), --lms canvas|moodle
+    export A           grades CSV from the gradebook, item analysis (table and figure), --lms: the LMS's import file
     demo               the whole loop on bundled sample submissions of a1 (the course's main grading job)
 
-COURSE is --course (default: ./course), a folder outside the repository's tracked files.
+COURSE is --course (default: ./course), a folder outside the repository's tracked files. The LMSs are those
+registered in autograder/lms/systems.py (Canvas, Moodle).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
-from .course import REPO, CourseFolder, assignments, strip_outputs
-
-
-def generate_release(name: str, dest_root: Path) -> Path:
-    """Run nbgrader generate_assignment in a scratch course folder; write the stripped release under dest_root."""
-    with tempfile.TemporaryDirectory(prefix="release-") as tmp:
-        course = CourseFolder(Path(tmp))
-        course.add_source(REPO / "solutions" / name)
-        generated = course.generate(name)
-        dest = dest_root / name / f"{name}.ipynb"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(generated.read_bytes())
-        strip_outputs(dest)
-        from .distribution import finish_release
-        finish_release(dest)
-        return dest
+from .cells import RELEASE, SOURCE, release_notebook, source_notebook
+from .course import REPO, CourseFolder, assignments
+from .grading import limits
+from .lms.systems import REGISTRY, either
 
 
 def cmd_release(args) -> int:
+    from .release.generate import generate_release, stale
     names = args.assignments or assignments()
     unknown = [n for n in names if n not in assignments()]
     if unknown:
-        print(f"No source notebook for {unknown}: expected solutions/<name>/<name>.ipynb. "
+        print(f"No source notebook for {unknown}: expected {SOURCE}/<name>/<name>.ipynb. "
               f"Assignments: {', '.join(assignments()) or 'none'}.", file=sys.stderr)
         return 2
     if args.publish:
-        from .distribution import publish
+        from .release.distribution import publish
         print(publish(Path(args.publish)))
         return 0
     if not args.check:
         for name in names:
-            print(f"released {generate_release(name, REPO / 'notebooks').relative_to(REPO)}")
+            print(f"released {generate_release(name, REPO / RELEASE).relative_to(REPO)}")
         return 0
-    stale = []
-    with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
-        for name in names:
-            fresh = generate_release(name, Path(tmp))
-            committed = REPO / "notebooks" / name / f"{name}.ipynb"
-            if not committed.exists() or committed.read_bytes() != fresh.read_bytes():
-                stale.append(name)
-    for name in stale:
-        print(f"notebooks/{name}/{name}.ipynb is out of date with solutions/{name}: "
+    out_of_date = stale(names)
+    for name in out_of_date:
+        release, source = (p.relative_to(REPO) for p in (release_notebook(name), source_notebook(name).parent))
+        print(f"{release} is out of date with {source}: "
               f"run `python -m autograder release {name}` and commit the result.", file=sys.stderr)
-    if not stale:
+    if not out_of_date:
         print(f"releases up to date: {', '.join(names) or 'no assignments'}")
-    return 1 if stale else 0
-
-
-def _limits(args):
-    from .limits import from_args
-    return from_args(args)
+    return 1 if out_of_date else 0
 
 
 def cmd_collect(args) -> int:
-    from .pipeline import collect
+    from .lms.collect import collect
     course = Path(args.course)
     new = not course.exists()   # a new course folder only when asked: a mistyped --course must not start one
     if new and not args.create:
@@ -85,7 +64,7 @@ def cmd_collect(args) -> int:
     if new:
         print(f"created course folder {course.resolve()}")
     print(report.text())
-    print(f"report: {course / 'collect_report.txt'}")
+    print(f"report: {CourseFolder(course).collect_report}")
     if not report.collected and not report.replaced:   # files, but none a submission that could be placed
         print(f"nothing was collected: none of the download's files could be placed (see why above); fix the "
               f"cause (--assignment, --pattern, --roster) and collect again.", file=sys.stderr)
@@ -97,12 +76,11 @@ def cmd_grade(args) -> int:
     import contextlib
     import shlex
 
-    from .batch import GradingStopped
-    from .collect import require_submissions
-    from .pipeline import grade
+    from .grading.batch import GradingStopped, grade
+    from .lms.collect import require_submissions
     require_submissions(Path(args.course), args.assignment)   # a wrong --course: one message, nothing created
     try:
-        results = grade(Path(args.course), args.assignment, args.workers, _limits(args), force=args.force,
+        results = grade(Path(args.course), args.assignment, args.workers, limits.from_args(args), force=args.force,
                         retry_failed=args.retry_failed)
     except GradingStopped as stop:   # Ctrl-C, SIGTERM, SIGHUP: workers and kernels ended, graded work saved
         again = (f"python -m autograder grade {shlex.quote(args.assignment)} --course {shlex.quote(args.course)}"
@@ -119,7 +97,8 @@ def cmd_grade(args) -> int:
             continue
         note = f"  ({r.reasons[0]})" if r.reasons else ""
         print(f"{student:20} {r.score:5g} / {r.max_score:g}{note}")
-    print(f"results: {Path(args.course) / 'grades' / args.assignment}; gradebook: {Path(args.course) / 'gradebook.db'}")
+    cf = CourseFolder(args.course)
+    print(f"results: {cf.grades(args.assignment)}; gradebook: {cf.gradebook_path}")
     if failed:
         print(f"{len(failed)} submission(s) were not graded because the grader failed (not their code): "
               f"fix the cause above, then `python -m autograder grade {args.assignment} --retry-failed`.")
@@ -127,33 +106,34 @@ def cmd_grade(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .pipeline import feedback
+    from .review.feedback import feedback
     paths = feedback(Path(args.course), args.assignment)
-    print(f"{len(paths)} feedback report(s) in {Path(args.course) / 'feedback' / args.assignment}")
+    print(f"{len(paths)} feedback report(s) in {CourseFolder(args.course).feedback_folder(args.assignment)}")
     return 0
 
 
 def cmd_export(args) -> int:
-    from .pipeline import export, summary_table
+    from .review.export import export, left_out_path, summary_table
+    options = {k: getattr(args, k) for lms in REGISTRY.values() for k in lms.import_options}
     paths = export(Path(args.course), args.assignment, args.lms, title=args.title, late_penalty=args.late_penalty,
-                   canvas_assignment_id=args.canvas_assignment_id, moodle_id_column=args.moodle_id)
+                   **options)
     print(summary_table(paths["summary"]))
     print("\n".join(f"{k}: {v}" for k, v in paths.items()))
     if args.lms:
-        print((paths["lms"].parent / f"{args.assignment}-{args.lms}-left-out.txt").read_text().rstrip())
+        print(left_out_path(paths["lms"].parent, args.assignment, args.lms).read_text().rstrip())
     return 0
 
 
 def cmd_rubric(args) -> int:
     from .course import source_path
-    from .rubric import rubrics
+    from .review.rubric import rubrics
     for r in rubrics(source_path(args.assignment)).values():
         print(r.text() + "\n")
     return 0
 
 
 def cmd_by_question(args) -> int:
-    from .by_question import serve
+    from .review.by_question import serve
     return serve(Path(args.course), args.assignment, args.question, args.port, args.grader, args.host)
 
 
@@ -161,8 +141,11 @@ def cmd_demo(args) -> int:
     import shutil
     import time
 
-    from . import samples
-    from .pipeline import collect, export, feedback, grade, summary_table
+    from .demo import samples
+    from .grading.batch import grade
+    from .lms.collect import collect
+    from .review.export import export, summary_table
+    from .review.feedback import feedback
     course = Path(args.course).resolve()
     marker = course / ".autograder-demo-course"   # written by the demo: the only folder it will delete
     earlier = (course / "lms-export.zip").is_file() and (course / "lms-export" / "roster.csv").is_file()  # before markers
@@ -180,7 +163,7 @@ def cmd_demo(args) -> int:
     print(f"collected {len(report.collected)} submissions from {zip_path.name} (Canvas names, with its roster); "
           f"not placed: {report.unmatched}; replaced by a later upload: {report.replaced}")
     t0 = time.perf_counter()
-    results = grade(course, samples.A1, args.workers, _limits(args))
+    results = grade(course, samples.A1, args.workers, limits.from_args(args))
     seconds = time.perf_counter() - t0
     print(f"\ngraded {len(results)} submissions in {seconds:.0f} s\n")
     print(f"{'student':16} {'score':>6}  expected  reason")
@@ -193,8 +176,8 @@ def cmd_demo(args) -> int:
     print("\n" + summary_table(paths["summary"]))
     print(f"\ngrades CSV:   {paths['grades']}\nsummary:      {paths['summary']}\nfigure:       {paths['figure']}"
           f"\nCanvas import: {paths['lms']} (written parts not graded yet: nobody is in it until they are)"
-          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {course / 'gradebook.db'}"
-          f"\nformgrader:   autograded notebooks in {course / 'autograded'}; grade the written parts with "
+          f"\nfeedback:     {fb[0].parent} ({len(fb)} reports)\ngradebook:    {CourseFolder(course).gradebook_path}"
+          f"\nformgrader:   autograded notebooks in {course / CourseFolder.AUTOGRADED}; grade the written parts with "
           f"`jupyter lab` in {course} (Nbgrader > Formgrader) or `python -m autograder by-question {samples.A1} "
           f"a1_q1 --course {course}`")
     return 0 if all(samples.EXPECTED[s][0] == round(r.score, 2) for s, r in results.items() if s in samples.EXPECTED) else 1
@@ -207,13 +190,13 @@ def _after_grading(sub, with_course) -> None:
     fb.set_defaults(func=cmd_feedback)
     ex = with_course(sub.add_parser("export", help="grades CSV, item analysis, LMS import file"))
     ex.add_argument("assignment")
-    ex.add_argument("--lms", choices=["canvas", "moodle"], help="also write the LMS's grade import file")
+    ex.add_argument("--lms", choices=list(REGISTRY), help="also write the LMS's grade import file")
     ex.add_argument("--title", default=None, help="the assignment's title in the LMS (default: its name)")
     ex.add_argument("--late-penalty", type=float, default=0.0,
                     help="share of the total taken off late uploads (default 0: raw; Canvas applies its own policy)")
-    ex.add_argument("--canvas-assignment-id", default=None, help="Canvas's id of the assignment (its column is "
-                                                                 "'Title (id)'; without it Canvas creates a new one)")
-    ex.add_argument("--moodle-id", default="Email address", help="the identity column Moodle matches students on")
+    for lms in REGISTRY.values():   # each LMS's options of its import file
+        for key, (flag, default, text) in lms.import_options.items():
+            ex.add_argument(flag, dest=key, default=default, help=text)
     ex.set_defaults(func=cmd_export)
     ru = sub.add_parser("rubric", help="print the rubrics and model answers of the written parts")
     ru.add_argument("assignment")
@@ -237,17 +220,17 @@ def main(argv=None) -> int:
         p.add_argument("--course", default="course", help="the course folder (default: ./course)")
         return p
 
-    def with_limits(p, cell_timeout=None):
-        from .limits import DEFAULT, add_arguments
+    def with_limits(p, cell_timeout=limits.CELL_TIMEOUT):
         p.add_argument("--workers", type=int, default=None, help="parallel gradings (default: CPU count)")
-        return add_arguments(p, cell_timeout or DEFAULT.cell_timeout)
+        return limits.add_arguments(p, cell_timeout)
 
     col = with_course(sub.add_parser("collect", help="LMS export -> submitted/"))
     col.add_argument("source", help="a folder or a zip of .ipynb files")
-    col.add_argument("--pattern", default=None, help="regex with (?P<student>...) for file names that are neither "
-                                                     "Canvas's nor Moodle's download names")
-    col.add_argument("--roster", default=None, help="the LMS's student list (Canvas or Moodle gradebook CSV): LMS ids "
-                                                    "become the course's student ids and names")
+    lmss = either(lms.title for lms in REGISTRY.values())
+    col.add_argument("--pattern", default=None, help=f"regex with (?P<student>...) for file names that are no "
+                                                     f"{lmss} download name")
+    col.add_argument("--roster", default=None, help=f"the LMS's student list ({lmss} gradebook CSV): LMS ids "
+                                                    f"become the course's student ids and names")
     col.add_argument("--create", action="store_true", help="make the course folder if it does not exist yet "
                                                            "(the first collect of a course)")
     col.add_argument("--assignment", default=None, help="the assignment, if the pattern has no assignment group")
@@ -259,8 +242,8 @@ def main(argv=None) -> int:
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
-    # the looping sample need not take a minute: the demo's cell limit is 20 s
-    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"), cell_timeout=20)
+    demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),
+                       cell_timeout=limits.DEMO_CELL_TIMEOUT)
     demo.add_argument("--course", default="runs/demo-course", help="where the demo course goes (recreated)")
     demo.set_defaults(func=cmd_demo)
     rel = sub.add_parser("release", help="generate notebooks/ from solutions/")

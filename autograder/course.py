@@ -1,55 +1,124 @@
-"""nbgrader, driven from Python: a course folder, release generation, autograding, scores.
+"""The course folder: its layout (every path in it), its one gradebook connection, and nbgrader run in it.
 
-A *course folder* is where nbgrader keeps its gradebook and the students'
-folders; it is never the repository. `CourseFolder(path)` links or copies the
-repository's solutions/ into it, and every nbgrader command runs there with
-the repository's autograder/nbgrader_config.py.
+A course folder is where nbgrader keeps its gradebook and the students' folders; it is never the
+repository. Its layout, made as needed by the step that writes there:
+
+    nbgrader_config.py, gradebook.db        nbgrader's config (a copy of autograder/nbgrader_config.py) and the
+                                            one gradebook (review/gradebook.py writes it)
+    solutions/<a>/, notebooks/<a>/          nbgrader's copy of the source, and the release it generates
+    submitted/<student>/<a>/<a>.ipynb       a collected submission, lms.json beside it (lms/collect.py)
+    unmatched/, roster.json, set_aside.json, collect_report.txt     what collect kept, knows and reported
+    grades/<a>/<student>.json, .lock        the grading batch's resume cache and lock (grading/batch.py)
+    autograded/<student>/<a>/<a>.ipynb      formgrader's notebook of a graded submission (review/autograded.py)
+    feedback/<a>/<student>.html             review/feedback.py
+    export/<a>-grades.csv, ...              review/export.py
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-REPO = Path(__file__).resolve().parent.parent
+from .cells import RELEASE, REPO, SOURCE, notebook, source_notebook
+from .environment import nbgrader_env
+from .grading.limits import NBGRADER_COMMAND_TIMEOUT
+
 CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
+BUSY_TIMEOUT = 30   # seconds a gradebook connection waits for another grader's write before "database is locked"
 
 
-def assignments(source: Path = REPO / "solutions") -> list[str]:
+def assignments(source: Path = REPO / SOURCE) -> list[str]:
     """Assignment names present in a source folder (each a folder holding <name>.ipynb)."""
     if not source.is_dir():
         return []
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").exists())
+    return sorted(p.name for p in source.iterdir() if notebook(source, p.name).exists())
 
 
-def nbgrader_env() -> dict:
-    """nbgrader shells out to alembic and jupyter: put this interpreter's bin first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
+class _Inside:
+    """A path inside the course folder, read as an attribute: `CourseFolder(root).roster` is root/roster.json."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, course, owner=None):
+        return self if course is None else course.root / self.name
 
 
 @dataclass
 class CourseFolder:
+    """A course folder: every path in it, its gradebook, nbgrader commands run in it. Making one writes
+    nothing; `prepare()` (and every nbgrader command) makes the folder and puts the course's config in it."""
     root: Path
+
+    # nbgrader's folders of student work (nbgrader_config.py gives nbgrader these names)
+    SUBMITTED: ClassVar[str] = "submitted"
+    AUTOGRADED: ClassVar[str] = "autograded"
+    FEEDBACK: ClassVar[str] = "feedback"
+    LMS_FACTS: ClassVar[str] = "lms.json"   # beside each collected submission: what the LMS said of it
+
+    # -- the layout
+    gradebook_path = _Inside("gradebook.db")
+    config_path = _Inside("nbgrader_config.py")
+    submitted = _Inside(SUBMITTED)
+    export = _Inside("export")                     # grades, item analysis, LMS import files
+    unmatched = _Inside("unmatched")               # the files collect could not place
+    roster = _Inside("roster.json")                # the rosters collect has read
+    set_aside = _Inside("set_aside.json")          # the files of roster students that could not be placed
+    collect_report = _Inside("collect_report.txt")
 
     def __post_init__(self):
         self.root = Path(self.root)
+
+    def submission(self, student: str, assignment: str) -> Path:
+        return notebook(self.submitted / student, assignment)
+
+    def autograded(self, student: str, assignment: str) -> Path:
+        return notebook(self.root / self.AUTOGRADED / student, assignment)
+
+    def feedback_folder(self, assignment: str) -> Path:
+        return self.root / self.FEEDBACK / assignment
+
+    def feedback(self, assignment: str, student: str) -> Path:
+        return self.feedback_folder(assignment) / f"{student}.html"
+
+    def grades(self, assignment: str) -> Path:
+        """The grading batch's folder of an assignment: its resume cache and its lock."""
+        return self.root / "grades" / assignment
+
+    def result(self, assignment: str, student: str) -> Path:
+        """A student's cached result (the batch's resume cache: nothing reads grades from it)."""
+        return self.grades(assignment) / f"{student}.json"
+
+    # -- the gradebook
+    @property
+    def gradebook_url(self) -> str:
+        """nbgrader's database URL of the gradebook: a connection waits BUSY_TIMEOUT seconds for a writer."""
+        return f"sqlite:///{self.gradebook_path}?timeout={BUSY_TIMEOUT}"
+
+    def gradebook(self):
+        """The one connection to the gradebook: nbgrader's Gradebook (a context manager)."""
+        from nbgrader.api import Gradebook
+        return Gradebook(self.gradebook_url)
+
+    # -- nbgrader
+    def prepare(self) -> CourseFolder:
+        """Make the folder and put the course's nbgrader config in it (nbgrader and formgrader read it there)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CONFIG, self.root / "nbgrader_config.py")
+        shutil.copy(CONFIG, self.config_path)
+        return self
 
     def add_source(self, folder: Path) -> None:
         """Copy one assignment's source folder (solutions/<name>/) into the course."""
-        dest = self.root / "solutions" / folder.name
+        dest = self.root / SOURCE / folder.name
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 
-    def nbgrader(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    def nbgrader(self, *args: str, timeout: int = NBGRADER_COMMAND_TIMEOUT) -> subprocess.CompletedProcess:
+        self.prepare()
         cmd = [sys.executable, "-m", "nbgrader", *args, "--CourseDirectory.root=" + str(self.root)]
         proc = subprocess.run(cmd, cwd=self.root, env=nbgrader_env(), capture_output=True, text=True,
                               timeout=timeout)
@@ -59,10 +128,10 @@ class CourseFolder:
 
     def generate(self, assignment: str) -> Path:
         self.nbgrader("generate_assignment", assignment, "--force")
-        return self.root / "notebooks" / assignment / f"{assignment}.ipynb"
+        return notebook(self.root / RELEASE, assignment)
 
     def submit(self, student: str, assignment: str, notebook: Path) -> Path:
-        dest = self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+        dest = self.submission(student, assignment)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(notebook, dest)
         return dest
@@ -75,8 +144,7 @@ class CourseFolder:
 
     def scores(self, assignment: str, student: str) -> dict:
         """Autograded points per graded cell and in total, from the gradebook."""
-        from nbgrader.api import Gradebook
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gb:
+        with self.gradebook() as gb:
             sub = gb.find_submission(assignment, student)
             cells = {}
             for nb in sub.notebooks:
@@ -88,33 +156,15 @@ class CourseFolder:
                     "auto_max": sum(v["max"] for v in auto)}
 
 
-def strip_outputs(path: Path) -> None:
-    """Remove outputs and execution counts in place (the committed form of a notebook)."""
-    nb = json.loads(path.read_text())
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-
-
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def source_path(assignment: str) -> Path:
-    path = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    path = source_notebook(assignment)
     if not path.exists():
         raise SystemExit(f"No source notebook for '{assignment}' (expected {path.relative_to(REPO)}).")
     return path
-
-
-def manual_cells(assignment: str) -> dict[str, float]:
-    import nbformat
-
-    from .assembly import nbg
-    cells = nbformat.read(source_path(assignment), as_version=4).cells
-    return {nbg(c)["grade_id"]: float(nbg(c).get("points", 0)) for c in cells
-            if nbg(c).get("grade") and c.cell_type == "markdown"}
 
 
 def require_course(course: Path) -> Path:
@@ -124,28 +174,3 @@ def require_course(course: Path) -> Path:
     if not course.is_dir():
         raise SystemExit(f"{course}: no such course folder. Check --course (the folder `collect --create` made).")
     return course
-
-
-def part_titles(assignment: str) -> dict[str, str]:
-    """A readable title for every graded cell, by grade id: a test cell's section heading and what it tests
-    ("Part 1: decoding by hand: warp_logits"), a written cell's first line ("Q1. Why is fine-tuning needed?...")."""
-    import re
-
-    import nbformat
-
-    from .assembly import defined_names, nbg
-    points = re.compile(r"\s*\(\d+(\.\d+)? points?\)")
-    titles, heading, tested = {}, "", []
-    for c in nbformat.read(source_path(assignment), as_version=4).cells:
-        lines = [ln.strip() for ln in c.source.splitlines() if ln.strip()]
-        if c.cell_type == "markdown" and nbg(c).get("grade"):
-            first = points.sub("", re.sub(r"[*_`#]", "", lines[0] if lines else "").strip())
-            titles[nbg(c)["grade_id"]] = first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + " ..."
-        elif c.cell_type == "markdown":
-            heads = [ln for ln in lines if ln.startswith("#")]
-            heading = points.sub("", heads[-1].lstrip("#").strip()) if heads else heading
-        elif nbg(c).get("solution"):
-            tested = [n for n in defined_names(c.source) if not n.startswith("_")][:2]
-        elif nbg(c).get("grade"):
-            titles[nbg(c)["grade_id"]] = ": ".join(x for x in (heading, ", ".join(tested)) if x) or nbg(c)["grade_id"]
-    return titles

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from autograder import autograded, samples
-from autograder.assembly import nbg
+from autograder.demo import samples
+from autograder.review import autograded
+from autograder.grading.assembly import nbg
 from autograder.course import REPO
-from autograder.gradebook import ensure_gradebook, record
-from autograder.results import empty_result
+from autograder.review.gradebook import ensure_gradebook, record
+from autograder.grading.results import empty_result
 
 pytestmark = pytest.mark.slow   # nbgrader generates the assignment; by-question servers start
 A1 = samples.A1
@@ -126,15 +127,15 @@ def dump(course) -> str:
 def needs_regrade(course, student: str) -> str:
     """A collected, correct submission whose grading failed through the grader's fault: `grade --retry-failed`
     grades it again."""
-    from autograder.course import sha256
-    from autograder.gradebook import result_path, write_json
+    from autograder.course import CourseFolder, sha256
+    from autograder.grading.batch import write_json
     submission = course / "submitted" / student / A1 / f"{A1}.ipynb"
     submission.parent.mkdir(parents=True)
     nbformat.write(samples.completed(), submission)
     failed = empty_result(nbformat.read(SOURCE, as_version=4), student, A1)
     failed.needs_regrade = "the grader's worker failed (planted)"
     record(course, failed)
-    write_json(result_path(course, A1, student), failed.to_json() | {
+    write_json(CourseFolder(course).result(A1, student), failed.to_json() | {
         "submission_sha": sha256(submission), "source_sha": sha256(SOURCE), "complete": True})
     return student
 

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from autograder.course import REPO
-from autograder.pipeline import collect
+from autograder.lms.collect import collect
 
 A1, A2 = "a1_qa_finetuning", "a2_mlm_objective"
 

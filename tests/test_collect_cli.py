@@ -165,7 +165,7 @@ def test_a_students_id_never_changes_when_the_roster_grows(tmp_path, capsys):
 
 
 def test_every_roster_student_is_listed_for_the_later_steps(tmp_path, capsys):
-    from autograder.collect import expected_students
+    from autograder.lms.collect import expected_students
     dl, course = tmp_path / "dl", tmp_path / "course"
     put(dl, f"smithjohn_1001_11_{A1}.ipynb")
     put(dl, f"leeann_1003_13_{A1}.py", text="print('my answers')")                      # a .py upload
@@ -245,7 +245,7 @@ def test_one_damaged_zip_member_does_not_stop_the_collect(tmp_path, capsys, meth
     assert rc == 0 and placed(course) == [("jdoe", A1)]
     assert f"{bad}: damaged in the zip" in out
     assert (course / "unmatched" / bad).exists()   # what could be read of it
-    from autograder.collect import expected_students
+    from autograder.lms.collect import expected_students
     assert expected_students(course, A1)["jsmith"]["why"].startswith(f"file set aside: {bad}: damaged in the zip")
 
 

@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder import distribution
+from autograder.release import distribution, generate
 from autograder.course import REPO, assignments
 
 pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
@@ -45,7 +45,7 @@ def test_every_committed_release_is_what_its_source_generates(published):
 
 def test_every_notebook_installs_the_student_release_on_a_gpu_runtime(published):
     dest, _ = published
-    cfg = distribution.config()
+    cfg = generate.config()
     for path in sorted((dest / "notebooks").glob("*/*.ipynb")):
         nb = json.loads(path.read_text())
         assert nb["metadata"]["accelerator"] == "GPU" and nb["metadata"]["colab"]["gpuType"] == "T4", path.name
@@ -80,7 +80,7 @@ def test_the_leak_check_finds_planted_answers(published, tmp_path, plant):
 
 def test_a_published_release_is_tagged_and_never_changes(published):
     dest, message = published
-    release = distribution.config()["release"]
+    release = generate.config()["release"]
     assert "tagged" in message
     tags = subprocess.run(["git", "-C", str(dest), "tag"], capture_output=True, text=True).stdout.split()
     assert tags == [release]
@@ -117,7 +117,7 @@ def _fake_colab(tmp_path):
 
 def test_the_setup_cell_installs_the_release_once_and_says_so_when_run_again(published, tmp_path):
     dest, _ = published
-    cell = distribution.setup_cell(repository=str(dest))   # the student repository, cloned from disk
+    cell = generate.setup_cell(repository=str(dest))   # the student repository, cloned from disk
     home = tmp_path / "content" / "nlp-course"
     colab = _fake_colab(tmp_path)
     first = _run_setup_cell(cell, home, colab)
@@ -134,7 +134,7 @@ def test_the_setup_cell_installs_the_release_once_and_says_so_when_run_again(pub
     assert "is installed" in second.stdout and "nothing to do" in second.stdout
     assert "Drive not mounted (PermissionError: the student declined)" in second.stdout  # declining is no error
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*") if ".git" not in p.parts) == before
-    other = _run_setup_cell(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
+    other = _run_setup_cell(generate.setup_cell(repository=str(dest), release="no-such-release"), home)
     assert other.returncode != 0  # a release that was never published fails loudly, not silently
     assert "COURSE SETUP FAILED: the course release 'no-such-release' is not published" in other.stderr
     assert "Traceback" not in other.stderr and "check COURSE_RELEASE" in other.stderr
@@ -152,7 +152,7 @@ def test_each_setup_cell_failure_is_one_message_saying_what_to_do(published, tmp
     to do. The network is faked by a git on PATH that answers as git does without one."""
     dest, _ = published
     home = tmp_path / "content" / "nlp-course"
-    err = _failure(distribution.setup_cell(repository=str(tmp_path / "no-such-repository")), home)
+    err = _failure(generate.setup_cell(repository=str(tmp_path / "no-such-repository")), home)
     assert f"the course repository {tmp_path / 'no-such-repository'} cannot be cloned" in err
     assert "check COURSE_REPOSITORY" in err
     fake = tmp_path / "fake-bin"
@@ -160,10 +160,10 @@ def test_each_setup_cell_failure_is_one_message_saying_what_to_do(published, tmp
     (fake / "git").write_text("#!/bin/sh\necho \"fatal: unable to access 'https://github.com/x/': Could not resolve "
                               "host: github.com\" >&2\nexit 128\n")
     (fake / "git").chmod(0o755)
-    err = _failure(distribution.setup_cell(), home, {"PATH": f"{fake}:{os.environ['PATH']}"})
+    err = _failure(generate.setup_cell(), home, {"PATH": f"{fake}:{os.environ['PATH']}"})
     assert "this runtime cannot reach https://github.com/nlp-course/nlp-course-student" in err
     assert "Could not resolve host" in err            # the details: git's own last line
-    err = _failure(distribution.setup_cell(repository=str(dest)), home,
+    err = _failure(generate.setup_cell(repository=str(dest)), home,
                    {"PIP_CONSTRAINT": str(tmp_path / "no-such-constraints.txt")})
     assert "pip could not install the course's packages (-r requirements.txt)" in err and "run this cell again" in err
     assert not (home / ".installed-release").exists()   # nothing half-installed is taken for installed
@@ -175,7 +175,7 @@ def test_the_setup_cell_installs_the_offline_models_when_asked(published, tmp_pa
     message says which PROFILE to set, or, without OFFLINE, how to get a GPU or ask for the offline models."""
     dest, _ = published
     home = tmp_path / "content" / "nlp-course"
-    plain = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
+    plain = _run_setup_cell(generate.setup_cell(repository=str(dest)), home)
     assert plain.returncode == 0, plain.stderr[-2000:]
     assert "T4 GPU" in plain.stdout and "OFFLINE = True" in plain.stdout
     work = home / "runs" / "a2" / "results.json"
@@ -183,21 +183,21 @@ def test_the_setup_cell_installs_the_offline_models_when_asked(published, tmp_pa
     work.write_text("{}")
     marker = home / "shared" / "not-reinstalled"
     marker.write_text("")
-    cell = distribution.setup_cell(repository=str(dest)).replace("OFFLINE = False", "OFFLINE = True", 1)
+    cell = generate.setup_cell(repository=str(dest)).replace("OFFLINE = False", "OFFLINE = True", 1)
     proc = _run_setup_cell(cell, home)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "with the offline profile's models" in proc.stdout
     assert (home / ".installed-release").read_text().endswith("+offline")
     assert 'no GPU in this runtime: set PROFILE = "offline"' in proc.stdout
     assert work.exists() and marker.exists()            # the student's work kept, the release not cloned again
-    again = _run_setup_cell(distribution.setup_cell(repository=str(dest)), home)
+    again = _run_setup_cell(generate.setup_cell(repository=str(dest)), home)
     assert "nothing to do" in again.stdout          # the offline install covers a plain one
-    _failure(distribution.setup_cell(repository=str(dest), release="no-such-release"), home)
+    _failure(generate.setup_cell(repository=str(dest), release="no-such-release"), home)
     assert work.exists() and marker.exists() and (home / "shared" / "train.py").exists()
 
 
 def test_the_setup_cell_does_nothing_outside_colab(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "COURSE_SETUP_AS_COLAB"}
-    proc = subprocess.run([sys.executable, "-c", distribution.setup_cell()], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", generate.setup_cell()], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0 and proc.stdout == "" and list(tmp_path.iterdir()) == []

@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from autograder.export import item_analysis
-from autograder.gradebook import CellGrade, StudentGrades
-from autograder.lms import write_import
+from autograder.review.export import item_analysis
+from autograder.review.gradebook import CellGrade, StudentGrades
+from autograder.review.export import write_import
 
 CANVAS_ROW = {"Student": "Smith, John", "ID": "1234", "SIS User ID": "S1", "SIS Login ID": "jsmith", "Section": "A"}
 

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import samples
-from autograder.pipeline import collect, export, feedback, grade
+from autograder.demo import samples
+from autograder.grading.batch import grade
+from autograder.lms.collect import collect
+from autograder.review.export import export
+from autograder.review.feedback import feedback
 
 pytestmark = pytest.mark.slow
 A1 = samples.A1
@@ -69,7 +72,7 @@ def graded_course(tmp_path_factory):
                 if f not in keep:
                     f.unlink()
             collect(tmp / "dl", root, roster=tmp / "dl" / "roster.csv")
-            from autograder.limits import Limits
+            from autograder.grading.limits import Limits
             grade(root, A1, workers=2, limits=Limits(cell_timeout=20, notebook_timeout=120, mem_mb=6144),
                   progress_bar=False)
             made.append(root)
@@ -158,8 +161,8 @@ def test_grading_one_question_for_everyone_on_one_page(browser, lab):
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from autograder.by_question import QuestionGrader, make_server
-    from autograder.gradebook import read, set_manual
+    from autograder.review.by_question import QuestionGrader, make_server
+    from autograder.review.gradebook import read, set_manual
     set_manual(lab["root"], A1, "untouched", "a1_q2", 1.5)   # a score typed in formgrader first
     grader = QuestionGrader(lab["root"], A1, "a1_q2")
     server = make_server(grader)

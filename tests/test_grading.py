@@ -10,12 +10,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
+from autograder.demo import samples
 from autograder.course import REPO
-from autograder.assembly import split_test
-from autograder.engine import grade_in_fresh_dir
-from autograder.limits import Limits
-from autograder.pipeline import collect, ensure_gradebook, export, feedback, grade
+from autograder.grading.assembly import split_test
+from autograder.grading.engine import grade_in_fresh_dir
+from autograder.grading.limits import Limits
+from autograder.grading.batch import grade
+from autograder.lms.collect import collect
+from autograder.review.export import export
+from autograder.review.feedback import feedback
+from autograder.review.gradebook import ensure_gradebook
 
 pytestmark = pytest.mark.slow  # notebooks, kernels or nbgrader: the fast lane (-m "not slow") skips it
 
@@ -108,7 +112,7 @@ def test_export_equals_the_gradebook(course):
 
 
 def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monkeypatch):
-    from autograder import batch
+    from autograder.grading import batch
     started = []
     real_worker = batch._run_worker
     monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
@@ -187,7 +191,7 @@ def test_a_stub_swapped_in_after_the_solution_is_not_what_is_tested(tmp_path):
 def _run_attack_outside_the_sandbox(assignment, course):
     """The answer-reading sample's cells run as plain Python: they must find every answer (so the
     sandboxed 0 means the answers were out of reach, not that the attack was broken)."""
-    from autograder.assembly import nbg
+    from autograder.grading.assembly import nbg
     found = {}
     cells = samples.reads_answers(assignment, course).cells
     last_test = max(i for i, c in enumerate(cells) if nbg(c).get("grade") and c.cell_type == "code")
@@ -220,22 +224,22 @@ def test_a_submission_that_reads_the_answers_scores_zero(assignment, points, tmp
 
 
 def test_the_sandbox_self_check_reports_what_is_visible_outside_it(tmp_path):
-    from autograder.sandbox import _self_check
+    from autograder.grading.sandbox import _self_check
     problems = _self_check([str(REPO)], [str(REPO / "shared")], [str(tmp_path)])
     assert any("solutions" in p for p in problems) and any(str(REPO) in p for p in problems), problems
 
 
 def test_the_sandbox_hides_answers_here():
-    from autograder.sandbox import probe
+    from autograder.grading.sandbox import probe
     assert probe() == [], "the grading sandbox cannot hide the answers on this machine"
 
 
 def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
-    from autograder import pipeline, sandbox
+    from autograder.grading import batch, sandbox
     monkeypatch.setattr(sandbox, "probe", lambda hide=(): ["not root: solutions/ stays readable"])
     with pytest.raises(SystemExit, match="(?s)REFUSING TO GRADE.*--unsafe-allow-unsandboxed"):
-        pipeline.check_sandbox(Limits())
-    assert pipeline.check_sandbox(Limits(allow_unsandboxed=True)) == ["not root: solutions/ stays readable"]
+        batch.check_sandbox(Limits())
+    assert batch.check_sandbox(Limits(allow_unsandboxed=True)) == ["not root: solutions/ stays readable"]
     assert "WITHOUT a working sandbox" in capsys.readouterr().err
 
 
@@ -252,7 +256,7 @@ def test_no_kernel_outlives_its_grading(tmp_path):
 def test_a_grader_failure_is_marked_for_regrade_not_scored_zero(tmp_path, monkeypatch):
     from nbgrader.api import Gradebook
 
-    from autograder import batch
+    from autograder.grading import batch
     root = tmp_path / "course"
     student_nb = root / "submitted" / "ada" / A1 / f"{A1}.ipynb"
     student_nb.parent.mkdir(parents=True)
@@ -326,7 +330,7 @@ def graded_copy(course, tmp_path):
 
 
 def test_every_submission_has_an_autograded_notebook_for_formgrader(course):
-    from autograder.rubric import rubrics
+    from autograder.review.rubric import rubrics
     source = REPO / "solutions" / A1 / f"{A1}.ipynb"
     written = rubrics(source)
     cells = nbformat.read(source, as_version=4).cells
@@ -371,7 +375,7 @@ def test_rubrics_exist_for_every_written_part_and_never_leak(course):
     import sys
 
     from autograder.course import assignments
-    from autograder.rubric import rubrics
+    from autograder.review.rubric import rubrics
     for name in assignments():
         source = REPO / "solutions" / name / f"{name}.ipynb"
         found = rubrics(source)   # raises on a written cell without a rubric, or items not adding up
@@ -396,7 +400,7 @@ def test_one_question_for_all_students_on_one_page(graded_copy):
     import threading
     import urllib.request
 
-    from autograder.by_question import QuestionGrader, make_server
+    from autograder.review.by_question import QuestionGrader, make_server
     grader = QuestionGrader(graded_copy, A1, "a1_q1")
     order = grader.students()
     assert sorted(order) == sorted(samples.EXPECTED) and order != sorted(order)
@@ -424,8 +428,8 @@ def test_one_question_for_all_students_on_one_page(graded_copy):
 
 
 def test_once_every_written_part_is_graded_the_canvas_import_has_every_students_total(graded_copy):
-    from autograder.gradebook import set_manual
-    from autograder.rubric import rubrics
+    from autograder.review.gradebook import set_manual
+    from autograder.review.rubric import rubrics
     written = rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb")
     for i, student in enumerate(sorted(samples.EXPECTED)):
         for gid, r in written.items():

@@ -9,9 +9,9 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder import samples
+from autograder.demo import samples
 from autograder.__main__ import main
-from autograder.assembly import UNMATCHED, nbg
+from autograder.grading.assembly import UNMATCHED, nbg
 
 A1 = samples.A1
 LOOSE = "My own notes: I ran everything twice."
@@ -31,7 +31,7 @@ def no_metadata(nb):
 
 
 def written_of(nb):
-    from autograder.assembly import assemble
+    from autograder.grading.assembly import assemble
     return assemble(samples._source(), nb)[1:]
 
 

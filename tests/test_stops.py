@@ -16,10 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
-from autograder.course import REPO
-from autograder.gradebook import open_gradebook
-from autograder.pipeline import ensure_gradebook
+from autograder.demo import samples
+from autograder.course import REPO, CourseFolder
+from autograder.review.gradebook import ensure_gradebook
 
 pytestmark = pytest.mark.slow  # kernels and nbgrader: the fast lane (-m "not slow") skips it
 
@@ -28,7 +27,7 @@ A1 = samples.A1
 # (its kernel started): what matters there is which submissions it grades, not their scores.
 FIRST = ["--workers", "2", "--cell-timeout", "300", "--notebook-timeout", "600"]
 AGAIN = ["--workers", "2", "--cell-timeout", "120", "--notebook-timeout", "1"]
-PARTS = ("autograder.worker", "autograder.sandbox", "ipykernel")
+PARTS = ("autograder.grading.engine", "autograder.grading.sandbox", "ipykernel")
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +133,7 @@ def saved(course: Path) -> dict[str, str]:
 
 
 def in_gradebook(course: Path) -> list[str]:
-    with open_gradebook(course) as gb:
+    with CourseFolder(course).gradebook() as gb:
         return sorted(s.student.id for s in gb.find_assignment(A1).submissions)
 
 

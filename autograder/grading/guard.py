@@ -96,7 +96,7 @@ def install(ip):
 
 def setup_code(stash: str) -> str:
     """The first cell of every grading kernel: install the guard under the names `<stash>_restore` etc."""
-    return (f"from autograder.guard import install as {stash}_install\n"
+    return (f"from autograder.grading.guard import install as {stash}_install\n"
             f"{stash}_restore, {stash}_keep, {stash}_report = {stash}_install(get_ipython())\n"
             f"del {stash}_install\n")
 

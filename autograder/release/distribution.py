@@ -18,55 +18,13 @@ from pathlib import Path
 
 import nbformat
 
-from .course import REPO, assignments
-from .assembly import HIDDEN_BEGIN, HIDDEN_END, nbg
+from ..cells import (HIDDEN_BEGIN, HIDDEN_END, HIDDEN_REGION, RELEASE, SOLUTION_DELIMITERS, SOLUTION_REGION, SOURCE,
+                     nbg, release_notebook, source_notebook)
+from ..course import REPO, assignments
+from .generate import config, generate_release
 
-SETUP_CELL = Path(__file__).with_name("colab_setup_cell.py")
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
-COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-HIDDEN = re.compile(re.escape(HIDDEN_BEGIN) + r"(.*?)" + re.escape(HIDDEN_END), re.S)
-STUDENT_PYPROJECT = '''[build-system]
-requires = ["setuptools>=64"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "nlp-course-student"
-version = "{release}"
-description = "Notebooks and shared utilities of the NLP course (student release {release})"
-requires-python = ">=3.10"
-
-[tool.setuptools.packages.find]
-include = ["shared*"]
-
-[tool.setuptools.package-data]
-shared = ["metric_modules/*/*.py"]
-'''
-
-
-def config() -> dict:
-    """course.toml's [student] table: the public repository and the release tag."""
-    return tomllib.loads((REPO / "course.toml").read_text())["student"]
-
-
-def setup_cell(repository: str | None = None, release: str | None = None) -> str:
-    """The Colab setup cell, pointing at the student repository and release."""
-    cfg = config()
-    text = SETUP_CELL.read_text()
-    text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{repository or cfg["repository"]}"', text,
-                  count=1, flags=re.M)
-    return re.sub(r'^COURSE_RELEASE = ".*"$', f'COURSE_RELEASE = "{release or cfg["release"]}"', text,
-                  count=1, flags=re.M).rstrip("\n")
-
-
-def finish_release(path: Path) -> None:
-    """Put the setup cell and Colab's GPU-runtime metadata into a generated release notebook."""
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_colab_setup"):
-            cell["source"] = setup_cell().splitlines(keepends=True)
-    nb["metadata"].update(COLAB_METADATA)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+MARKERS = (*SOLUTION_DELIMITERS, HIDDEN_BEGIN, HIDDEN_END)   # text that no file of the distribution may hold
+STUDENT_PACKAGES = {"shared"}   # of the repository's packages, what students get
 
 
 def colab_url(repository: str, release: str, notebook: str) -> str:
@@ -85,17 +43,17 @@ def secret_lines(min_length: int = 24) -> tuple[set[str], set[str]]:
     lines of code such as `t0 = time.perf_counter()` are common to any two programs."""
     prose, code, shown = set(), set(), set()
     for name in assignments():
-        release = REPO / "notebooks" / name / f"{name}.ipynb"
+        release = release_notebook(name)
         if release.exists():
             shown |= {ln.strip() for c in nbformat.read(release, as_version=4).cells for ln in c.source.splitlines()}
-        for cell in nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4).cells:
+        for cell in nbformat.read(source_notebook(name), as_version=4).cells:
             if cell.cell_type == "markdown" and nbg(cell).get("solution"):
                 prose |= {ln.strip() for ln in cell.source.splitlines()}
                 continue
-            for part in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source):
+            for part in SOLUTION_REGION.findall(cell.source) + HIDDEN_REGION.findall(cell.source):
                 lines = [ln.strip() for ln in part.splitlines()]
                 prose |= {ln for ln in lines if ln.startswith("#")}
-            code |= {ln.strip() for part in HIDDEN.findall(cell.source) for ln in part.splitlines()} - prose
+            code |= {ln.strip() for part in HIDDEN_REGION.findall(cell.source) for ln in part.splitlines()} - prose
     keep = lambda lines: {ln for ln in lines - shown if len(ln) >= min_length}  # noqa: E731
     return keep(prose), keep(code)
 
@@ -107,7 +65,7 @@ def leaks(folder: Path, code_lines_allowed: int = 2) -> list[str]:
     found, (prose, code) = [], secret_lines()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.relative_to(folder).parts):
         rel = path.relative_to(folder)
-        if rel.parts[0] in {"solutions", "autograder", "tests"}:
+        if rel.parts[0] in {SOURCE, "autograder", "tests"}:
             found.append(f"{rel}: instructors' folder")
             continue
         try:
@@ -134,10 +92,29 @@ def _tracked(folder: str) -> list[Path]:
     return [p for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def student_pyproject(release: str) -> str:
+    """The student distribution's pyproject.toml: the repository's, as a release of STUDENT_PACKAGES only."""
+    real = tomllib.loads((REPO / "pyproject.toml").read_text())
+    project, setuptools = real["project"], real["tool"]["setuptools"]
+    tables = {
+        "build-system": real["build-system"],
+        "project": {"name": f"{project['name']}-student", "version": release,
+                    "description": f"Notebooks and shared utilities of the NLP course (student release {release})",
+                    "requires-python": project["requires-python"]},
+        "tool.setuptools.packages.find": {"include": [p for p in setuptools["packages"]["find"]["include"]
+                                                      if p.rstrip("*") in STUDENT_PACKAGES]},
+        "tool.setuptools.package-data": {k: v for k, v in setuptools["package-data"].items() if k in STUDENT_PACKAGES},
+    }
+    value = lambda v: "[" + ", ".join(map(json.dumps, v)) + "]" if isinstance(v, list) else json.dumps(v)  # noqa: E731
+    return "\n".join(f"[{name}]\n" + "".join(f"{k} = {value(v)}\n" for k, v in table.items())
+                     for name, table in tables.items())
+
+
 def _student_readme(repository: str, release: str) -> str:
-    rows = [f"| {name} | [{name}.ipynb](notebooks/{name}/{name}.ipynb) | [![Open In Colab]"
+    notebooks = {name: release_notebook(name, Path()).as_posix() for name in assignments()}
+    rows = [f"| {name} | [{name}.ipynb]({path}) | [![Open In Colab]"
             f"(https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(repository, release, f'notebooks/{name}/{name}.ipynb')}) |" for name in assignments()]
+            f"({colab_url(repository, release, path)}) |" for name, path in notebooks.items()]
     return "\n".join([
         f"# NLP course: fine-tuning and using pretrained language models (release {release})", "",
         "Open an assignment from its Colab badge (Runtime > Change runtime type > T4 GPU), run the setup cell,",
@@ -152,7 +129,6 @@ def _student_readme(repository: str, release: str) -> str:
 
 def build(dest: Path) -> Path:
     """Write the student distribution into dest (everything but dest/.git is replaced)."""
-    from .__main__ import generate_release
     cfg = config()
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -165,10 +141,10 @@ def build(dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     for name in assignments():
-        generate_release(name, dest / "notebooks")
+        generate_release(name, dest / RELEASE)
     for name in ("requirements.txt", "requirements-offline.txt"):
         shutil.copy2(REPO / name, dest / name)
-    (dest / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(release=cfg["release"]))
+    (dest / "pyproject.toml").write_text(student_pyproject(cfg["release"]))
     (dest / "README.md").write_text(_student_readme(cfg["repository"], cfg["release"]))
     (dest / ".gitignore").write_text("__pycache__/\n*.pyc\nruns/\n.cache/\n*.egg-info/\n")
     found = leaks(dest)

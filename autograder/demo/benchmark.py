@@ -6,8 +6,8 @@ nbgrader does) and once with this course's parallel grader, each in a fresh
 course folder, and prints seconds per submission for both. Not a test: record
 the output in docs/benchmarks.md.
 
-    python -m autograder.benchmark            # 20 submissions
-    python -m autograder.benchmark -n 6 --workers 2
+    python -m autograder.demo.benchmark            # 20 submissions
+    python -m autograder.demo.benchmark -n 6 --workers 2
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 
 from . import samples
-from .course import CourseFolder, assignments
-from .assembly import nbg
-from .pipeline import grade
+from ..cells import nbg, source_notebook
+from ..course import CourseFolder, assignments
+from ..grading.batch import grade
 
 A1 = samples.A1
 
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
         subs = batch(tmp / "subs", args.n, A)
         # 1. plain nbgrader: generate, then one `nbgrader autograde` over the whole batch (sequential)
         plain = CourseFolder(tmp / "nbgrader-course")
-        plain.add_source(Path(samples.REPO) / "solutions" / A)
+        plain.add_source(source_notebook(A).parent)
         plain.generate(A)
         for student, path in subs:
             plain.submit(student, A, path)
@@ -68,7 +68,7 @@ def main(argv=None) -> None:
         # 2. this course's grader
         course = tmp / "course"
         for student, path in subs:
-            dest = course / "submitted" / student / A / f"{A}.ipynb"
+            dest = CourseFolder(course).submission(student, A)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest)
         t0 = time.perf_counter()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .assembly import nbg
+from ..cells import nbg
 
 
 @dataclass

@@ -12,19 +12,18 @@ from pathlib import Path
 
 import nbformat
 
-from .course import REPO
-from .assembly import nbg
+from ..cells import REPO, SOLUTION_BEGIN, SOLUTION_END, TEXT_STUB, grade_id, nbg, release_notebook, source_notebook
 
 A1 = "a1_qa_finetuning"
-SOL = re.compile(r"\s*### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", re.S)
+SOL = re.compile(r"\s*" + re.escape(SOLUTION_BEGIN) + r"\n(.*?)\s*" + re.escape(SOLUTION_END), re.S)
 
 
 def _source(assignment: str = A1):
-    return nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(source_notebook(assignment), as_version=4)
 
 
 def _release(assignment: str = A1):
-    return nbformat.read(REPO / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(release_notebook(assignment), as_version=4)
 
 
 def _answer(cell_source: str) -> str:
@@ -34,10 +33,10 @@ def _answer(cell_source: str) -> str:
 
 def completed(skip=(), edit: dict | None = None, assignment: str = A1):
     """The release with the solution's answers filled in, except the cells in `skip`."""
-    src = {nbg(c).get("grade_id"): c for c in _source(assignment).cells}
+    src = {grade_id(c): c for c in _source(assignment).cells}
     nb = _release(assignment)
     for c in nb.cells:
-        gid = nbg(c).get("grade_id")
+        gid = grade_id(c)
         if nbg(c).get("solution") and gid not in skip and c.cell_type == "code":
             c.source = _answer(src[gid].source)
         if edit and gid in edit:
@@ -47,25 +46,25 @@ def completed(skip=(), edit: dict | None = None, assignment: str = A1):
 
 def written(nb, student: str):
     """Written answers as students give them: the model answer, half of it, or a guess (by the student's name)."""
-    from .rubric import rubrics
-    model = {gid: r.model_answer for gid, r in rubrics(REPO / "solutions" / A1 / f"{A1}.ipynb").items()}
+    from ..review.rubric import rubrics
+    model = {gid: r.model_answer for gid, r in rubrics(source_notebook(A1)).items()}
     for c in nb.cells:
-        gid = nbg(c).get("grade_id")
+        gid = grade_id(c)
         if gid in model and student != "untouched":
             kind = (len(student) + len(gid)) % 3
             sentences = model[gid].replace("\n", " ").split(". ")
             text = {0: model[gid], 1: ". ".join(sentences[:max(1, len(sentences) // 2)]) + ".",
                     2: "I think it depends on the data and the model."}[kind]
-            c.source = c.source.replace("YOUR ANSWER HERE", "").rstrip() + "\n\n" + text
+            c.source = c.source.replace(TEXT_STUB, "").rstrip() + "\n\n" + text
     return nb
 
 
 def _cell(nb, gid):
-    return next(c for c in nb.cells if nbg(c).get("grade_id") == gid)
+    return next(c for c in nb.cells if grade_id(c) == gid)
 
 
 def _insert_after(nb, gid, code):
-    i = next(i for i, c in enumerate(nb.cells) if nbg(c).get("grade_id") == gid)
+    i = next(i for i, c in enumerate(nb.cells) if grade_id(c) == gid)
     nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
     return nb
 
@@ -243,7 +242,7 @@ def reads_answers(assignment: str, course: Path):
     for c in nb.cells:
         if nbg(c).get("solution") and c.cell_type == "code":
             c.source = (READ_ATTACK.replace("REPO", str(REPO)).replace("COURSE", str(Path(course).resolve()))
-                        .replace("ASSIGNMENT", assignment).replace("GRADE_ID", nbg(c)["grade_id"]))
+                        .replace("ASSIGNMENT", assignment).replace("GRADE_ID", grade_id(c)))
     return nb
 
 

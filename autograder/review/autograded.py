@@ -13,13 +13,11 @@ from pathlib import Path
 
 import nbformat
 
-from .assembly import assemble, nbg, split_test
-from .results import CellResult, Result
+from ..cells import nbg, split_test
+from ..course import CourseFolder
+from ..grading.assembly import assemble
+from ..grading.results import CellResult, Result
 from .rubric import rubrics
-
-
-def autograded_path(course: Path, assignment: str, student: str) -> Path:
-    return Path(course) / "autograded" / student / assignment / f"{assignment}.ipynb"
 
 
 def verdict(c: CellResult) -> str:
@@ -83,7 +81,7 @@ def build(source: Path, submission: Path, result: Result):
 
 
 def write(course: Path, source: Path, submission: Path, result: Result) -> Path:
-    path = autograded_path(course, result.assignment, result.student)
+    path = CourseFolder(course).autograded(result.student, result.assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     nb = build(source, submission, result)
     tmp = path.with_suffix(".tmp")

@@ -1,39 +1,12 @@
 """Assembly: the notebook to run, rebuilt from the instructor's source with the student's solution cells put in.
 
-Test cells, hidden tests and setup always come from the source; see autograder/engine.py for the rules."""
+Test cells, hidden tests and setup always come from the source; see engine.py for the rules."""
 from __future__ import annotations
 
 import ast
 import re
 
-
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-
-
-CHECK = re.compile(r"^# CHECK:\s*(.+?)\s*$", re.M)
-
-
-def nbg(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def split_test(source: str) -> tuple[str, list[tuple[str, str]]]:
-    """(visible part, [(check name, hidden part), ...]) of a test cell."""
-    if HIDDEN_BEGIN not in source:
-        return source, []
-    visible, rest = source.split(HIDDEN_BEGIN, 1)
-    hidden = rest.split(HIDDEN_END, 1)[0]
-    after = rest.split(HIDDEN_END, 1)[1] if HIDDEN_END in rest else ""
-    marks = list(CHECK.finditer(hidden))
-    if not marks:
-        parts = [("hidden tests", hidden)]
-    else:
-        parts = []
-        if hidden[:marks[0].start()].strip():
-            parts.append(("hidden setup", hidden[:marks[0].start()]))
-        for m, nxt in zip(marks, marks[1:] + [None]):
-            parts.append((m.group(1), hidden[m.end():nxt.start() if nxt else len(hidden)]))
-    return visible + after, parts
+from ..cells import TEXT_STUB, grade_id, nbg, split_test
 
 
 def defined_names(source: str) -> list[str]:
@@ -71,7 +44,7 @@ class _SourceIndex:
         self.cells = cells
         tests = [i for i, c in enumerate(cells) if c.cell_type == "code" and nbg(c).get("grade")]
         self.last_test = tests[-1] if tests else len(cells) - 1
-        self.ids = {nbg(c).get("grade_id"): i for i, c in enumerate(cells) if nbg(c).get("grade_id")}
+        self.ids = {grade_id(c): i for i, c in enumerate(cells) if grade_id(c)}
         self.texts = {_norm(c.source): i for i, c in enumerate(cells)}
         for i in tests:  # release versions of test cells (hidden part removed) also count as known text
             self.texts.setdefault(_norm(split_test(cells[i].source)[0]), i)
@@ -82,7 +55,7 @@ UNMATCHED = "**answer not matched: shown in full.**"
 
 def _question_key(text: str) -> str:
     """A written question's first line, without markdown marks, case or spacing: how it is found again."""
-    first = next((line for line in text.replace("YOUR ANSWER HERE", "").splitlines() if line.strip()), "")
+    first = next((line for line in text.replace(TEXT_STUB, "").splitlines() if line.strip()), "")
     return " ".join(re.sub(r"[*_#`>]", " ", first).lower().split())
 
 
@@ -111,7 +84,7 @@ def written_answers(src: "_SourceIndex", student_nb, by_id: dict, notes: list[st
         run.clear()
 
     for c in student_nb.cells:
-        gid, text = nbg(c).get("grade_id"), _norm(c.source)
+        gid, text = grade_id(c), _norm(c.source)
         if gid in src.ids or text in src.texts:
             close(src.ids[gid] if gid in src.ids else src.texts[text])
             anchor = src.ids[gid] if gid in src.ids else src.texts[text]
@@ -141,7 +114,7 @@ def written_answers(src: "_SourceIndex", student_nb, by_id: dict, notes: list[st
 def _student_cells_by_id(student_nb, notes: list[str]) -> dict[str, list]:
     by_id: dict[str, list] = {}
     for c in student_nb.cells:
-        gid = nbg(c).get("grade_id")
+        gid = grade_id(c)
         if gid:
             by_id.setdefault(gid, []).append(c)
     dupes = [g for g, cs in by_id.items() if len(cs) > 1]
@@ -157,7 +130,7 @@ def _added_cells(src: _SourceIndex, student_nb, by_id: dict, notes: list[str]) -
     anchor = -1
     used_by_content: set[int] = set()
     for c in student_nb.cells:
-        gid = nbg(c).get("grade_id")
+        gid = grade_id(c)
         text = _norm(c.source)
         if gid in src.ids or text in src.texts:
             anchor = src.ids[gid] if gid in src.ids else src.texts[text]
@@ -178,7 +151,7 @@ def _added_cells(src: _SourceIndex, student_nb, by_id: dict, notes: list[str]) -
 def _solution_by_definitions(src: _SourceIndex, cell, by_id: dict, used: set[int]) -> int | None:
     names = set(defined_names(cell.source))
     return next((i for i, sc in enumerate(src.cells) if nbg(sc).get("solution") and sc.cell_type == "code"
-                 and names and names >= set(defined_names(sc.source)) and nbg(sc).get("grade_id") not in by_id
+                 and names and names >= set(defined_names(sc.source)) and grade_id(sc) not in by_id
                  and i not in used), None)
 
 

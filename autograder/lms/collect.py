@@ -1,6 +1,6 @@
 """Step 1, collect: an LMS download (a folder or zip) into <course>/submitted/<student>/<assignment>/.
 
-File names, as the LMSs write them (autograder/lms.py has the patterns):
+File names, as the LMSs write them (systems.py has them: every registered LMS is read):
 
 * Canvas: `{name}[_LATE]_{user_id}_{attachment_id}_{file}` (name lower-cased, punctuation removed, letters
   of any script kept; `anon_{id}` under anonymous grading; `-1`, `-2` before the extension of a resubmitted file);
@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .lms import Roster, parse_name
+from ..cells import grade_ids, source_notebook
+from ..course import CourseFolder, assignments, require_course, source_path
+from .roster import Roster
+from .systems import REGISTRY, either, parse_name
 
 UNKNOWN = "no cell or file name of a known assignment"
-ROSTER, SET_ASIDE = "roster.json", "set_aside.json"
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
@@ -74,12 +76,8 @@ class CollectReport:
 @lru_cache(maxsize=None)
 def _source_ids() -> dict[str, frozenset]:
     """The nbgrader ids of every assignment's source notebook (read once per process)."""
-    from .course import REPO, assignments
-    out = {}
-    for name in assignments():
-        src = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
-        out[name] = frozenset({c["metadata"].get("nbgrader", {}).get("grade_id") for c in src["cells"]} - {None})
-    return out
+    return {name: frozenset(grade_ids(json.loads(source_notebook(name).read_text())["cells"]))
+            for name in assignments()}
 
 
 def _named(file_name: str) -> str | None:
@@ -95,7 +93,7 @@ def notebook_assignment(path: Path, file_name: str) -> tuple[str | None, str]:
     try:
         nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
         cells = nb.get("cells") or [c for ws in nb.get("worksheets", []) for c in ws.get("cells", [])]   # nbformat 3
-        ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells} - {None}
+        ids = grade_ids(cells)
     except (ValueError, AttributeError):
         ids = set()
     best, overlap = None, 0
@@ -192,7 +190,7 @@ def _keep(f: Path | None, dest: Path) -> None:
 def collect(source: Path, course: Path, pattern: str | None = None, assignment: str | None = None,
             roster: Path | None = None) -> CollectReport:
     """Copy an LMS download into submitted/<student>/<assignment>/, every file placed or reported."""
-    course, source = Path(course), Path(source)
+    cf, course, source = CourseFolder(course), Path(course), Path(source)
     regex = re.compile(pattern) if pattern else None
     if regex is not None and "student" not in regex.groupindex:
         raise SystemExit("--pattern needs a named group (?P<student>...)")
@@ -201,7 +199,7 @@ def collect(source: Path, course: Path, pattern: str | None = None, assignment: 
     if course.exists() and not course.is_dir():
         raise SystemExit(f"{course} is a file, not a course folder: pass --course a folder (new or a course's).")
     report = CollectReport()
-    people = _roster(course, roster, report)
+    people = _roster(cf, roster, report)
     candidates, aside = defaultdict(list), defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         files = _files(source, Path(tmp))
@@ -212,71 +210,71 @@ def collect(source: Path, course: Path, pattern: str | None = None, assignment: 
             raise SystemExit(f"{source} holds no notebook (.ipynb), only {len(files)} other file(s) (such as "
                              f"{', '.join(rel for rel, _, _ in files[:3])}): nothing to collect. Is it the "
                              f"submissions download of a notebook assignment?")
-        (course / "unmatched").mkdir(parents=True, exist_ok=True)
+        cf.unmatched.mkdir(parents=True, exist_ok=True)
         for rel, f, damage in files:
             why = _place(rel, f, damage, regex, assignment, people, candidates, aside, report)
             if why:
-                _keep(f, course / "unmatched" / rel)
+                _keep(f, cf.unmatched / rel)
                 report.unmatched.append(f"{rel}: {why}")
         for (student, assign), uploads in sorted(candidates.items()):
             *older, (_, rel, f, facts) = sorted(uploads, key=lambda u: u[0])   # the newest last
             for _, old, old_f, _ in older:
-                _keep(old_f, course / "unmatched" / old)
+                _keep(old_f, cf.unmatched / old)
                 report.replaced.append(old)
                 report.replaced_by[old] = rel
-            _submit(course, student, assign, rel, f, facts, report)
-    _remember(course, people, aside)
-    (course / "collect_report.txt").write_text(report.text() + "\n", encoding="utf-8")
+            _submit(cf, student, assign, rel, f, facts, report)
+    _remember(cf, people, aside)
+    cf.collect_report.write_text(report.text() + "\n", encoding="utf-8")
     return report
 
 
-def _submit(course: Path, student: str, assign: str, rel: str, f: Path, facts: dict, report: CollectReport) -> None:
+def _submit(cf: CourseFolder, student: str, assign: str, rel: str, f: Path, facts: dict, report: CollectReport) -> None:
     """Place the newest upload of this download; against a submission an earlier collect placed, the LMS's
     order decides again, and whichever loses is kept in unmatched/ (an older download never overwrites)."""
-    dest = course / "submitted" / student / assign / f"{assign}.ipynb"
+    dest = cf.submission(student, assign)
     before = lms_facts(dest) if dest.exists() else {}
     if before and dest.read_bytes() != f.read_bytes():
         older_now = before.get("lms") == facts.get("lms") and tuple(before.get("order", ())) > tuple(facts["order"])
         if older_now:   # this download's upload is older than the one placed already: it stays
-            _keep(f, course / "unmatched" / rel)
+            _keep(f, cf.unmatched / rel)
             report.replaced.append(rel)
             report.replaced_by[rel] = f"{before.get('file', dest.name)} (placed by an earlier collect)"
             return
         earlier = f"earlier collect/{student}/{assign}/{before.get('file', dest.name)}"
-        _keep(dest, course / "unmatched" / earlier)
+        _keep(dest, cf.unmatched / earlier)
         report.replaced.append(earlier)
         report.replaced_by[earlier] = rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(f, dest)
-    (dest.parent / "lms.json").write_text(json.dumps(facts, indent=1))
+    (dest.parent / CourseFolder.LMS_FACTS).write_text(json.dumps(facts, indent=1))
     report.collected.append((student, assign, rel))
 
 
-def _roster(course: Path, roster: Path | None, report: CollectReport) -> Roster | None:
+def _roster(cf: CourseFolder, roster: Path | None, report: CollectReport) -> Roster | None:
     """The roster to match files with: the one given (its students keep the ids earlier collects gave them),
     else the one kept in the course by earlier collects, else none."""
-    saved = _read(course / ROSTER)
+    saved = _read(cf.roster)
     if roster:
         people = Roster.read(Path(roster), saved.get("students", {}))
-        report.roster = f"roster: {roster} ({len(people.rows)} students; kept in {course / ROSTER})"
+        report.roster = f"roster: {roster} ({len(people.rows)} students; kept in {cf.roster})"
         return people
     if saved:
         people = Roster.of(saved["lms"], saved["students"])
-        report.roster = f"roster: the one kept in {course / ROSTER} ({len(people.rows)} students)"
+        report.roster = f"roster: the one kept in {cf.roster} ({len(people.rows)} students)"
         return people
     return None
 
 
-def _remember(course: Path, people: Roster | None, aside: dict) -> None:
+def _remember(cf: CourseFolder, people: Roster | None, aside: dict) -> None:
     """Keep the roster (merged with those of earlier collects) and the files set aside per roster student."""
     if people is not None:
-        saved = _read(course / ROSTER).get("students", {})
-        _write(course / ROSTER, {"lms": people.lms, "students": saved | people.entries()})
+        saved = _read(cf.roster).get("students", {})
+        _write(cf.roster, {"lms": people.lms, "students": saved | people.entries()})
     if aside:
-        kept = _read(course / SET_ASIDE)
+        kept = _read(cf.set_aside)
         for student, entries in aside.items():
             kept[student] = kept.get(student, []) + [e for e in entries if e not in kept.get(student, [])]
-        _write(course / SET_ASIDE, kept)
+        _write(cf.set_aside, kept)
 
 
 def _place(rel: str, f: Path | None, damage: str | None, regex, assignment: str | None, people: Roster | None,
@@ -285,7 +283,8 @@ def _place(rel: str, f: Path | None, damage: str | None, regex, assignment: str 
     `aside` for the roster student it belongs to."""
     facts = parse_name(Path(rel), regex, f.stat().st_mtime if f else 0)
     if facts is None:
-        return "the file name is not a Canvas or Moodle download name (or does not match --pattern)"
+        return (f"the file name is not a {either(lms.title for lms in REGISTRY.values())} download name "
+                f"(or does not match --pattern)")
     person = people.find(facts) if people is not None else None
     assign, why, how = _assignment(rel, f, damage, facts["file"], assignment)
     if why:
@@ -319,11 +318,11 @@ def expected_students(course: Path, assignment: str) -> dict[str, dict]:
     """Every student of the rosters collect has read, by the course's student id: {"name", "lms_user_id",
     "lms", "roster" (the roster's row), "why"}: why is None when a submission of `assignment` was placed
     for them, else "no submission", or each file of theirs that was set aside and why."""
-    course = Path(course)
-    aside = _read(course / SET_ASIDE)
+    cf = CourseFolder(course)
+    aside = _read(cf.set_aside)
     out = {}
-    for student, entry in sorted(_read(course / ROSTER).get("students", {}).items()):
-        placed = (course / "submitted" / student / assignment / f"{assignment}.ipynb").exists()
+    for student, entry in sorted(_read(cf.roster).get("students", {}).items()):
+        placed = cf.submission(student, assignment).exists()
         files = [a for a in aside.get(student, []) if a["assignment"] in (None, assignment)]
         why = "; ".join(f"file set aside: {a['file']}: {a['why']}" for a in files) or "no submission"
         out[student] = entry | {"why": None if placed else why}
@@ -332,17 +331,17 @@ def expected_students(course: Path, assignment: str) -> dict[str, dict]:
 
 def lms_facts(notebook: Path) -> dict:
     """What collect learned about a submission from the LMS (empty if it was not collected from one)."""
-    path = Path(notebook).parent / "lms.json"
+    path = Path(notebook).parent / CourseFolder.LMS_FACTS
     return json.loads(path.read_text()) if path.exists() else {}
 
 
 def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
-    root = Path(course) / "submitted"
-    if not root.is_dir():
+    cf = CourseFolder(course)
+    if not cf.submitted.is_dir():
         return []
     out = []
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        nb = student_dir / assignment / f"{assignment}.ipynb"
+    for student_dir in sorted(p for p in cf.submitted.iterdir() if p.is_dir()):
+        nb = cf.submission(student_dir.name, assignment)
         if nb.exists():
             out.append((student_dir.name, nb))
     return out
@@ -351,9 +350,8 @@ def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
 def require_submissions(course: Path, assignment: str) -> None:
     """Stop with one message, before anything is written, when there is nothing of `assignment` to grade in
     `course` (a wrong --course or assignment name, or `grade` before `collect`)."""
-    from .course import require_course, source_path
     source_path(assignment)
     course = require_course(course)
     if not submissions(course, assignment):
-        raise SystemExit(f"{course}: no submissions of {assignment} in {course / 'submitted'}. Run `python -m "
-                         f"autograder collect DOWNLOAD --course {course}` first, or check --course.")
+        raise SystemExit(f"{course}: no submissions of {assignment} in {CourseFolder(course).submitted}. Run "
+                         f"`python -m autograder collect DOWNLOAD --course {course}` first, or check --course.")

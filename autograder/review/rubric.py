@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cells import RUBRIC_HEADING, SOLUTION_BEGIN, SOLUTION_END, TEXT_STUB, nbg
+
 ITEM = re.compile(r"^- \[(?P<points>\d+(?:\.\d+)?)\] (?P<text>.+)$")
-HEADING = "#### Rubric"
 MARKER = "Rubric (instructors only)"   # the heading of the rubric cell in autograded notebooks
 
 
@@ -47,12 +48,12 @@ class Rubric:
 
 def parse(grade_id: str, points: float, source: str) -> Rubric:
     """The rubric of one manually graded cell; a missing or inconsistent rubric is an error naming the cell."""
-    begin, end = source.find("### BEGIN SOLUTION"), source.rfind("### END SOLUTION")
-    head = source.find(HEADING, max(begin, 0))
+    begin, end = source.find(SOLUTION_BEGIN), source.rfind(SOLUTION_END)
+    head = source.find(RUBRIC_HEADING, max(begin, 0))
     if begin < 0 or end < 0 or head < 0 or not begin < head < end:
-        raise ValueError(f"{grade_id}: no '{HEADING}' section between BEGIN SOLUTION and END SOLUTION")
+        raise ValueError(f"{grade_id}: no '{RUBRIC_HEADING}' section between BEGIN SOLUTION and END SOLUTION")
     items = []
-    for line in source[head + len(HEADING):end].strip().splitlines():
+    for line in source[head + len(RUBRIC_HEADING):end].strip().splitlines():
         m = ITEM.match(line.strip())
         if not m:
             raise ValueError(f"{grade_id}: rubric line {line!r} is not '- [points] criterion'")
@@ -60,15 +61,14 @@ def parse(grade_id: str, points: float, source: str) -> Rubric:
     if abs(sum(i.points for i in items) - points) > 1e-9:
         raise ValueError(f"{grade_id}: the rubric's items add up to {sum(i.points for i in items):g} "
                          f"points, the cell is worth {points:g}")
-    question = source[:begin].replace("YOUR ANSWER HERE", "").strip()
-    return Rubric(grade_id, points, question, source[begin + len("### BEGIN SOLUTION"):head].strip(), items)
+    question = source[:begin].replace(TEXT_STUB, "").strip()
+    return Rubric(grade_id, points, question, source[begin + len(SOLUTION_BEGIN):head].strip(), items)
 
 
 def rubrics(source: Path) -> dict[str, Rubric]:
     """Every manually graded cell's rubric in a source notebook, by grade id, in notebook order."""
     import nbformat
 
-    from .assembly import nbg
     out = {}
     for c in nbformat.read(source, as_version=4).cells:
         m = nbg(c)

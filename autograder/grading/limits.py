@@ -1,14 +1,23 @@
-"""The grading limits: one object, one set of defaults, used by the command line, the pipeline,
-the worker and the sandbox."""
+"""The grading limits: one object, one set of defaults, used by the command line, the batch, the worker
+and the sandbox; and every other time limit of a cell or an nbgrader command, each derived from or named
+beside CELL_TIMEOUT, saying what it governs."""
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 
+CELL_TIMEOUT = 60                        # seconds per cell of a graded submission: `grade`'s --cell-timeout
+DEMO_CELL_TIMEOUT = CELL_TIMEOUT // 3    # `demo`'s --cell-timeout (20 s): its looping sample need not take a minute
+# nbgrader's own execution (nbgrader_config.py): `nbgrader autograde` in CourseFolder.autograde (tests/test_nbgrader.py,
+# the benchmark) and nbgrader run by hand; never `grade`. A solution notebook's slowest cell trains, so twice as long.
+NBGRADER_CELL_TIMEOUT = 2 * CELL_TIMEOUT
+NBGRADER_COMMAND_TIMEOUT = 900           # seconds for one whole nbgrader command (course.CourseFolder.nbgrader)
+WORKER_GRACE = 60                        # seconds a worker may run past the notebook limit before the batch kills it
+
 
 @dataclass(frozen=True)
 class Limits:
-    cell_timeout: int = 60            # seconds per cell
+    cell_timeout: int = CELL_TIMEOUT  # seconds per cell
     notebook_timeout: int = 240       # seconds for the whole notebook (enforced by the caller)
     mem_mb: int = 6144                # address-space cap of the kernel
     hide: tuple[str, ...] = ()        # folders the kernel must not see besides the defaults (the course folder)

@@ -1,11 +1,12 @@
-"""The one gradebook: nbgrader's `<course>/gradebook.db`, written only here, read by feedback, export and summary.
+"""The one gradebook: nbgrader's `<course>/gradebook.db`, written only here, read by feedback, export and
+by-question, always through the course folder's one connection (`CourseFolder.gradebook()`).
 
 nbgrader's tables hold every score (autograded and manual, entered in formgrader or on the by-question
-page) and the graders' comments. One table of our own in the same file, `course_autograder`, holds
-what nbgrader has no column for: each test cell's checks (n of m passed, the names of failing hidden
-checks, the visible test's message), the grader's notes, "needs re-grade", and the LMS facts of a
-submission (LMS id, late). `<course>/grades/<assignment>/<student>.json` is the grading batch's own
-cache (to resume a stopped batch); nothing reads grades from it.
+page) and the graders' comments. Tables of our own in the same file hold what nbgrader has no column
+for: `course_autograder`, each test cell's checks (n of m passed, the names of failing hidden checks,
+the visible test's message), the grader's notes, "needs re-grade", and the LMS facts of a submission
+(LMS id, late); `course_rubric_marks` and `course_rubric_points`, the by-question page's rubric items
+given to each answer and each item's points.
 
 Many graders share the gradebook at once (formgrader, by-question pages, `grade --retry-failed`), and
 SQLite lets one of them write at a time. So every connection waits up to BUSY_TIMEOUT seconds for the
@@ -16,7 +17,6 @@ that still finds the gradebook locked is tried again (`retrying`).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 import warnings
@@ -25,33 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from .course import REPO, CourseFolder
-from .results import Result
+from ..cells import source_notebook
+from ..course import BUSY_TIMEOUT, CourseFolder, require_course
+from ..grading.results import Result
 
 TABLE = "course_autograder"
-BUSY_TIMEOUT = 30      # seconds a connection waits for another grader's write before "database is locked"
+RUBRIC_MARKS, RUBRIC_POINTS = "course_rubric_marks", "course_rubric_points"
 ATTEMPTS = 4           # tries of a write that still found the gradebook locked
 T = TypeVar("T")
-
-
-def result_path(course: Path, assignment: str, student: str) -> Path:
-    return Path(course) / "grades" / assignment / f"{student}.json"
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
-def db_url(course: Path) -> str:
-    return f"sqlite:///{Path(course) / 'gradebook.db'}"
-
-
-def open_gradebook(course: Path):
-    from nbgrader.api import Gradebook
-    return Gradebook(f"{db_url(course)}?timeout={BUSY_TIMEOUT}")
 
 
 def _locked(err: Exception) -> bool:
@@ -91,51 +72,63 @@ def write_transaction(gb):
 def in_transaction(course: Path, work: Callable[..., T]) -> T:
     """work(gb) in one write transaction of the course's gradebook (retried while locked); its result."""
     def attempt() -> T:
-        with open_gradebook(course) as gb, write_transaction(gb):
+        with CourseFolder(course).gradebook() as gb, write_transaction(gb):
             return work(gb)
+    return retrying(attempt)
+
+
+def in_snapshot(course: Path, work: Callable[..., T]) -> T:
+    """work(gb) reading the gradebook as it is at one moment (one read transaction, rolled back); its result."""
+    def attempt() -> T:
+        from sqlalchemy import text
+        with CourseFolder(course).gradebook() as gb:
+            gb.db.execute(text("BEGIN"))
+            try:
+                return work(gb)
+            finally:
+                gb.db.rollback()
     return retrying(attempt)
 
 
 def ensure_gradebook(course: Path, assignment: str) -> CourseFolder:
     """The course folder with the assignment generated into its nbgrader gradebook (once)."""
-    cf = CourseFolder(Path(course))
+    cf = CourseFolder(course).prepare()
     from nbgrader.api import MissingEntry
-    with open_gradebook(cf.root) as gb:
+    with cf.gradebook() as gb:
         try:
             gb.find_assignment(assignment)
             return cf
         except MissingEntry:
             pass
-    cf.add_source(REPO / "solutions" / assignment)
+    cf.add_source(source_notebook(assignment).parent)
     cf.generate(assignment)
     return cf
 
 
-@contextmanager
-def _table(course: Path):
-    """A connection to our own table (made if missing), committed at the end of the block and closed."""
-    con = sqlite3.connect(Path(course) / "gradebook.db", timeout=BUSY_TIMEOUT)
-    try:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (assignment TEXT, student TEXT, detail TEXT, "
-                    f"PRIMARY KEY (assignment, student))")
-        with con:
-            yield con
-    finally:
-        con.close()
+def _sql(gb, sql: str, **params):
+    """One SQL statement on an open Gradebook's connection (in the transaction it holds); its result."""
+    from sqlalchemy import text
+    return gb.db.execute(text(sql), params)
 
 
-def _put_detail(course: Path, assignment: str, student: str, detail: dict) -> None:
-    def put() -> None:
-        with _table(course) as con:
-            con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)", (assignment, student, json.dumps(detail)))
-    retrying(put)
+def _have(gb, *tables: str) -> bool:
+    """Whether the gradebook has these tables of ours: a write makes them, and reading never writes."""
+    return _sql(gb, f"SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+                    f"({', '.join(f':t{i}' for i in range(len(tables)))})",
+                **{f"t{i}": t for i, t in enumerate(tables)}).scalar() == len(tables)
 
 
-def _details(course: Path, assignment: str) -> dict[str, dict]:
-    def rows() -> list:
-        with _table(course) as con:
-            return con.execute(f"SELECT student, detail FROM {TABLE} WHERE assignment = ?", (assignment,)).fetchall()
-    return {s: json.loads(d) for s, d in retrying(rows)}
+def _details(gb, assignment: str) -> dict[str, dict]:
+    if not _have(gb, TABLE):
+        return {}
+    rows = _sql(gb, f"SELECT student, detail FROM {TABLE} WHERE assignment = :a", a=assignment)
+    return {s: json.loads(d) for s, d in rows}
+
+
+def _put_detail(gb, assignment: str, student: str, detail: dict) -> None:
+    _sql(gb, f"CREATE TABLE IF NOT EXISTS {TABLE} (assignment TEXT, student TEXT, detail TEXT, "
+             f"PRIMARY KEY (assignment, student))")
+    _sql(gb, f"INSERT OR REPLACE INTO {TABLE} VALUES (:a, :s, :d)", a=assignment, s=student, d=json.dumps(detail))
 
 
 def record(course: Path, result: Result, lms: dict | None = None) -> None:
@@ -150,7 +143,7 @@ def record(course: Path, result: Result, lms: dict | None = None) -> None:
                                                          "checks_passed", "checks_total")}
                         for k, c in result.cells.items()},
               "reasons": result.reasons, "needs_regrade": result.needs_regrade, "lms": lms}
-    _put_detail(course, result.assignment, result.student, detail)
+    in_transaction(course, lambda gb: _put_detail(gb, result.assignment, result.student, detail))
     if result.needs_regrade:
         return
     retrying(lambda: _record_scores(course, result, lms))
@@ -159,7 +152,7 @@ def record(course: Path, result: Result, lms: dict | None = None) -> None:
 def _record_scores(course: Path, result: Result, lms: dict) -> None:
     from nbgrader.api import MissingEntry
     from sqlalchemy.exc import SAWarning
-    with warnings.catch_warnings(), open_gradebook(course) as gb:
+    with warnings.catch_warnings(), CourseFolder(course).gradebook() as gb:
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own add_submission triggers these; harmless
         gb.update_or_create_student(result.student, **{k: lms[k] for k in ("first_name", "last_name", "email",
                                                                              "lms_user_id") if lms.get(k)})
@@ -194,6 +187,67 @@ def put_manual(gb, assignment: str, student: str, grade_id: str, score: float | 
     grade.needs_manual_grade = score is None
     if comment is not None:
         gb.find_comment(grade_id, assignment, assignment, student).manual_comment = comment
+
+
+def find_grade(gb, assignment: str, grade_id: str, student: str):
+    """nbgrader's grade of one cell of a student's submission; LookupError when there is no submission."""
+    from nbgrader.api import MissingEntry
+    try:
+        return gb.find_grade(grade_id, assignment, assignment, student)
+    except MissingEntry:
+        raise LookupError(f"{student!r} has no submission of {assignment}: nothing was written") from None
+
+
+def manual_scores(gb, assignment: str, grade_id: str) -> dict[str, float | None]:
+    """The manual score of one cell for every submission of the assignment (None: not graded)."""
+    return {sub.student.id: next((g.manual_score for nb in sub.notebooks for g in nb.grades if g.name == grade_id),
+                                 None)
+            for sub in gb.find_assignment(assignment).submissions}
+
+
+def students(course: Path, assignment: str) -> list[str]:
+    """The students with a submission of the assignment in the gradebook."""
+    def ids() -> list[str]:
+        with CourseFolder(course).gradebook() as gb:
+            return [s.student.id for s in gb.find_assignment(assignment).submissions]
+    return retrying(ids)
+
+
+# -- the by-question page's rubric items: which items each answer has, and each item's points (when changed)
+def rubric_marks(gb, assignment: str, question: str) -> dict[str, list[int]]:
+    if not _have(gb, RUBRIC_MARKS, RUBRIC_POINTS):
+        return {}
+    return {s: json.loads(items) for s, items in _sql(
+        gb, f"SELECT student, items FROM {RUBRIC_MARKS} WHERE assignment=:a AND question=:q", a=assignment, q=question)}
+
+
+def rubric_points(gb, assignment: str, question: str) -> dict[int, float]:
+    """The points of the items whose points were changed on the page, by item number."""
+    if not _have(gb, RUBRIC_MARKS, RUBRIC_POINTS):
+        return {}
+    return dict(_sql(gb, f"SELECT item, points FROM {RUBRIC_POINTS} WHERE assignment=:a AND question=:q",
+                     a=assignment, q=question).fetchall())
+
+
+def _make_rubric_tables(gb) -> None:
+    _sql(gb, f"CREATE TABLE IF NOT EXISTS {RUBRIC_MARKS} (assignment TEXT, question TEXT, student TEXT, "
+             f"items TEXT, grader TEXT, PRIMARY KEY (assignment, question, student))")
+    _sql(gb, f"CREATE TABLE IF NOT EXISTS {RUBRIC_POINTS} (assignment TEXT, question TEXT, item INTEGER, "
+             f"points REAL, PRIMARY KEY (assignment, question, item))")
+
+
+def put_rubric_marks(gb, assignment: str, question: str, student: str, items: list[int], grader: str) -> None:
+    """The rubric items one answer has, inside a transaction the caller holds."""
+    _make_rubric_tables(gb)
+    _sql(gb, f"INSERT OR REPLACE INTO {RUBRIC_MARKS} VALUES (:a, :q, :s, :items, :grader)", a=assignment,
+         q=question, s=student, items=json.dumps(sorted(items)), grader=grader)
+
+
+def put_rubric_points(gb, assignment: str, question: str, item: int, points: float) -> None:
+    """One rubric item's points, inside a transaction the caller holds."""
+    _make_rubric_tables(gb)
+    _sql(gb, f"INSERT OR REPLACE INTO {RUBRIC_POINTS} VALUES (:a, :q, :item, :points)", a=assignment,
+         q=question, item=item, points=float(points))
 
 
 @dataclass
@@ -232,7 +286,7 @@ class StudentGrades:
 
 def cell_order(course: Path, assignment: str) -> list[tuple[str, float, str]]:
     """(grade id, points, "auto" | "manual") of every graded cell, in notebook order."""
-    with open_gradebook(course) as gb:
+    with CourseFolder(course).gradebook() as gb:
         a = gb.find_assignment(assignment)
         return [(g.name, g.max_score, "auto" if g.cell_type == "code" else "manual")
                 for nb in a.notebooks for g in nb.grade_cells]
@@ -240,9 +294,9 @@ def cell_order(course: Path, assignment: str) -> list[tuple[str, float, str]]:
 
 def read(course: Path, assignment: str) -> list[StudentGrades]:
     """Every student of the assignment as the gradebook has them (graded or marked "needs re-grade")."""
-    details = _details(course, assignment)
     out = {}
-    with open_gradebook(course) as gb:
+    with CourseFolder(course).gradebook() as gb:
+        details = _details(gb, assignment)
         for sub in gb.find_assignment(assignment).submissions:
             d = details.get(sub.student.id, {})
             cells = {}
@@ -265,10 +319,9 @@ def read(course: Path, assignment: str) -> list[StudentGrades]:
 def require_graded(course: Path, assignment: str) -> None:
     """Stop with one message, before anything is written, when `course` has no gradebook or `assignment` was
     never graded there (a wrong --course, or feedback/export before grade): `record` writes every graded
-    submission, a "needs re-grade" one too, into our table. Reads SQLite directly: opening
-    nbgrader's Gradebook on a missing file would create an empty one."""
-    from .course import require_course
-    db = require_course(course) / "gradebook.db"
+    submission, a "needs re-grade" one too, into our table. Only peeks, read-only: opening nbgrader's
+    Gradebook would create a missing file, or change one that is not a gradebook."""
+    db = CourseFolder(require_course(course)).gradebook_path
     graded = 0
     if db.exists():
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)

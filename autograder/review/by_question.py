@@ -47,13 +47,12 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 from sqlalchemy.exc import OperationalError
 
-from .assembly import nbg
-from .autograded import autograded_path
-from .course import source_path
-from .gradebook import in_transaction, open_gradebook, put_manual, require_graded, retrying
+from ..cells import grade_id
+from ..course import CourseFolder, source_path
+from .gradebook import find_grade, in_snapshot, in_transaction, manual_scores, put_manual, put_rubric_marks, \
+    put_rubric_points, require_graded, rubric_marks, rubric_points, students
 from .rubric import rubrics
 
-MARKS, POINTS = "course_rubric_marks", "course_rubric_points"
 SET_ELSEWHERE = "set in formgrader"
 TOKEN_HEADER = "X-Grader-Token"
 
@@ -68,12 +67,6 @@ def markdown(text: str) -> str:
     return mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])(text)
 
 
-def _sql(gb, sql: str, **params):
-    """One SQL statement on the Gradebook's connection (in the transaction it holds); its result."""
-    from sqlalchemy import text
-    return gb.db.execute(text(sql), params)
-
-
 class QuestionGrader:
     def __init__(self, course: Path, assignment: str, question: str, grader: str = "instructor"):
         self.course, self.assignment, self.question, self.grader = Path(course), assignment, question, grader
@@ -84,33 +77,17 @@ class QuestionGrader:
         self.rubric = all_rubrics[question]
         self._answers: dict[str, tuple[float, str, str]] = {}   # student -> (notebook's mtime, answer, its HTML)
 
-    @staticmethod
-    def _made(gb) -> bool:
-        """Whether our tables are there: the first click makes them, and reading never writes."""
-        return _sql(gb, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN (:m, :p)",
-                    m=MARKS, p=POINTS).scalar() == 2
-
-    @staticmethod
-    def _make_tables(gb) -> None:
-        _sql(gb, f"CREATE TABLE IF NOT EXISTS {MARKS} (assignment TEXT, question TEXT, student TEXT, items TEXT, "
-                 f"grader TEXT, PRIMARY KEY (assignment, question, student))")
-        _sql(gb, f"CREATE TABLE IF NOT EXISTS {POINTS} (assignment TEXT, question TEXT, item INTEGER, "
-                 f"points REAL, PRIMARY KEY (assignment, question, item))")
-
     def _order(self, students) -> list[str]:
         key = lambda s: hashlib.sha256(f"{self.assignment}/{self.question}/{s}".encode()).hexdigest()  # noqa: E731
         return sorted(students, key=key)
 
     def students(self) -> list[str]:
         """Students with a graded submission, in the page's stable shuffled order."""
-        def ids() -> list[str]:
-            with open_gradebook(self.course) as gb:
-                return [s.student.id for s in gb.find_assignment(self.assignment).submissions]
-        return self._order(retrying(ids))
+        return self._order(students(self.course, self.assignment))
 
     def _answer(self, student: str) -> tuple[str, str]:
         """The student's answer and its HTML (read again only when the autograded notebook changes)."""
-        path = autograded_path(self.course, self.assignment, student)
+        path = CourseFolder(self.course).autograded(student, self.assignment)
         mtime = path.stat().st_mtime if path.exists() else -1.0
         if self._answers.get(student, (None,))[0] != mtime:
             if mtime < 0:
@@ -118,7 +95,7 @@ class QuestionGrader:
             else:
                 try:
                     cell = next((c for c in nbformat.read(path, as_version=4).cells
-                                 if nbg(c).get("grade_id") == self.question), None)
+                                 if grade_id(c) == self.question), None)
                 except Exception as err:  # noqa: BLE001  (one unreadable notebook must not blank the page)
                     cell = nbformat.v4.new_markdown_cell(f"(the autograded notebook {path} cannot be read: "
                                                          f"{type(err).__name__}: {err}; grade this student again)")
@@ -128,32 +105,15 @@ class QuestionGrader:
         return self._answers[student][1:]
 
     # -- the gradebook, inside a transaction the caller holds
-    def _where(self) -> dict:
-        return {"a": self.assignment, "q": self.question}
-
     def _points(self, gb) -> list[float]:
-        saved = dict(_sql(gb, f"SELECT item, points FROM {POINTS} WHERE assignment=:a AND question=:q",
-                          **self._where()).fetchall()) if self._made(gb) else {}
+        saved = rubric_points(gb, self.assignment, self.question)
         return [saved.get(i, item.points) for i, item in enumerate(self.rubric.items)]
 
     def _marks(self, gb) -> dict[str, list[int]]:
-        if not self._made(gb):
-            return {}
-        return {s: json.loads(items) for s, items in
-                _sql(gb, f"SELECT student, items FROM {MARKS} WHERE assignment=:a AND question=:q", **self._where())}
+        return rubric_marks(gb, self.assignment, self.question)
 
     def _manual_scores(self, gb) -> dict[str, float | None]:
-        """The gradebook's manual score of the question for every submission (None: not graded)."""
-        return {sub.student.id: next((g.manual_score for nb in sub.notebooks for g in nb.grades
-                                      if g.name == self.question), None)
-                for sub in gb.find_assignment(self.assignment).submissions}
-
-    def _grade(self, gb, student: str):
-        from nbgrader.api import MissingEntry
-        try:
-            return gb.find_grade(self.question, self.assignment, self.assignment, student)
-        except MissingEntry:
-            raise LookupError(f"{student!r} has no submission of {self.assignment}: nothing was written") from None
+        return manual_scores(gb, self.assignment, self.question)
 
     def score(self, items: list[int], points: list[float]) -> float:
         return round(min(self.rubric.points, max(0.0, sum(points[i] for i in items))), 2)
@@ -175,15 +135,13 @@ class QuestionGrader:
         self._item(item)
 
         def work(gb) -> float:
-            grade = self._grade(gb, student)
-            self._make_tables(gb)
+            grade = find_grade(gb, self.assignment, self.question, student)
             points, marked = self._points(gb), self._marks(gb).get(student)
             if self.set_elsewhere(grade.manual_score, marked, points) and not replace:
                 raise Conflict(f"{student}'s {self.question} has {grade.manual_score:g} points {SET_ELSEWHERE}: "
                                f"reload the page to see it; a click then asks before replacing it with the rubric's")
             items = set(marked or []) | {item} if on else set(marked or []) - {item}
-            _sql(gb, f"INSERT OR REPLACE INTO {MARKS} VALUES (:a, :q, :s, :items, :grader)", s=student,
-                 items=json.dumps(sorted(items)), grader=self.grader, **self._where())
+            put_rubric_marks(gb, self.assignment, self.question, student, sorted(items), self.grader)
             score = self.score(sorted(items), points)
             put_manual(gb, self.assignment, student, self.question, score)
             return score
@@ -197,10 +155,8 @@ class QuestionGrader:
             raise ValueError(f"points of item {item}: {points} is not a number")
 
         def work(gb) -> dict[str, float]:
-            self._make_tables(gb)
             old = self._points(gb)
-            _sql(gb, f"INSERT OR REPLACE INTO {POINTS} VALUES (:a, :q, :item, :points)", item=item,
-                 points=float(points), **self._where())
+            put_rubric_points(gb, self.assignment, self.question, item, points)
             new, manual, rescored = self._points(gb), self._manual_scores(gb), {}
             for student, items in self._marks(gb).items():
                 if item in items and student in manual and not self.set_elsewhere(manual[student], items, old):
@@ -211,15 +167,9 @@ class QuestionGrader:
 
     def state(self) -> dict:
         """Everything the page shows, read in one transaction; writes nothing."""
-        def read() -> tuple:
-            from sqlalchemy import text
-            with open_gradebook(self.course) as gb:
-                gb.db.execute(text("BEGIN"))    # one snapshot: marks and scores of the same moment
-                try:
-                    return self._points(gb), self._marks(gb), self._manual_scores(gb)
-                finally:
-                    gb.db.rollback()
-        points, marks, manual = retrying(read)
+        # one snapshot: marks and scores of the same moment
+        points, marks, manual = in_snapshot(self.course, lambda gb: (self._points(gb), self._marks(gb),
+                                                                     self._manual_scores(gb)))
         answers = []
         for s in self._order(manual):
             text, text_html = self._answer(s)

@@ -1,12 +1,16 @@
-"""Step 4, export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV and one figure.
+"""Step 4, export: grades as CSV (and as an LMS import file), a per-question item analysis as CSV, one figure,
+and as a text table for the terminal (summary_table).
 
-Everything is read from the gradebook (autograder/gradebook.py)."""
+Everything is read from the gradebook (gradebook.py)."""
 from __future__ import annotations
 
 import csv
 import statistics
 from pathlib import Path
 
+from ..lms.collect import expected_students
+from ..lms.systems import REGISTRY, named
+from ..course import CourseFolder
 from .gradebook import StudentGrades, cell_order, read, require_graded
 
 SUMMARY_FIELDS = ["cell", "kind", "max", "graded", "mean", "mean_share", "full_marks_share", "discrimination"]
@@ -21,13 +25,12 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
            **lms_options) -> dict[str, Path]:
     """Grades CSV (a row per student: name, LMS id, late, a column per graded cell, raw and late-penalised
     totals; every roster student, graded or not), the item analysis and its figure, and with `lms`
-    ("canvas" or "moodle") the LMS's grade import file (autograder/lms.py). Files are UTF-8."""
-    from .collect import expected_students
-    from .lms import check_late_penalty, final_score
-    course = Path(course)
+    (a registered LMS's name: "canvas", "moodle") its grade import file (write_import). Files are UTF-8."""
     check_late_penalty(late_penalty)   # before any file is written
+    if lms:
+        named(lms)
     require_graded(course, assignment)
-    out_dir = course / "export"
+    out_dir = CourseFolder(course).export
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = cell_order(course, assignment)
     students = read(course, assignment)
@@ -59,7 +62,6 @@ def export(course: Path, assignment: str, lms: str | None = None, late_penalty: 
     paths = {"grades": csv_path, "summary": summary_path,
              "figure": _figure(stats, assignment, len(students), out_dir / f"{assignment}-summary.png")}
     if lms:
-        from .lms import write_import
         paths["lms"] = write_import(lms, course, assignment, students, out_dir, late_penalty=late_penalty,
                                     missing=missing, **lms_options)
     return paths
@@ -127,3 +129,71 @@ def _figure(stats: list[dict], assignment: str, n: int, png: Path) -> Path:
     fig.savefig(png, dpi=110)
     plt.close(fig)
     return png
+
+
+def check_late_penalty(late_penalty: float) -> None:
+    if not 0 <= late_penalty < 1:
+        raise SystemExit(f"--late-penalty {late_penalty:g}: a share of the total between 0 and 1 (0.1 takes 10% off)")
+
+
+def final_score(s, late_penalty: float) -> float:
+    """The total sent to the LMS: raw, or less `late_penalty` (a share of the total) when the upload was late."""
+    late = bool(s.lms.get("late"))
+    return round(s.total * (1 - late_penalty) if late else s.total, 2)
+
+
+def lms_options(given: dict) -> dict:
+    """The options of each registered LMS's import file: `given`, else their defaults. TypeError for an option
+    no registered LMS has."""
+    known = {k: default for lms in REGISTRY.values() for k, (_, default, _) in lms.import_options.items()}
+    unknown = set(given) - set(known)
+    if unknown:
+        raise TypeError(f"no LMS has the option(s) {', '.join(sorted(unknown))} (theirs: {', '.join(known)})")
+    return known | given
+
+
+def left_out_path(out_dir: Path, assignment: str, lms: str) -> Path:
+    """The report beside an LMS import file: every student it leaves out, and why."""
+    return Path(out_dir) / f"{assignment}-{lms}-left-out.txt"
+
+
+def write_import(lms: str, course: Path, assignment: str, students: list, out_dir: Path, title: str | None = None,
+                 late_penalty: float = 0.0, missing: dict | None = None, **options) -> Path:
+    """The LMS's grade import file for `assignment`, and beside it a report of every student left out and why:
+    those of `students` it cannot take yet, and the roster's students in `missing` (no graded submission).
+    `options`: the LMS's import options (systems.LMS.import_options: canvas_assignment_id, moodle_id_column)."""
+    system = named(lms)
+    options = lms_options(options)
+    check_late_penalty(late_penalty)
+    title = title or assignment
+    kind = "raw" if late_penalty == 0 else f"late-penalised-{round(late_penalty * 100):g}pct"
+    rows, left_out = [], []
+    for s in students:
+        roster = s.lms.get("roster")
+        if s.needs_regrade or s.ungraded:
+            left_out.append(f"{s.student}: {'needs a re-grade' if s.needs_regrade else 'written parts not graded yet'}")
+        elif not roster or s.lms.get("lms") != lms:
+            left_out.append(f"{s.student}: not in the {lms} roster (collect with --roster)")
+        else:
+            rows.append((roster, points(final_score(s, late_penalty))))
+    left_out += [f"{student}{' (' + facts['name'] + ')' if facts.get('name') else ''}: "
+                 f"{facts.get('why') or 'no graded submission'}" for student, facts in sorted((missing or {}).items())]
+    header, body = system.import_table(rows, title, **{k: options[k] for k in system.import_options})
+    path = out_dir / f"{assignment}-{lms}-{kind}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header] + body)
+    left_out_path(out_dir, assignment, lms).write_text(
+        f"{len(body)} grade(s) in {path.name} ({'raw: the LMS applies its own late policy' if kind == 'raw' else kind})\n"
+        + (f"{len(left_out)} student(s) left out:\n" + "\n".join(f"  {x}" for x in left_out) if left_out else "")
+        + "\n", encoding="utf-8")
+    return path
+
+
+def summary_table(path: Path) -> str:
+    """The export's item analysis (its summary CSV) as a text table for the terminal."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    head = f"{'cell':32} {'kind':6} {'max':>4} {'graded':>6} {'mean':>6} {'full':>5} {'discr.':>6}"
+    return "\n".join([head] + [f"{r['cell']:32} {r['kind']:6} {float(r['max']):4g} {r['graded']:>6} "
+                                f"{r.get('mean') or '':>6} {r.get('full_marks_share') or '':>5} "
+                                f"{r.get('discrimination') or '':>6}" for r in rows])

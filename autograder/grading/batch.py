@@ -1,7 +1,9 @@
 """Step 2, grade: every collected submission of an assignment, in parallel worker processes, resumable.
 
-One batch per course and assignment at a time. Ctrl-C, SIGTERM and SIGHUP stop it cleanly, and a kill -9
-leaves nothing that the next batch does not clean up: see grade()."""
+Each result goes into the gradebook, formgrader's autograded notebook and the batch's resume cache
+(grades/<assignment>/<student>.json: write_json). One batch per course and assignment at a time. Ctrl-C,
+SIGTERM and SIGHUP stop it cleanly, and a kill -9 leaves nothing that the next batch does not clean up:
+see grade()."""
 from __future__ import annotations
 
 import contextlib
@@ -19,11 +21,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from .autograded import write as write_autograded
-from .collect import lms_facts, submissions
-from .course import sha256, source_path
-from .gradebook import ensure_gradebook, record, result_path, write_json
-from .limits import Limits
+from ..course import CourseFolder, sha256, source_path
+from ..environment import worker_env
+from ..lms.collect import lms_facts, submissions
+from ..review.autograded import write as write_autograded
+from ..review.gradebook import ensure_gradebook, record
+from .limits import WORKER_GRACE, Limits
 from .results import Result, empty_result
 
 
@@ -52,10 +55,10 @@ def check_sandbox(limits: Limits) -> list[str]:
 def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
     """A worker for one submission, in its own session; it dies with this process, and its working folder
     (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
-    cmd = [sys.executable, "-m", "autograder.worker", str(src), str(nb), student, assignment, str(progress),
+    cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
            "--parent-pid", str(os.getpid()), *limits.args()]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                            env=dict(os.environ, TMPDIR=str(progress.parent)))
+                            env=worker_env(progress.parent))
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -135,7 +138,7 @@ def _lock(path: Path, create: bool = True) -> int | None:
 
 def _only_batch(course: Path, assignment: str) -> int:
     """The lock that makes this the one batch grading `assignment` in `course`, or SystemExit naming the other."""
-    path = Path(course) / "grades" / assignment / ".lock"   # beside the results (gradebook.result_path)
+    path = CourseFolder(course).grades(assignment) / ".lock"   # beside the results
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = _lock(path)
     if fd is None:
@@ -238,7 +241,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                     proc = _run_worker(src, nb, student, assignment, progress, limits)
                     running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
                 for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
-                    over = time.monotonic() - started > limits.notebook_timeout + 60
+                    over = time.monotonic() - started > limits.notebook_timeout + WORKER_GRACE
                     if proc.poll() is None and not over:
                         continue
                     result = _finished(proc, progress, over, src, student, assignment, limits)
@@ -246,7 +249,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                     if not result.needs_regrade:
                         write_autograded(course, src, nb, result)
                     data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
-                    write_json(result_path(course, assignment, student), data)
+                    write_json(CourseFolder(course).result(assignment, student), data)
                     results[student] = result
                     del running[student]
                     bar.update(1)
@@ -261,6 +264,14 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                 bar.close()
 
 
+def write_json(path: Path, data: dict) -> None:
+    """A result of the resume cache, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
 def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_failed: bool):
     """(submissions to grade, results already complete for this submission and source).
 
@@ -268,7 +279,7 @@ def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_fa
     without --force."""
     todo, results = [], {}
     for student, nb in submissions(course, assignment):
-        path = result_path(course, assignment, student)
+        path = CourseFolder(course).result(assignment, student)
         sub_sha = sha256(nb)
         if path.exists() and not force:
             old = json.loads(path.read_text())

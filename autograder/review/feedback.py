@@ -2,15 +2,40 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
-from .course import part_titles
+import nbformat
+
+from ..cells import grade_id, nbg
+from ..course import CourseFolder, source_path
+from ..grading.assembly import defined_names
 from .export import display_name, points
 from .gradebook import CellGrade, StudentGrades, read, require_graded
 
 FEEDBACK_CSS = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;color:#222}"
                 "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em .6em;text-align:left}"
                 ".passed{color:#176f2c}.failed{color:#b00020}.manual{color:#555}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}")
+
+
+def part_titles(assignment: str) -> dict[str, str]:
+    """A readable title for every graded cell, by grade id: a test cell's section heading and what it tests
+    ("Part 1: decoding by hand: warp_logits"), a written cell's first line ("Q1. Why is fine-tuning needed?...")."""
+    worth = re.compile(r"\s*\(\d+(\.\d+)? points?\)")
+    titles, heading, tested = {}, "", []
+    for c in nbformat.read(source_path(assignment), as_version=4).cells:
+        lines = [ln.strip() for ln in c.source.splitlines() if ln.strip()]
+        if c.cell_type == "markdown" and nbg(c).get("grade"):
+            first = worth.sub("", re.sub(r"[*_`#]", "", lines[0] if lines else "").strip())
+            titles[grade_id(c)] = first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + " ..."
+        elif c.cell_type == "markdown":
+            heads = [ln for ln in lines if ln.startswith("#")]
+            heading = worth.sub("", heads[-1].lstrip("#").strip()) if heads else heading
+        elif nbg(c).get("solution"):
+            tested = [n for n in defined_names(c.source) if not n.startswith("_")][:2]
+        elif nbg(c).get("grade"):
+            titles[grade_id(c)] = ": ".join(x for x in (heading, ", ".join(tested)) if x) or grade_id(c)
+    return titles
 
 
 def _auto_detail(c: CellGrade) -> tuple[str, str]:
@@ -58,14 +83,13 @@ def page(assignment: str, s: StudentGrades, titles: dict[str, str] | None = None
 def feedback(course: Path, assignment: str) -> list[Path]:
     """One HTML report per graded student: scores (autograded and by hand), failing visible tests, the names
     of failing hidden checks, the graders' comments. Nothing for a submission that needs a re-grade."""
-    course = Path(course)
     require_graded(course, assignment)
     titles = part_titles(assignment)
     out = []
     for s in read(course, assignment):
         if s.needs_regrade:  # no report from a grading that failed on our side: grade --retry-failed first
             continue
-        dest = course / "feedback" / assignment / f"{s.student}.html"
+        dest = CourseFolder(course).feedback(assignment, s.student)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(page(assignment, s, titles), encoding="utf-8")
         out.append(dest)

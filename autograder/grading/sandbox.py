@@ -1,7 +1,7 @@
 """Kernel launcher for grading: limits first, then an ordinary IPython kernel.
 
-    python -m autograder.sandbox --workdir DIR [--hide FOLDER ...] [--show FOLDER ...] -- -f CONNECTION_FILE
-    python -m autograder.sandbox --probe --workdir DIR ...     (apply everything, check it, print JSON)
+    python -m autograder.grading.sandbox --workdir DIR [--hide FOLDER ...] [--show FOLDER ...] -- -f CONNECTION_FILE
+    python -m autograder.grading.sandbox --probe --workdir DIR ...     (apply everything, check it, print JSON)
 
 Before exec'ing ipykernel it
   * asks Linux to kill it when the process that launched it (--parent-pid: the grading worker)
@@ -42,9 +42,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..cells import REPO, SOURCE
 from .limits import DEFAULT
 
-REPO = Path(__file__).resolve().parent.parent
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
@@ -250,7 +250,7 @@ def _self_check(hide: list[str], show: list[str], write: list[str]) -> list[str]
         seen = set(os.listdir(folder)) - allowed
         if seen:
             problems.append(f"{folder} is visible ({', '.join(sorted(seen)[:5])} ...)")
-    for answers in (REPO / "solutions", REPO / "tests" / "reference_squad_v1.py"):   # the answers, a1's reference
+    for answers in (REPO / SOURCE, REPO / "tests" / "reference_squad_v1.py"):   # the answers, a1's reference
         if answers.exists():
             problems.append(f"{answers} is readable")
     return problems
@@ -262,7 +262,7 @@ def probe(hide: tuple[str, ...] = ()) -> list[str]:
         os.chmod(tmp, 0o711)
         workdir = Path(tmp) / "work"
         workdir.mkdir()
-        cmd = [sys.executable, "-m", "autograder.sandbox", "--probe", "--workdir", str(workdir),
+        cmd = [sys.executable, "-m", "autograder.grading.sandbox", "--probe", "--workdir", str(workdir),
                *policy_args(workdir, hide)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..environment import kernel_env
 from .guard import guarded, setup_code
 from .results import Result
 from .limits import Limits
@@ -19,26 +20,12 @@ def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
     spec = workdir / ".kernels" / "course-sandbox"
     spec.mkdir(parents=True, exist_ok=True)
     from .sandbox import policy_args
-    argv = [sys.executable, "-m", "autograder.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+    argv = [sys.executable, "-m", "autograder.grading.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
             "--parent-pid", str(os.getpid()),  # this process starts the kernel; the kernel dies with it
             *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
                                                   "language": "python", "env": env}))
     return spec.parent
-
-
-def grading_env(workdir: Path) -> dict:
-    """The kernel's environment: smoke profile, offline, every cache inside the working copy."""
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "LANG", "LC_ALL", "PYTHONPATH", "COURSE_CACHE"}}
-    from shared.models import course_cache
-    keep.update({"NBGRADER_EXECUTION": "autograde", "COURSE_PROFILE": "smoke", "HF_HUB_OFFLINE": "1",
-                 "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(workdir / "hf"), "MPLBACKEND": "Agg",
-                 "MPLCONFIGDIR": str(workdir / "mpl"), "IPYTHONDIR": str(workdir / "ipython"),
-                 "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"),
-                 "TORCHINDUCTOR_CACHE_DIR": str(workdir / "tmp" / "torchinductor"), "COURSE_CACHE": str(course_cache()),
-                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
-                 "TQDM_DISABLE": "1", "PYTHONDONTWRITEBYTECODE": "1"})
-    return keep
 
 
 def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float) -> None:
@@ -92,7 +79,8 @@ def _client(nb, workdir: Path, limits: Limits):
     workdir.mkdir(parents=True, exist_ok=True)
     for sub in ["hf", "mpl", "ipython", "tmp"]:
         (workdir / sub).mkdir(exist_ok=True)
-    env = grading_env(workdir)
+    from shared.models import course_cache
+    env = kernel_env(workdir, course_cache())
     ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env))])
     km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                             ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))

@@ -9,7 +9,7 @@ Trust nothing in the submission but the student's answers:
   deleted, edited, moved or duplicated test cells and faked outputs change
   nothing. Code cells the student added before the last test run where the
   student put them (helpers); cells after the last autograded test are not run.
-* **Protection** (autograder/guard.py). Before any student code, the first kernel cell captures the
+* **Protection** (guard.py). Before any student code, the first kernel cell captures the
   builtins and the comparison functions tests use (math.isclose, numpy's and
   torch's allclose/isclose/equal and testing functions), the IPython hooks, and
   after each solution cell the objects it defined. Before every test part they
@@ -20,7 +20,7 @@ Trust nothing in the submission but the student's answers:
   frame (to learn the OK token) *and* silences the kernel's output stream class
   while a failing test runs could still fake a pass; nothing short of running
   tests outside the student's process closes that completely.
-* **Limits.** The kernel runs through autograder.sandbox (memory cap, no
+* **Limits.** The kernel runs through sandbox.py (memory cap, no
   network, its own PID namespace, the repository, home, temporary and course
   folders hidden but for what it needs), with a per-cell timeout; the caller
   enforces the per-notebook wall limit.
@@ -30,18 +30,23 @@ Trust nothing in the submission but the student's answers:
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 
-from .assembly import assemble, defined_names, nbg
+from . import limits as grading_limits
+from ..cells import grade_ids, nbg
+from .assembly import assemble, defined_names
 from .execution import execute
-from .results import Result, empty_result
 from .limits import Limits
+from .results import Result, empty_result
+from .sandbox import die_with_parent
 
 
 def grade_notebook(source_path: Path, submission_path: Path, student: str, assignment: str,
@@ -71,8 +76,7 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
         result.reasons.append("the notebook has no cells: every test scores 0")
         save_progress()
         return result
-    src_ids = {nbg(c).get("grade_id") for c in source_nb.cells} - {None}
-    sub_ids = {nbg(c).get("grade_id") for c in student_nb.cells} - {None}
+    src_ids, sub_ids = grade_ids(source_nb.cells), grade_ids(student_nb.cells)
     sub_names = {n for c in student_nb.cells if c.cell_type == "code" for n in defined_names(c.source)}
     sol_names = {n for c in source_nb.cells if nbg(c).get("solution") for n in defined_names(c.source)}
     if not (src_ids & sub_ids) and not (sol_names & sub_names):
@@ -101,3 +105,26 @@ def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits
         return grade_notebook(Path(source_path), Path(submission_path), student, assignment, workdir, limits,
                               progress_file)
 
+
+def main() -> int:
+    """One grading job in its own process (the batch's worker):
+    `python -m autograder.grading.engine SOURCE SUBMISSION STUDENT ASSIGNMENT PROGRESS`.
+
+    Writes the result (and partial results while it runs) to PROGRESS as JSON, so the batch keeps whatever
+    it learned even if this process is killed. With --parent-pid PID (the batch) it dies with the batch,
+    whatever kills the batch, and its kernel dies with it (sandbox.py)."""
+    p = argparse.ArgumentParser()
+    for name in ["source", "submission", "student", "assignment", "progress"]:
+        p.add_argument(name)
+    p.add_argument("--parent-pid", type=int, default=None, help="the batch's process id: end when it ends")
+    grading_limits.add_arguments(p)
+    a = p.parse_args()
+    if a.parent_pid:
+        die_with_parent(lambda: os.getppid() == a.parent_pid)
+    limits = grading_limits.from_args(a)
+    grade_in_fresh_dir(a.source, a.submission, a.student, a.assignment, limits, progress_file=Path(a.progress))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""What students get: release notebooks generated from solutions/ with the Colab setup cell (generate),
+and the student distribution published from them (distribution)."""
