@@ -76,15 +76,20 @@ def cmd_grade(args) -> int:
     import contextlib
     import shlex
 
-    from .grading.batch import GradingStopped, grade
+    from .grading.batch import GradingStopped, UnknownStudents, grade
     from .lms.collect import require_submissions
     require_submissions(Path(args.course), args.assignment)   # a wrong --course: one message, nothing created
     try:
+        students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
         results = grade(Path(args.course), args.assignment, args.workers, limits.from_args(args), force=args.force,
-                        retry_failed=args.retry_failed)
+                        retry_failed=args.retry_failed, students=students)
+    except UnknownStudents as err:   # a --students name with no submission: one message, nothing graded
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except GradingStopped as stop:   # Ctrl-C, SIGTERM, SIGHUP: workers and kernels ended, graded work saved
         again = (f"python -m autograder grade {shlex.quote(args.assignment)} --course {shlex.quote(args.course)}"
-                 + (" --retry-failed" if args.retry_failed else ""))
+                 + (" --retry-failed" if args.retry_failed else "")
+                 + (f" --students {shlex.quote(args.students)}" if args.students else ""))
         left = stop.total - stop.graded
         with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)
             print(f"stopped by {stop.signal_name}: {stop.graded} of {stop.total} submissions graded and saved"
@@ -240,6 +245,8 @@ def main(argv=None) -> int:
     gr.add_argument("--force", action="store_true", help="grade again even if a result is up to date")
     gr.add_argument("--retry-failed", action="store_true",
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
+    gr.add_argument("--students", default=None, metavar="A,B,C",
+                    help="grade only these students' submissions (names as in the course folder's submitted/)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),

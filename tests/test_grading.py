@@ -130,6 +130,20 @@ def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monke
     assert all(after[n] == before[n] for n in untouched), "finished students were graded again"
 
 
+def test_grade_students_grades_only_those_named_and_leaves_the_rest(course, monkeypatch):
+    from autograder.grading import batch
+    started = []
+    real_worker = batch._run_worker
+    monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
+    root = course["root"]
+    before = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    only = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False, force=True, students=["partial"])
+    assert started == ["partial"] and list(only) == ["partial"]
+    assert only["partial"].score == course["results"]["partial"].score
+    after = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    assert all(after[n] == before[n] for n in before if n != "partial.json"), "a student not named was graded"
+
+
 def _tiny_course(tmp_path, student_code, extra_cell=""):
     """A one-test source notebook whose test uses every comparison a test may call."""
     def meta(gid, **kw):

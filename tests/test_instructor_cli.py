@@ -175,6 +175,17 @@ def test_grade_with_nothing_collected_is_refused(tmp_path):
     assert f"no submissions of {A1}" in str(stop.value.code) and sorted(p.name for p in course.iterdir()) == ["submitted"]
 
 
+def test_grade_students_with_a_name_not_collected_is_refused_before_anything_is_written(tmp_path, capsys):
+    course = tmp_path / "course"
+    nb = course / "submitted" / "alice" / A1 / f"{A1}.ipynb"
+    nb.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), nb)
+    assert main(["grade", A1, "--course", str(course), "--students", "alice,bob, carol"]) == 2
+    err = capsys.readouterr().err
+    assert f"no collected submission of {A1} for bob, carol" in err and "submitted" in err
+    assert sorted(p.name for p in course.iterdir()) == ["submitted"]
+
+
 def test_demo_never_deletes_a_folder_it_did_not_create(tmp_path):
     course = tmp_path / "my-course"
     course.mkdir()

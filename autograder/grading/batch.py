@@ -186,8 +186,10 @@ def _end(proc) -> None:
 
 
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
-          force: bool = False, progress_bar: bool = True, retry_failed: bool = False) -> dict[str, Result]:
-    """Grade every collected submission of `assignment`, `workers` at a time; resume where stopped.
+          force: bool = False, progress_bar: bool = True, retry_failed: bool = False,
+          students: list[str] | None = None) -> dict[str, Result]:
+    """Grade every collected submission of `assignment` (or only those of `students`), `workers` at a time;
+    resume where stopped. A name in `students` with no collected submission is refused before anything runs.
 
     A submission whose grading failed through the grader's fault is kept as "needs re-grade" (no
     score); `retry_failed` grades those again, and only those.
@@ -199,12 +201,13 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
+    _chosen(course, assignment, students)   # a wrong name: refused before anything is locked or written
     lock = _only_batch(course, assignment)
     stop, results, total = _Stop(), {}, 0
     try:
         with stop.caught():
             src_sha = sha256(src)
-            todo, results = _to_grade(course, assignment, src_sha, force, retry_failed)
+            todo, results = _to_grade(course, assignment, src_sha, force, retry_failed, students)
             total = len(todo) + len(results)
             _remove_stale_scratch()
             # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
@@ -272,13 +275,31 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_failed: bool):
-    """(submissions to grade, results already complete for this submission and source).
+class UnknownStudents(ValueError):
+    """A name given to grade(students=...) with no collected submission."""
+
+
+def _chosen(course: Path, assignment: str, students: list[str] | None) -> list[tuple[str, Path]]:
+    """The collected submissions of `students` (all when None); a name without one is refused."""
+    collected = submissions(course, assignment)
+    if students is None:
+        return collected
+    unknown = sorted(set(students) - {student for student, _ in collected})
+    if unknown:
+        raise UnknownStudents(f"no collected submission of {assignment} for {', '.join(unknown)}: check the names "
+                              f"against the folders in {CourseFolder(course).submitted} ({len(collected)} collected)")
+    return [(student, nb) for student, nb in collected if student in set(students)]
+
+
+def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_failed: bool,
+              students: list[str] | None = None):
+    """(submissions to grade, results already complete for this submission and source), of `students` only
+    when given.
 
     With `force`, every result is marked incomplete first, so a forced batch stopped midway resumes
     without --force."""
     todo, results = [], {}
-    for student, nb in submissions(course, assignment):
+    for student, nb in _chosen(course, assignment, students):
         path = CourseFolder(course).result(assignment, student)
         sub_sha = sha256(nb)
         if path.exists() and not force:
