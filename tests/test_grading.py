@@ -3,6 +3,7 @@ hostile or odd submission gets its expected recorded grade and a reason; nothing
 import csv
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -241,6 +242,22 @@ def test_the_sandbox_self_check_reports_what_is_visible_outside_it(tmp_path):
     from autograder.grading.sandbox import _self_check
     problems = _self_check([str(REPO)], [str(REPO / "shared")], [str(tmp_path)])
     assert any("solutions" in p for p in problems) and any(str(REPO) in p for p in problems), problems
+
+
+def test_other_copies_of_the_course_beside_it_and_its_worktrees_are_hidden_too(tmp_path):
+    import subprocess
+    from autograder.grading.sandbox import other_checkouts, policy
+    repo, clone, notes = tmp_path / "course", tmp_path / "course-copy", tmp_path / "notes"
+    for folder in (repo / "solutions", clone / "solutions", notes):
+        folder.mkdir(parents=True)
+    assert other_checkouts(repo) == [clone]              # a sibling with solutions/, not any sibling
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+                    "--allow-empty", "-m", "x"], check=True)
+    far = tmp_path / "elsewhere" / "wt"
+    subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", str(far)], check=True)
+    assert other_checkouts(repo) == sorted([clone, far])  # a worktree anywhere
+    assert all(str(p) in policy(tmp_path / "w")["hide"] for p in map(os.path.realpath, other_checkouts()))
 
 
 def test_the_sandbox_hides_answers_here():

@@ -13,7 +13,7 @@ Before exec'ing ipykernel it
     - no network at all (the kernel talks to the grader over IPC sockets in DIR);
     - the folders of `policy()` are hidden under empty read-only tmpfs mounts: the
       repository (solutions/, tests/, .git/ and anything else an instructor keeps
-      there), the home folder, the temporary folder (other students' working copies,
+      there), other copies of it (clones beside it, its git worktrees), the home folder, the temporary folder (other students' working copies,
       the grader's progress files) and the course folder (gradebook, submissions,
       its copy of solutions/); only what the kernel needs is bound back, read-only:
       the interpreter and its packages, shared/, data/, autograder/, the model cache,
@@ -29,6 +29,7 @@ Before exec'ing ipykernel it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -51,10 +52,23 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 CAP_SYS_ADMIN, PR_SET_PDEATHSIG, PR_CAPBSET_DROP = 21, 1, 24
 
 
+def other_checkouts(repo: Path = REPO) -> list[Path]:
+    """Other copies of the course beside this one (clones, git worktrees): folders next to it holding a solutions/
+    folder, and this repository's worktrees wherever they are. Their answers are as secret as this one's."""
+    found = []
+    with contextlib.suppress(OSError):
+        found = [p for p in repo.parent.iterdir() if p != repo and (p / SOURCE).is_dir()]
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        listing = subprocess.run(["git", "-C", str(repo), "worktree", "list", "--porcelain"], capture_output=True,
+                                 text=True, timeout=10).stdout
+        found += [Path(line[len("worktree "):]) for line in listing.splitlines() if line.startswith("worktree ")]
+    return sorted({p for p in found if os.path.realpath(p) != os.path.realpath(repo)})
+
+
 def policy(workdir: Path, hide: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """What the grading kernel may not see, and what it needs back inside those folders."""
     from shared.models import course_cache
-    hidden = [REPO, Path.home(), Path(tempfile.gettempdir()), *map(Path, hide)]
+    hidden = [REPO, *other_checkouts(), Path.home(), Path(tempfile.gettempdir()), *map(Path, hide)]
     needed = [REPO / "shared", REPO / "data", REPO / "autograder", Path(sys.prefix), Path(sys.base_prefix),
               *map(Path, site.getsitepackages()), course_cache()]
     real = lambda ps: sorted({os.path.realpath(p) for p in ps})  # noqa: E731
