@@ -216,8 +216,8 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             ensure_gradebook(course, assignment)
             from shared.models import resolve
             from shared.profiles import get_profile
-            for role in ("encoder", "causal_lm", "seq2seq"):  # build the smoke models once, before the kernels need them
-                resolve(get_profile("smoke").model(role))
+            for spec in sorted(set(get_profile("smoke").models.values())):  # build each smoke model once, before
+                resolve(spec)                                                # the kernels need them
             _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
                  stop, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
                             disable=not progress_bar))
