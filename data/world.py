@@ -9,6 +9,7 @@ Run nothing here directly: the `make_*.py` script of each data set imports it.
 """
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 
@@ -92,3 +93,10 @@ def make_world(seed: int) -> World:
         stem = c[:-1] if c[-1] in "aeiou" else c
         w.nationality[c] = stem + rng.choice(["ian", "ese", "ish", "ic"])
     return w
+
+
+def write_jsonl(path, rows) -> None:
+    """One split of a data set as JSON lines (one object per line), the form every loader of the course reads."""
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")

@@ -112,13 +112,23 @@ def test_export_equals_the_gradebook(course):
     assert {r["cell"] for r in summary} >= {"test_prepare_train_features", "a1_report"}
 
 
-def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monkeypatch):
+def _spy_on_workers(monkeypatch) -> list[str]:
+    """The students whose grading starts a worker, in order."""
     from autograder.grading import batch
     started = []
     real_worker = batch._run_worker
     monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
+    return started
+
+
+def _result_files(root) -> dict:
+    return {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+
+
+def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monkeypatch):
+    started = _spy_on_workers(monkeypatch)
     root = course["root"]
-    before = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    before = _result_files(root)
     # a batch stopped midway: two results missing
     for name in ["complete.json", "partial.json"]:
         (root / "grades" / A1 / name).unlink()
@@ -126,22 +136,19 @@ def test_grading_again_changes_nothing_and_a_stopped_batch_resumes(course, monke
     assert sorted(started) == ["complete", "partial"]  # two gradings, not all of them
     for student, r in again.items():
         assert r.score == course["results"][student].score
-    after = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    after = _result_files(root)
     untouched = [n for n in before if n not in {"complete.json", "partial.json"}]
     assert all(after[n] == before[n] for n in untouched), "finished students were graded again"
 
 
 def test_grade_students_grades_only_those_named_and_leaves_the_rest(course, monkeypatch):
-    from autograder.grading import batch
-    started = []
-    real_worker = batch._run_worker
-    monkeypatch.setattr(batch, "_run_worker", lambda *a, **k: started.append(a[2]) or real_worker(*a, **k))
+    started = _spy_on_workers(monkeypatch)
     root = course["root"]
-    before = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    before = _result_files(root)
     only = grade(root, A1, workers=1, limits=LIMITS, progress_bar=False, force=True, students=["partial"])
     assert started == ["partial"] and list(only) == ["partial"]
     assert only["partial"].score == course["results"]["partial"].score
-    after = {p.name: json.loads(p.read_text()) for p in (root / "grades" / A1).glob("*.json")}
+    after = _result_files(root)
     assert all(after[n] == before[n] for n in before if n != "partial.json"), "a student not named was graded"
 
 

@@ -12,14 +12,13 @@ number" rarely work (tools/baselines.py measures them).
 """
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from world import FEMALE_NAMES, FIRST_NAMES, PRODUCTS, with_article  # noqa: E402
+from world import FEMALE_NAMES, FIRST_NAMES, PRODUCTS, with_article, write_jsonl  # noqa: E402
 
 
 def plural(noun: str) -> str:
@@ -113,9 +112,7 @@ def main() -> None:
     train = make_split(41, 400, set())
     test = make_split(42, 200, {r["question"] for r in train})
     for name, rows in {"train": train, "test": test}.items():
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", rows)
         print(f"{name}: {len(rows)} problems")
 
 

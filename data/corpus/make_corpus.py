@@ -12,7 +12,6 @@ dev sentence is not a train sentence with other names.
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -22,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "qa"))
 from make_qa import Style, company_passage, person_passage, town_passage  # noqa: E402
-from world import make_world  # noqa: E402
+from world import make_world, write_jsonl  # noqa: E402
 
 SECTIONS = {town_passage: ["History", "Geography"], person_passage: ["Life", "Career"],
             company_passage: ["History", "Operations"]}
@@ -59,9 +58,7 @@ def main() -> None:
         rows = [""]
         for i in range(n):
             rows.extend(article(rng, worlds, i, style))
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps({"text": r}) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", ({"text": r} for r in rows))
         words = sum(len(r.split()) for r in rows)
         print(f"{name}: {len(rows)} rows, {n} articles, {words} words")
 

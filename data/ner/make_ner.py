@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from world import FIRST_NAMES, World, make_world  # noqa: E402
+from world import FIRST_NAMES, World, make_world, write_jsonl  # noqa: E402
 
 # the CoNLL-2003 tag names, in the hub's order: one copy, which shared.data reads too
 _TAGS = json.loads((HERE / "tags.json").read_text())
@@ -243,9 +243,7 @@ def main() -> None:
     no_cue = {" ".join(p.split("/")[0] for p in phrase.split()) for phrase in CUES["NO_CUE"]["PER"]}
     for name, seed, n in [("train", 31, 2400), ("validation", 42, 300)]:
         rows = make_split(seed, n, name == "train")
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", rows)
         ents = sum(t % 2 == 1 for r in rows for t in r["ner_tags"])
         # a name whose type no cue decides: the best any reader can do is guess, right 1 time in 3; with every
         # other entity right, precision = recall = F1 = 1 - (wrong guesses) / entities

@@ -23,7 +23,6 @@ never occur in training: the dev score measures reading, not memorised names.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from world import (DIRECTIONS, FEMALE_NAMES, FIELDS, INDUSTRIES, OCCUPATIONS, PRIZES, PRODUCTS,  # noqa: E402
-                   REGIONS, SIZES, TOPICS, World, make_world, with_article)
+                   REGIONS, SIZES, TOPICS, World, make_world, with_article, write_jsonl)
 
 SLOT = re.compile(r"\{(\w+)\}")
 MONTHS = ["January", "March", "April", "May", "June", "July", "August", "September", "October"]
@@ -450,9 +449,7 @@ def make_split(seed: int, n_passages: int, q_per_passage: int, split: str) -> li
 def main() -> None:
     splits = {"train": make_split(101, 330, 4, "train"), "validation": make_split(202, 66, 4, "validation")}
     for name, rows in splits.items():
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", rows)
         print(f"{name}: {len(rows)} questions over {len({r['context'] for r in rows})} passages")
 
 

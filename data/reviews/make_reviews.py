@@ -10,14 +10,15 @@ reviews praise one thing and pan another. a6 fine-tunes a causal LM on the train
 """
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "sentiment"))
 from make_sentiment import NEGATIVE, POSITIVE, build  # noqa: E402
+from world import write_jsonl  # noqa: E402
 
 OPENINGS = ["i saw this one last weekend .", "i went in knowing nothing about it .", "my friends talked me into it .",
             "i watched it twice .", "i had high hopes .", "it opened here last month .", "", "", "", ""]
@@ -56,9 +57,7 @@ def main() -> None:
     test = make_split(32, 300, {r["text"] for r in train})
     train_sentences = {s for r in train for s in r["text"].split(" . ")}
     for name, rows in {"train": train, "test": test}.items():
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", rows)
         words = sum(len(r["text"].split()) for r in rows)
         print(f"{name}: {len(rows)} reviews, {words:,} words, {sum(r['label'] for r in rows) / len(rows):.0%} positive")
     test_sentences = [s for r in test for s in r["text"].split(" . ")]

@@ -20,11 +20,13 @@ SST-2's sentences are. They are built so that counting words is not enough:
 """
 from __future__ import annotations
 
-import json
 import random
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from world import write_jsonl  # noqa: E402
 
 POSITIVE = ["wonderful", "brilliant", "moving", "charming", "gripping", "delightful", "clever",
             "beautiful", "funny", "thoughtful", "superb", "engaging", "heartfelt", "solid", "fresh",
@@ -127,9 +129,7 @@ def main() -> None:
     val = make_split(22, 480, POSITIVE, NEGATIVE, {r["sentence"] for r in train})
     for name, rows in {"train": train, "validation": val}.items():
         flipped = sum(r.pop("_flipped") for r in rows)
-        with open(HERE / f"{name}.jsonl", "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+        write_jsonl(HERE / f"{name}.jsonl", rows)
         share = sum(r["label"] for r in rows) / len(rows)
         print(f"{name}: {len(rows)} sentences, {share:.1%} positive; {flipped} labels disagree with the grammar "
               f"(a model that follows the grammar scores {1 - flipped / len(rows):.1%})")
