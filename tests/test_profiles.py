@@ -112,3 +112,16 @@ def test_task_caps_fall_back_to_the_profile_wide_caps():
     assert get_profile("smoke").caps("qa") == (32, 16)
     assert get_profile("full").caps("qa") == (20_000, 2_000)
     assert get_profile("full").caps("ner") == (None, None)
+
+
+def test_every_profile_gives_the_settings_of_the_snapshot():
+    """Each profile's fields, caps, models and settings(a), to the type and key order, as
+    tests/fixtures/snapshots/profiles.json holds them (taken before the settings moved into one block per
+    assignment; tests/snapshot_profiles.py writes it again when a setting changes on purpose)."""
+    import json
+
+    from snapshot_profiles import SNAPSHOT, snapshot
+    expected, now = json.loads(SNAPSHOT.read_text()), snapshot()
+    for name in expected:
+        assert now[name] == expected[name], name
+    assert now.keys() == expected.keys()
