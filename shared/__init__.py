@@ -4,7 +4,8 @@
     profile = shared.setup(PROFILE, seed=SEED)   # prints profile, device, precision
 
 Modules (each small, each opening with what it is for):
-    shared.profiles  which models, data and sizes: full / offline / smoke
+    shared.profiles  which models, data and sizes: full / offline / smoke, one block per assignment
+    shared.env       the environment variables the course reads, each read and parsed in one place
     shared.device    the one device rule: every model on the GPU if there is one, fp32 weights, autocast
     shared.models    load_model / load_tokenizer, the same code in every profile
     shared.data      load_task (hub schema everywhere), collators, column checks

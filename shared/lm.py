@@ -12,13 +12,10 @@ from __future__ import annotations
 import math
 import torch
 
+from .profiles import ASSIGNMENTS
 from .train import TrainConfig, evaluating, train
 
-SIZES = {  # GPT-2 shapes in miniature (gpt2 itself: n_embd=768, n_layer=12, n_head=12)
-    "tiny": dict(n_embd=64, n_layer=2, n_head=2),
-    "small": dict(n_embd=128, n_layer=4, n_head=4),
-    "medium": dict(n_embd=256, n_layer=6, n_head=8),
-}
+SIZES = ASSIGNMENTS["a3"].shapes   # GPT-2 shapes in miniature, by name (shared/profiles.py: a3's block)
 
 
 def corpus_text(split, text_column: str = "text", max_chars: int | None = None) -> str:

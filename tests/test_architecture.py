@@ -1,8 +1,7 @@
 """Rules of the code's shape that docs/architecture.md states, kept true by a test."""
 import ast
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from shared.models import REPO as ROOT
 
 
 def test_no_function_over_60_lines_in_shared_or_autograder():

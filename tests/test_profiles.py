@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,18 @@ def test_env_then_argument_then_offline_flag(monkeypatch):
     assert profile_name() == "offline"
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     assert profile_name() == "full"
+
+
+def test_hf_hub_offline_is_read_one_way_for_the_profile_and_the_hub(monkeypatch):
+    from shared import env
+    for value in ("1", "true", "True", "YES", "on"):
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+        assert env.hub_offline() and profile_name() == "offline", value
+        with pytest.raises(ModelNotAvailable, match="offline profile"):
+            resolve("openai-community/gpt2")
+    for value in ("0", "", "false", "no"):
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+        assert not env.hub_offline() and profile_name() == "full", value
 
 
 def test_unknown_profile_names_the_choices():
@@ -70,7 +81,7 @@ NAME_BRANCH = re.compile(r"""(profile|p)\.name\s*(==|!=|\bin\b|\bnot in\b)|\[\s*
 
 def _code_sources():
     import nbformat
-    root = Path(__file__).resolve().parents[1]
+    from shared.models import REPO as root
     for path in sorted((root / "shared").rglob("*.py")) + sorted((root / "autograder").rglob("*.py")):
         yield path.relative_to(root), path.read_text()
     for path in sorted((root / "solutions").rglob("*.ipynb")) + sorted((root / "notebooks").rglob("*.ipynb")):
