@@ -203,3 +203,17 @@ def test_worked_examples_teach_each_problem_both_ways_without_calculator_marks()
         assert direct == [f"{q}\nDIRECT\n{answer}"] and answer.startswith("#### ")
         assert steps == [f"{q}\nSTEPS\n" + re.sub(r"<<[^>]*>>", "", a).strip()] and "<<" in a   # marks gone, all else kept
         assert steps[0].endswith(answer) and steps[0].count("\n") >= 3
+
+
+def test_the_generation_and_accuracy_helpers_give_the_outputs_of_the_snapshot(tmp_path):
+    """Every generation loop (solve, decode_many, sample_continuations, multitask.generate_answers, lm.sample_texts)
+    and accuracy loop (classify.evaluate_accuracy, lm.zero_shot_sentiment, `python -m shared`'s) gives, on the smoke
+    models, the texts, ids, scores and random state after it that tests/fixtures/snapshots/generation.json holds:
+    taken before the loops became one helper each (tests/snapshot_generation.py writes it)."""
+    import json
+
+    from snapshot_generation import SNAPSHOT, snapshot
+    expected, now = json.loads(SNAPSHOT.read_text()), snapshot(str(tmp_path))
+    for name in expected:
+        assert now[name] == expected[name], name
+    assert now.keys() == expected.keys()
