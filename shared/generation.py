@@ -4,6 +4,8 @@ functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `
 
     review_texts(split, n)                       a domain's texts (IMDb's <br /> tags removed)
     general_texts(split, n)                      general text (a corpus split in pieces of 60 words)
+    generate_batched(model, tokenizer, prompts, batch_size=...)  the course's one batched-generation loop (a3's
+                                                 sample_texts and a5's generate_answers use it too): new tokens' ids
     finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
     decode_many(model, tokenizer, prompts, setting, ...)        one decoding setting over many prompts (batched)
     repeated_bigrams(text)                       the share of a text's word bigrams that repeat
@@ -34,11 +36,42 @@ from tqdm.auto import tqdm
 
 from .train import TrainConfig, cap_steps, evaluating, train
 
-__all__ = ["review_texts", "general_texts", "prompts_from", "finetune_lm", "repeated_bigrams", "decode_many",
+__all__ = ["generate_batched", "review_texts", "general_texts", "prompts_from", "finetune_lm", "repeated_bigrams", "decode_many",
            "chat_prompt", "worked_examples", "solve", "train_judge",
            "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
            "text_scorer", "pairwise_correct", "pairwise_accuracy",
            "reference_logprobs", "train_dpo", "reward_and_kl", "best_of_n"]
+
+
+@torch.no_grad()
+def generate_batched(model, tokenizer, prompts: list[str], *, batch_size: int, seed: int | None = None,
+                     side: str = "left", add_special_tokens: bool = False, max_length: int | None = None,
+                     desc: str | None = "generating", **generate_kwargs) -> list[list[int]]:
+    """The token ids `model.generate(**generate_kwargs)` gives each prompt, in batches of `batch_size` prompts
+    padded (and, with max_length, cut) on `side`, the tokenizer's own sides restored after. A causal model's
+    ids are the new tokens only (its continuation follows the prompt: left padding); an encoder-decoder's are
+    all it generates. seed: torch's random state seeded once, before the first batch (None: left as it is; greedy
+    decoding draws nothing). A batch of one prompt is not padded (a tokenizer without a pad token serves it).
+    pad_token_id: the tokenizer's, or its end token where it has none. desc: the progress bar's (None: none)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    causal = not getattr(model.config, "is_encoder_decoder", False)
+    sides = tokenizer.padding_side, tokenizer.truncation_side
+    tokenizer.padding_side = tokenizer.truncation_side = side
+    starts = range(0, len(prompts), batch_size)
+    out = []
+    try:
+        with evaluating(model) as device:
+            for s in (tqdm(starts, desc=desc, leave=False) if desc else starts):
+                chunk = prompts[s:s + batch_size]
+                enc = tokenizer(chunk, return_tensors="pt", padding=len(chunk) > 1, add_special_tokens=add_special_tokens,
+                                **({"truncation": True, "max_length": max_length} if max_length else {})).to(device)
+                ids = model.generate(**enc, pad_token_id=pad, **generate_kwargs)
+                out += (ids[:, enc["input_ids"].shape[1]:] if causal else ids).tolist()
+    finally:
+        tokenizer.padding_side, tokenizer.truncation_side = sides
+    return out
 
 
 def review_texts(split, n: int | None = None) -> list[str]:
@@ -97,19 +130,8 @@ def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens:
     if "num_beams" in kw:
         kw.update(early_stopping=True)
         length.pop("min_new_tokens")
-    torch.manual_seed(seed)
-    side, out = tokenizer.padding_side, []
-    tokenizer.padding_side = "left"
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
-                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
-                                add_special_tokens=False).to(device)
-                ids = model.generate(**enc, **length, pad_token_id=tokenizer.pad_token_id, **kw)
-                out += tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    finally:
-        tokenizer.padding_side = side
-    return out
+    ids = generate_batched(model, tokenizer, prompts, batch_size=batch_size, seed=seed, desc=desc, **length, **kw)
+    return tokenizer.batch_decode(ids, skip_special_tokens=True)
 
 
 def chat_prompt(tokenizer, user: str) -> str:
@@ -134,22 +156,11 @@ def worked_examples(split, tokenizer, direct: str, cot: str, seed: int = 0) -> l
     return texts
 
 
-@torch.no_grad()
 def _greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int, desc: str) -> list[str]:
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"   # the answer follows the prompt: pads go first
-    out = []
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
-                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
-                                add_special_tokens=False).to(device)
-                gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
-                                     temperature=None, pad_token_id=tokenizer.pad_token_id)
-                out += tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    finally:
-        tokenizer.padding_side = side
-    return out
+    """Greedy continuations of the prompts (left-padded batches), as text."""
+    ids = generate_batched(model, tokenizer, prompts, batch_size=batch_size, desc=desc, max_new_tokens=max_new_tokens,
+                           do_sample=False, top_p=None, top_k=None, temperature=None)
+    return tokenizer.batch_decode(ids, skip_special_tokens=True)
 
 
 def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, max_new_tokens: int = 64,
@@ -193,25 +204,12 @@ def sample_continuations(model, tokenizer, prompts: list[str], n: int = 2, new_t
     """n samples per prompt from the model's own distribution (temperature 1, no top-k or top-p), each exactly
     new_tokens long, in batches of prompts (left-padded). One row per sample, a prompt's n samples together:
     prompt, prompt_ids, response_ids and text (prompt + response)."""
-    torch.manual_seed(seed)
-    rows, side = [], tokenizer.padding_side
-    per_batch = max(1, batch_size // n)
-    tokenizer.padding_side = "left"
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), per_batch), desc=desc, leave=False):
-                chunk = [p for p in prompts[s:s + per_batch] for _ in range(n)]
-                enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-                gen = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
-                                     max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                     pad_token_id=tokenizer.pad_token_id)
-                for p, g in zip(chunk, gen[:, enc["input_ids"].shape[1]:].tolist()):
-                    prompt_ids = tokenizer(p, add_special_tokens=False)["input_ids"]
-                    rows.append({"prompt": p, "prompt_ids": prompt_ids, "response_ids": g,
-                                 "text": p + tokenizer.decode(g, skip_special_tokens=True)})
-    finally:
-        tokenizer.padding_side = side
-    return rows
+    each = [p for p in prompts for _ in range(n)]   # a batch: max(1, batch_size // n) prompts, n rows each
+    ids = generate_batched(model, tokenizer, each, batch_size=max(1, batch_size // n) * n, seed=seed, desc=desc,
+                           do_sample=True, temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=new_tokens,
+                           min_new_tokens=new_tokens)
+    return [{"prompt": p, "prompt_ids": tokenizer(p, add_special_tokens=False)["input_ids"], "response_ids": g,
+             "text": p + tokenizer.decode(g, skip_special_tokens=True)} for p, g in zip(each, ids)]
 
 
 def preference_pairs(model, tokenizer, prompts: list[str], judge, new_tokens: int = 24, seed: int = 0,
