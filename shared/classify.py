@@ -1,7 +1,7 @@
 """Sentence classifiers, whatever their architecture: tokenise, fine-tune with shared.train, score.
 
 Used by a2 (pooled heads on an MLM encoder) and a4 (decoder-only classifiers):
-    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy
+    finetune_classifier(model, data, tokenizer, config, profile=profile)   # train, then dev accuracy
     count_trainable(model)                                         # parameters that get gradients
     accuracy(model, rows, collate)                                 # the one accuracy loop (a3's zero-shot scorer too)
 """
@@ -52,7 +52,7 @@ def count_trainable(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
+def finetune_classifier(model, data, tokenizer, config: TrainConfig, *, profile=None, max_length: int = 128) -> dict:
     """Train a sentence classifier (any module whose forward returns .loss and .logits) on data["train"];
     accuracy on data["validation"], and how many sentences that was (`dev_examples`: compare options on
     the same sentences)."""

@@ -56,7 +56,7 @@ def lm_blocks(split, tokenizer, block_size: int, text_column: str = "text"):
     return Dataset.from_dict({"input_ids": blocks.tolist(), "labels": blocks.tolist()})
 
 
-def train_for_flops(model, split, tokenizer, flops: float, n_params: int, block_size: int = 128,
+def train_for_flops(model, split, tokenizer, *, flops: float, n_params: int, block_size: int = 128,
                     batch_size: int = 16, lr: float = 1e-3, seed: int = 0, output_dir: str = "runs/lm",
                     max_steps: int | None = None, progress: bool = True):
     """Train for a compute budget: steps = flops / (6 * n_params * tokens per step) (Kaplan et al.'s estimate).
@@ -81,7 +81,7 @@ def _stack(examples):
     return {k: torch.tensor([e[k] for e in examples]) for k in ("input_ids", "labels")}
 
 
-def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\nSentiment:",
+def zero_shot_sentiment(model, tokenizer, dev, *, template: str = "Review: {text}\nSentiment:",
                         label_words=(" negative", " positive"), batch_size: int = 16, per_item: bool = False):
     """Zero-shot accuracy from the next-token distribution after the prompt: the label whose word's
     *first* token is more probable wins (one forward pass per batch, prompts left-padded). a4 scores
@@ -138,7 +138,7 @@ def pareto_front(costs, qualities, higher_is_better: bool = True) -> list[int]:
     return front
 
 
-def plot_tradeoff(frame, cost: str, quality: str, higher_is_better: bool = True, ax=None, label: str = "model"):
+def plot_tradeoff(frame, cost: str, quality: str, *, higher_is_better: bool = True, ax=None, label: str = "model"):
     """Quality against cost on log axes, each model named, the Pareto front drawn as a line."""
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()

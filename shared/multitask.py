@@ -56,7 +56,7 @@ def train_in_order(model, dataset, config: TrainConfig, collate_fn, profile=None
     return train(model, dataset.select_columns(cols), config, collate_fn=collate_fn)
 
 
-def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int = 16, batch_size: int = 16,
+def generate_answers(model, tokenizer, sources: list[str], *, max_new_tokens: int = 16, batch_size: int = 16,
                      desc: str = "generating") -> list[str]:
     """Greedy answers to each source. Causal models get left padding (the answer follows the prompt)
     and keep only the first line of what they generate. A source longer than the model's positions

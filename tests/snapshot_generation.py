@@ -43,8 +43,8 @@ def snapshot(tmp: str) -> dict:
         torch.manual_seed(123)
         out[name] = _after(fn())
 
-    run("solve", lambda: gen.solve(lm, tok, ["What is 2 + 3?", "Tom has 4 apples."], "{question}\nAnswer:",
-                                   lambda text: text[:3], max_new_tokens=5, batch_size=1))
+    run("solve", lambda: gen.solve(lm, tok, ["What is 2 + 3?", "Tom has 4 apples."], instruction="{question}\nAnswer:",
+                                   extract_fn=lambda text: text[:3], max_new_tokens=5, batch_size=1))
     run("greedy", lambda: gen._greedy(lm, tok, PROMPTS, 6, 3, "x"))
     for key, setting in {"greedy": {}, "sampled": {"do_sample": True, "temperature": 2.0, "top_k": 20},
                          "top_p": {"do_sample": True, "top_p": 0.9}, "penalty": {"repetition_penalty": 1.5},

@@ -146,8 +146,9 @@ def _config(assignment: str) -> dict:
 def _default(path: str, function: str, argument: str):
     """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
     fn = next(n for n in ast.walk(_source(path)) if isinstance(n, ast.FunctionDef) and n.name == function)
-    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
-    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
+    positional = list(zip([a.arg for a in fn.args.args][len(fn.args.args) - len(fn.args.defaults):], fn.args.defaults))
+    keywords = [(a.arg, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None]
+    return ast.literal_eval(dict(positional + keywords)[argument])
 
 
 def _scratch_models(vocab: int = 2_000, positions: int = 128) -> None:
