@@ -16,11 +16,13 @@ Modules (each small, each opening with what it is for):
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from .profiles import Profile, get_profile, profile_name  # noqa: F401  (light: no torch import)
 
-__all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "device", "models", "data", "train",
-           "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask", "classify", "generation"]
+# the package's modules, found (a new one, e.g. an assignment's plumbing, is listed by being there)
+MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+__all__ = ["setup", "get_profile", "profile_name", "Profile", *MODULES]
 
 
 class NoGPU(RuntimeError):
@@ -47,7 +49,6 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
 
 
 def __getattr__(name: str):  # `shared.train` etc. import on first use, keeping `import shared` fast
-    if name in {"profiles", "device", "models", "data", "train", "metrics", "tracking", "qa", "mlm", "lm", "prompting",
-                "multitask", "classify", "generation"}:
+    if name in MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'shared' has no attribute {name!r}")

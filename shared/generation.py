@@ -37,7 +37,8 @@ from tqdm.auto import tqdm
 
 from .train import TrainConfig, cap_steps, evaluating, train
 
-__all__ = ["generate_batched", "ToyLM", "TOY_TABLE", "toy_lm", "review_texts", "general_texts", "prompts_from", "finetune_lm", "repeated_bigrams", "decode_many",
+__all__ = ["generate_batched", "ToyLM", "TOY_TABLE", "toy_lm", "review_texts", "general_texts", "prompts_from",
+           "finetune_lm", "repeated_bigrams", "decode_many",
            "chat_prompt", "worked_examples", "solve", "train_judge",
            "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
            "text_scorer", "pairwise_correct", "pairwise_accuracy",

@@ -351,6 +351,8 @@ def main() -> None:
     print("| assignment | estimated minutes on a Colab T4, full profile | Drive at the end, GB |\n|---|---|---|")
     total = 0.0
     for name in ASSIGNMENTS:                                         # each assignment's function below
+        if name not in globals():
+            raise SystemExit(f"tools/t4_estimate.py has no estimate of {name}: write {name}(p) -> Work, as the others.")
         w = globals()[name](p)
         low, high = w.minutes()
         flag = f" (over {LIMIT_MINUTES})" if high > LIMIT_MINUTES else ""
