@@ -4,7 +4,8 @@
     profile = shared.setup(PROFILE, seed=SEED)   # prints profile, device, precision
 
 Modules (each small, each opening with what it is for):
-    shared.profiles  which models, data and sizes: full / offline / smoke
+    shared.profiles  which models, data and sizes: full / offline / smoke, one block per assignment
+    shared.env       the environment variables the course reads, each read and parsed in one place
     shared.device    the one device rule: every model on the GPU if there is one, fp32 weights, autocast
     shared.models    load_model / load_tokenizer, the same code in every profile
     shared.data      load_task (hub schema everywhere), collators, column checks
@@ -15,11 +16,13 @@ Modules (each small, each opening with what it is for):
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from .profiles import Profile, get_profile, profile_name  # noqa: F401  (light: no torch import)
 
-__all__ = ["setup", "get_profile", "profile_name", "Profile", "profiles", "device", "models", "data", "train",
-           "metrics", "tracking", "qa", "mlm", "lm", "prompting", "multitask", "classify", "generation"]
+# the package's modules, found (a new one, e.g. an assignment's plumbing, is listed by being there)
+MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+__all__ = ["setup", "get_profile", "profile_name", "Profile", *MODULES]
 
 
 class NoGPU(RuntimeError):
@@ -46,7 +49,6 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
 
 
 def __getattr__(name: str):  # `shared.train` etc. import on first use, keeping `import shared` fast
-    if name in {"profiles", "device", "models", "data", "train", "metrics", "tracking", "qa", "mlm", "lm", "prompting",
-                "multitask", "classify", "generation"}:
+    if name in MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'shared' has no attribute {name!r}")

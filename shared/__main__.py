@@ -22,15 +22,13 @@ def main(argv=None) -> None:
 
     import matplotlib
     matplotlib.use("Agg")
-    import torch
     from transformers import AutoModelForSequenceClassification
 
     from . import setup
+    from .classify import accuracy
     from .data import DataCollatorWithPadding, load_task
-    from .metrics import load_metric
     from .models import load_model, load_tokenizer
     from .tracking import ExperimentLog, plot_history
-    from .device import place
     from .train import TrainConfig, train
 
     profile = setup(args.profile or "offline", seed=0)
@@ -41,19 +39,9 @@ def main(argv=None) -> None:
                  remove_columns=["sentence", "idx"]).rename_column("label", "labels")
     collate = DataCollatorWithPadding(tok)
     model = load_model(AutoModelForSequenceClassification, spec, num_labels=2)
-    accuracy = load_metric("accuracy")
 
-    @torch.no_grad()
     def dev_accuracy(m) -> dict:
-        m.eval()
-        preds, refs = [], []
-        loader = torch.utils.data.DataLoader(enc["validation"], batch_size=64, collate_fn=collate)
-        device = next(place(m).parameters()).device
-        for batch in loader:
-            batch = {k: v.to(device) for k, v in batch.items()}
-            preds += m(**batch).logits.argmax(-1).tolist()
-            refs += batch["labels"].tolist()
-        return accuracy.compute(predictions=preds, references=refs)
+        return {"accuracy": accuracy(m, enc["validation"], collate, batch_size=64)["accuracy"]}
 
     before = dev_accuracy(model)["accuracy"]
     cfg = TrainConfig(output_dir=args.out, epochs=args.epochs, batch_size=32, lr=profile.settings("main")["lr"],

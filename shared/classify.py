@@ -1,8 +1,9 @@
 """Sentence classifiers, whatever their architecture: tokenise, fine-tune with shared.train, score.
 
 Used by a2 (pooled heads on an MLM encoder) and a4 (decoder-only classifiers):
-    finetune_classifier(model, data, tokenizer, config, profile)   # train, then dev accuracy
+    finetune_classifier(model, data, tokenizer, config, profile=profile)   # train, then dev accuracy
     count_trainable(model)                                         # parameters that get gradients
+    accuracy(model, rows, collate)                                 # the one accuracy loop (a3's zero-shot scorer too)
 """
 from __future__ import annotations
 
@@ -11,21 +12,31 @@ import time
 from .train import TrainConfig, cap_steps, evaluating, train
 
 
-def predictions(model, tokenized, collate, batch_size: int):
-    """(labels, argmax predictions) batch by batch, in eval mode without gradients."""
+def predictions(model, rows, collate, batch_size: int, *, forward=None, readout=None):
+    """(labels, predictions) batch by batch, in eval mode without gradients (shared.train.evaluating): each batch
+    of `rows` collated, its "labels" taken out, the rest run through the model (or `forward(model, inputs)`) and
+    read out by `readout(output)` (default: the logits' argmax over the last axis)."""
     with evaluating(model) as device:
-        for start in range(0, len(tokenized), batch_size):
-            batch = collate([tokenized[i] for i in range(start, min(start + batch_size, len(tokenized)))])
+        for start in range(0, len(rows), batch_size):
+            batch = collate([rows[i] for i in range(start, min(start + batch_size, len(rows)))])
             labels = batch.pop("labels")
-            yield labels, model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+            inputs = {k: v.to(device) for k, v in batch.items()}
+            out = forward(model, inputs) if forward else model(**inputs)
+            yield labels, (readout(out) if readout else out.logits.argmax(-1)).cpu()
+
+
+def accuracy(model, rows, collate, batch_size: int = 64, **how) -> dict:
+    """The course's one accuracy loop: the share of `rows` whose prediction (`predictions`, with its `forward`
+    and `readout`) is its label, and "correct": 0/1 per row in order (the items of a paired comparison)."""
+    correct = [int(x) for labels, pred in predictions(model, rows, collate, batch_size, **how)
+               for x in (pred == labels).tolist()]
+    return {"accuracy": sum(correct) / max(len(rows), 1), "correct": correct}
 
 
 def evaluate_accuracy(model, tokenized, tokenizer, batch_size: int = 64) -> dict:
-    """Dev accuracy, and "correct": 0/1 per sentence in order (the items of a paired comparison)."""
+    """Dev accuracy of a sentence classifier, and "correct": 0/1 per sentence in order."""
     from transformers import DataCollatorWithPadding
-    correct = [int(x) for labels, pred in predictions(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size)
-               for x in (pred == labels).tolist()]
-    return {"accuracy": sum(correct) / max(len(tokenized), 1), "correct": correct}
+    return accuracy(model, tokenized, DataCollatorWithPadding(tokenizer), batch_size)
 
 
 def tokenize_sentences(split, tokenizer, max_length: int = 128):
@@ -41,7 +52,7 @@ def count_trainable(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def finetune_classifier(model, data, tokenizer, config: TrainConfig, profile=None, max_length: int = 128) -> dict:
+def finetune_classifier(model, data, tokenizer, config: TrainConfig, *, profile=None, max_length: int = 128) -> dict:
     """Train a sentence classifier (any module whose forward returns .loss and .logits) on data["train"];
     accuracy on data["validation"], and how many sentences that was (`dev_examples`: compare options on
     the same sentences)."""

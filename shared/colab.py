@@ -43,7 +43,7 @@ def _move_in(incoming: str, home: str) -> None:
     shutil.rmtree(incoming, ignore_errors=True)
 
 
-def setup(repository: str, release: str, home: str, incoming: str | None = None, drive: bool = True,
+def setup(repository: str, release: str, home: str, *, incoming: str | None = None, drive: bool = True,
           offline: bool = False) -> None:
     """Install `release` (cloned in `incoming`; None: it is installed already) into `home`, the offline profile's
     models too when `offline`; then make `home` the working folder, mount Drive when `drive`, and say which GPU."""

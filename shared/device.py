@@ -24,12 +24,13 @@ pass of a module whose parameters no placement reached (tests/test_rehearsal.py)
 from __future__ import annotations
 
 import contextlib
-import os
 
 import torch
 
+from . import env
+
 WEIGHTS_DTYPE = torch.float32
-CHECK_ENV = "COURSE_DEVICE_CHECK"
+CHECK_ENV = env.DEVICE_CHECK
 CHECK_MARK = "_course_placed"   # the attribute COURSE_DEVICE_CHECK=1 sets on every placed parameter
 _HOOKED = "_course_device_hooks"
 
@@ -37,7 +38,7 @@ _HOOKED = "_course_device_hooks"
 def device() -> torch.device:
     """The device of this process: its GPU if CUDA is available, else the CPU."""
     if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        return torch.device("cuda", int(env.text(env.LOCAL_RANK, "0")))
     return torch.device("cpu")
 
 
@@ -78,7 +79,7 @@ def place(model, dev: torch.device | None = None, hooks: bool | None = None):
         return model
     dev = dev or device()
     model.to(device=dev, dtype=WEIGHTS_DTYPE)
-    if os.environ.get(CHECK_ENV) == "1":
+    if env.flag(CHECK_ENV):
         for p in model.parameters():
             setattr(p, CHECK_MARK, True)
     if (dev.type != "cpu" if hooks is None else hooks) and not getattr(model, _HOOKED, False):

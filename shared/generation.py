@@ -2,16 +2,19 @@
 functions (the decoding functions, `lm_batch`, `perplexity`, `extract_answer`, `RewardModel`,
 `bradley_terry_loss`, `sequence_logprobs` and `dpo_loss` are the student's; this module only runs them).
 
+    ToyLM(table), toy_lm()                       a model worked by hand (the next token depends on the last only)
     review_texts(split, n)                       a domain's texts (IMDb's <br /> tags removed)
     general_texts(split, n)                      general text (a corpus split in pieces of 60 words)
-    finetune_lm(model, tokenizer, texts, batch_fn, config)      causal-LM training through shared.train
+    generate_batched(model, tokenizer, prompts, batch_size=...)  the course's one batched-generation loop (a3's
+                                                 sample_texts and a5's generate_answers use it too): new tokens' ids
+    finetune_lm(model, tokenizer, texts, batch_fn=, config=)    causal-LM training through shared.train
     decode_many(model, tokenizer, prompts, setting, ...)        one decoding setting over many prompts (batched)
     repeated_bigrams(text)                       the share of a text's word bigrams that repeat
     worked_examples(split, tokenizer, direct, cot, ...)         word problems as training texts, each twice: the
                                                  direct prompt -> its answer, the step-by-step prompt -> its worked solution
-    solve(model, tokenizer, questions, instruction, ...)        greedy answers and the numbers read from them
-    train_judge(profile, ...)                    the course's sentiment classifier: the "true" reward
-    sample_continuations(model, tokenizer, prompts, n, ...)     token ids and texts of sampled continuations
+    solve(model, tokenizer, questions, instruction=, ...)       greedy answers and the numbers read from them
+    train_judge(profile, steps=, lr=)            the course's sentiment classifier: the "true" reward
+    sample_continuations(model, tokenizer, prompts, n=, ...)    token ids and texts of sampled continuations
     preference_pairs(...)                        pairs of the policy's own samples, ordered by the judge
     train_reward_model(...), pairwise_accuracy(...)             a reward model with the student's loss, on the
                                                  pairs' texts in its own tokenizer; text_scorer: it as a function of texts
@@ -34,11 +37,67 @@ from tqdm.auto import tqdm
 
 from .train import TrainConfig, cap_steps, evaluating, train
 
-__all__ = ["review_texts", "general_texts", "prompts_from", "finetune_lm", "repeated_bigrams", "decode_many",
+__all__ = ["generate_batched", "ToyLM", "TOY_TABLE", "toy_lm", "review_texts", "general_texts", "prompts_from",
+           "finetune_lm", "repeated_bigrams", "decode_many",
            "chat_prompt", "worked_examples", "solve", "train_judge",
            "sample_continuations", "preference_pairs", "collate_pairs", "collate_texts", "train_reward_model",
            "text_scorer", "pairwise_correct", "pairwise_accuracy",
            "reference_logprobs", "train_dpo", "reward_and_kl", "best_of_n"]
+
+
+@torch.no_grad()
+def generate_batched(model, tokenizer, prompts: list[str], *, batch_size: int, seed: int | None = None,
+                     side: str = "left", add_special_tokens: bool = False, max_length: int | None = None,
+                     desc: str | None = "generating", **generate_kwargs) -> list[list[int]]:
+    """The token ids `model.generate(**generate_kwargs)` gives each prompt, in batches of `batch_size` prompts
+    padded (and, with max_length, cut) on `side`, the tokenizer's own sides restored after. A causal model's
+    ids are the new tokens only (its continuation follows the prompt: left padding); an encoder-decoder's are
+    all it generates. seed: torch's random state seeded once, before the first batch (None: left as it is; greedy
+    decoding draws nothing). A batch of one prompt is not padded (a tokenizer without a pad token serves it).
+    pad_token_id: the tokenizer's, or its end token where it has none. desc: the progress bar's (None: none)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    causal = not getattr(model.config, "is_encoder_decoder", False)
+    sides = tokenizer.padding_side, tokenizer.truncation_side
+    tokenizer.padding_side = tokenizer.truncation_side = side
+    starts = range(0, len(prompts), batch_size)
+    out = []
+    try:
+        with evaluating(model) as device:
+            for s in (tqdm(starts, desc=desc, leave=False) if desc else starts):
+                chunk = prompts[s:s + batch_size]
+                enc = tokenizer(chunk, return_tensors="pt", padding=len(chunk) > 1, add_special_tokens=add_special_tokens,
+                                **({"truncation": True, "max_length": max_length} if max_length else {})).to(device)
+                ids = model.generate(**enc, pad_token_id=pad, **generate_kwargs)
+                out += (ids[:, enc["input_ids"].shape[1]:] if causal else ids).tolist()
+    finally:
+        tokenizer.padding_side, tokenizer.truncation_side = sides
+    return out
+
+
+class ToyLM(nn.Module):
+    """A language model you can work by hand: the next token's probabilities depend only on the last token,
+    table[last][next]. a6's visible checks use it (toy_lm()); model(input_ids=...).logits works as for a real model."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.log_table = nn.Parameter(torch.tensor(table).clamp(min=1e-9).log(), requires_grad=False)
+
+    def forward(self, input_ids, attention_mask=None):
+        return SimpleNamespace(logits=self.log_table[input_ids])
+
+
+# a6's toy model: tokens 0 = EOS, 1 = <start>, 2 = "a", 3 = "b"; row: the last token, column: the next
+TOY_TABLE = [[0.25, 0.25, 0.25, 0.25],    # after EOS (never used)
+             [0.40, 0.00, 0.50, 0.10],    # after <start>: EOS 0.4, "a" 0.5, "b" 0.1
+             [0.05, 0.00, 0.35, 0.60],    # after "a"
+             [0.90, 0.00, 0.05, 0.05]]    # after "b"
+
+
+def toy_lm() -> ToyLM:
+    """a6's toy model (TOY_TABLE), a new copy each call."""
+    return ToyLM(TOY_TABLE)
 
 
 def review_texts(split, n: int | None = None) -> list[str]:
@@ -60,7 +119,7 @@ def prompts_from(texts: list[str], words: int = 4) -> list[str]:
     return [" ".join(t.split()[:words]) for t in texts]
 
 
-def finetune_lm(model, tokenizer, texts: list[str], batch_fn, config: TrainConfig, max_length: int = 128,
+def finetune_lm(model, tokenizer, texts: list[str], *, batch_fn, config: TrainConfig, max_length: int = 128,
                 profile=None):
     """Causal-LM fine-tuning on `texts` through shared.train; each batch is the student's lm_batch."""
     rows = [{"text": t} for t in texts]
@@ -76,7 +135,7 @@ def repeated_bigrams(text: str) -> float:
 
 
 @torch.no_grad()
-def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens: int, seed: int = 0,
+def decode_many(model, tokenizer, prompts: list[str], setting: dict, *, new_tokens: int, seed: int = 0,
                 batch_size: int = 32, desc: str = "decoding") -> list[str]:
     """Continuations of many prompts with one decoding setting (the keyword arguments of the notebook's
     generate, or of its beam_search with num_beams), by transformers' batched generate with its cache: the
@@ -97,19 +156,8 @@ def decode_many(model, tokenizer, prompts: list[str], setting: dict, new_tokens:
     if "num_beams" in kw:
         kw.update(early_stopping=True)
         length.pop("min_new_tokens")
-    torch.manual_seed(seed)
-    side, out = tokenizer.padding_side, []
-    tokenizer.padding_side = "left"
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
-                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
-                                add_special_tokens=False).to(device)
-                ids = model.generate(**enc, **length, pad_token_id=tokenizer.pad_token_id, **kw)
-                out += tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    finally:
-        tokenizer.padding_side = side
-    return out
+    ids = generate_batched(model, tokenizer, prompts, batch_size=batch_size, seed=seed, desc=desc, **length, **kw)
+    return tokenizer.batch_decode(ids, skip_special_tokens=True)
 
 
 def chat_prompt(tokenizer, user: str) -> str:
@@ -134,25 +182,14 @@ def worked_examples(split, tokenizer, direct: str, cot: str, seed: int = 0) -> l
     return texts
 
 
-@torch.no_grad()
 def _greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int, desc: str) -> list[str]:
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"   # the answer follows the prompt: pads go first
-    out = []
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False):
-                enc = tokenizer(prompts[s:s + batch_size], return_tensors="pt", padding=True,
-                                add_special_tokens=False).to(device)
-                gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
-                                     temperature=None, pad_token_id=tokenizer.pad_token_id)
-                out += tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    finally:
-        tokenizer.padding_side = side
-    return out
+    """Greedy continuations of the prompts (left-padded batches), as text."""
+    ids = generate_batched(model, tokenizer, prompts, batch_size=batch_size, desc=desc, max_new_tokens=max_new_tokens,
+                           do_sample=False, top_p=None, top_k=None, temperature=None)
+    return tokenizer.batch_decode(ids, skip_special_tokens=True)
 
 
-def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, max_new_tokens: int = 64,
+def solve(model, tokenizer, questions: list[str], *, instruction: str, extract_fn, max_new_tokens: int = 64,
           batch_size: int = 16) -> list[dict]:
     """Greedy answers to word problems: the user message is `instruction.format(question=q)` in the model's chat
     template. Returns one row per question: the generated text and extract_fn's answer."""
@@ -161,7 +198,7 @@ def solve(model, tokenizer, questions: list[str], instruction: str, extract_fn, 
     return [{"question": q, "output": o, "prediction": extract_fn(o)} for q, o in zip(questions, outputs)]
 
 
-def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir: str = "runs/a6/judge",
+def train_judge(profile, *, steps: int, lr: float, batch_size: int = 16, output_dir: str = "runs/a6/judge",
                 seed: int = 0):
     """The course's sentiment classifier (the profile's encoder fine-tuned on its sentiment data, as in a2):
     the reward that preference tuning optimises and that nobody trains against. Returns (judge, accuracy):
@@ -178,7 +215,7 @@ def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir
     model = load_model(AutoModelForSequenceClassification, spec, num_labels=2)
     config = TrainConfig(output_dir=output_dir, max_steps=steps, batch_size=batch_size, lr=lr, seed=seed,
                          tag=f"judge:{spec}")
-    res = finetune_classifier(model, load_task("sentiment", profile, seed=seed), tokenizer, config, profile)
+    res = finetune_classifier(model, load_task("sentiment", profile, seed=seed), tokenizer, config, profile=profile)
     clf = res["model"].eval()
     p_positive = text_scorer(clf, tokenizer, readout=lambda out: out.logits.float().softmax(-1)[:, 1])
 
@@ -188,33 +225,20 @@ def train_judge(profile, steps: int, lr: float, batch_size: int = 16, output_dir
 
 
 @torch.no_grad()
-def sample_continuations(model, tokenizer, prompts: list[str], n: int = 2, new_tokens: int = 24, seed: int = 0,
+def sample_continuations(model, tokenizer, prompts: list[str], *, n: int = 2, new_tokens: int = 24, seed: int = 0,
                          batch_size: int = 64, desc: str = "sampling") -> list[dict]:
     """n samples per prompt from the model's own distribution (temperature 1, no top-k or top-p), each exactly
     new_tokens long, in batches of prompts (left-padded). One row per sample, a prompt's n samples together:
     prompt, prompt_ids, response_ids and text (prompt + response)."""
-    torch.manual_seed(seed)
-    rows, side = [], tokenizer.padding_side
-    per_batch = max(1, batch_size // n)
-    tokenizer.padding_side = "left"
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(prompts), per_batch), desc=desc, leave=False):
-                chunk = [p for p in prompts[s:s + per_batch] for _ in range(n)]
-                enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-                gen = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
-                                     max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                     pad_token_id=tokenizer.pad_token_id)
-                for p, g in zip(chunk, gen[:, enc["input_ids"].shape[1]:].tolist()):
-                    prompt_ids = tokenizer(p, add_special_tokens=False)["input_ids"]
-                    rows.append({"prompt": p, "prompt_ids": prompt_ids, "response_ids": g,
-                                 "text": p + tokenizer.decode(g, skip_special_tokens=True)})
-    finally:
-        tokenizer.padding_side = side
-    return rows
+    each = [p for p in prompts for _ in range(n)]   # a batch: max(1, batch_size // n) prompts, n rows each
+    ids = generate_batched(model, tokenizer, each, batch_size=max(1, batch_size // n) * n, seed=seed, desc=desc,
+                           do_sample=True, temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=new_tokens,
+                           min_new_tokens=new_tokens)
+    return [{"prompt": p, "prompt_ids": tokenizer(p, add_special_tokens=False)["input_ids"], "response_ids": g,
+             "text": p + tokenizer.decode(g, skip_special_tokens=True)} for p, g in zip(each, ids)]
 
 
-def preference_pairs(model, tokenizer, prompts: list[str], judge, new_tokens: int = 24, seed: int = 0,
+def preference_pairs(model, tokenizer, prompts: list[str], judge, *, new_tokens: int = 24, seed: int = 0,
                      min_gap: float = 0.1) -> list[dict]:
     """Two samples of the model per prompt, the one the judge finds more positive `chosen`. Pairs whose
     judge scores differ by less than min_gap are dropped (a coin toss teaches nothing)."""
@@ -304,7 +328,7 @@ def pairwise_accuracy(reward_model, pairs: list[dict], tokenizer) -> float:
     return sum(correct) / len(correct) if correct else float("nan")
 
 
-def train_reward_model(reward_model, pairs: list[dict], tokenizer, loss_fn, config: TrainConfig, profile=None,
+def train_reward_model(reward_model, pairs: list[dict], tokenizer, *, loss_fn, config: TrainConfig, profile=None,
                        held_out: list[dict] | None = None):
     """Train the reward model on preference pairs (their texts, in the reward model's own tokenizer) with the
     student's loss, through shared.train (checkpoints, resume). With `held_out` pairs, their pairwise accuracy
@@ -362,7 +386,7 @@ def _forked(fn, *args):
         return fn(*args)
 
 
-def train_dpo(start, pairs: list[dict], tokenizer, seq_logps_fn, loss_fn, beta: float, config: TrainConfig,
+def train_dpo(start, pairs: list[dict], tokenizer, *, seq_logps_fn, loss_fn, beta: float, config: TrainConfig,
               profile=None, evaluate_fn=None):
     """A copy of `start` trained with DPO at this beta on pairs that carry reference log-probabilities.
     evaluate_fn(policy) -> dict, if given, runs every config.eval_every steps and at the end (history["eval"]):
@@ -383,7 +407,7 @@ def _mean_se(values: torch.Tensor) -> tuple[float, float]:
     return float(values.mean()), float(values.std() / math.sqrt(n)) if n > 1 else float("nan")
 
 
-def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_logps_fn, new_tokens: int = 24,
+def reward_and_kl(policy, reference, tokenizer, prompts: list[str], *, judge, seq_logps_fn, new_tokens: int = 24,
                   samples: int = 4, seed: int = 1) -> dict:
     """Where a policy lands: the judge's mean reward of its samples, and its KL from the reference estimated
     from the same samples, KL ~ mean over samples y ~ policy of log policy(y|x) - log reference(y|x) (the
@@ -401,7 +425,7 @@ def reward_and_kl(policy, reference, tokenizer, prompts: list[str], judge, seq_l
             "example": rows[0]["text"], "seconds": round(time.perf_counter() - t0, 1)}
 
 
-def best_of_n(reference, tokenizer, prompts: list[str], judge, pickers: dict, ns=(1, 2, 4, 8),
+def best_of_n(reference, tokenizer, prompts: list[str], *, judge, pickers: dict, ns=(1, 2, 4, 8),
               new_tokens: int = 24, seed: int = 2) -> list[dict]:
     """Best-of-n: n samples of the reference per prompt; each picker (name -> a function of texts, e.g.
     text_scorer(reward model), or the judge itself: the best a perfect reward model could do) picks one, and the

@@ -12,13 +12,10 @@ from __future__ import annotations
 import math
 import torch
 
-from .train import TrainConfig, evaluating, train
+from .profiles import ASSIGNMENTS
+from .train import TrainConfig, train
 
-SIZES = {  # GPT-2 shapes in miniature (gpt2 itself: n_embd=768, n_layer=12, n_head=12)
-    "tiny": dict(n_embd=64, n_layer=2, n_head=2),
-    "small": dict(n_embd=128, n_layer=4, n_head=4),
-    "medium": dict(n_embd=256, n_layer=6, n_head=8),
-}
+SIZES = ASSIGNMENTS["a3"].shapes   # GPT-2 shapes in miniature, by name (shared/profiles.py: a3's block)
 
 
 def corpus_text(split, text_column: str = "text", max_chars: int | None = None) -> str:
@@ -59,7 +56,7 @@ def lm_blocks(split, tokenizer, block_size: int, text_column: str = "text"):
     return Dataset.from_dict({"input_ids": blocks.tolist(), "labels": blocks.tolist()})
 
 
-def train_for_flops(model, split, tokenizer, flops: float, n_params: int, block_size: int = 128,
+def train_for_flops(model, split, tokenizer, *, flops: float, n_params: int, block_size: int = 128,
                     batch_size: int = 16, lr: float = 1e-3, seed: int = 0, output_dir: str = "runs/lm",
                     max_steps: int | None = None, progress: bool = True):
     """Train for a compute budget: steps = flops / (6 * n_params * tokens per step) (Kaplan et al.'s estimate).
@@ -84,49 +81,44 @@ def _stack(examples):
     return {k: torch.tensor([e[k] for e in examples]) for k in ("input_ids", "labels")}
 
 
-@torch.no_grad()
-def zero_shot_sentiment(model, tokenizer, dev, template: str = "Review: {text}\nSentiment:",
+def zero_shot_sentiment(model, tokenizer, dev, *, template: str = "Review: {text}\nSentiment:",
                         label_words=(" negative", " positive"), batch_size: int = 16, per_item: bool = False):
     """Zero-shot accuracy from the next-token distribution after the prompt: the label whose word's
     *first* token is more probable wins (one forward pass per batch, prompts left-padded). a4 scores
     whole label words, however many tokens they have; this is the quick first-token version.
     per_item=True: a list of 0/1, one per sentence (right or wrong), for a paired comparison of two models."""
+    from .classify import accuracy
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     first = [tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in label_words]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 10 ** 9)
-    prompts = [tokenizer(template.format(text=t))["input_ids"][-limit:] for t in dev["sentence"]]
-    votes = []
-    with evaluating(model) as device:
-        for s in range(0, len(prompts), batch_size):
-            rows = prompts[s:s + batch_size]
-            width = max(map(len, rows))
-            ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
-            mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-            position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
-            inputs = dict(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=position_ids.to(device))
-            try:   # the last position's logits only: a large vocabulary (Gemma's 262k) costs little then
-                out = model(**inputs, logits_to_keep=1)
-            except TypeError:
-                out = model(**inputs)
-            votes += out.logits[:, -1, first].argmax(-1).cpu().tolist()
-    right = (torch.tensor(votes) == torch.tensor(dev["label"])).int()
+    rows = [{"ids": tokenizer(template.format(text=t))["input_ids"][-limit:], "labels": y}
+            for t, y in zip(dev["sentence"], dev["label"])]
+
+    def left_padded(batch):
+        width = max(len(r["ids"]) for r in batch)
+        mask = torch.tensor([[0] * (width - len(r["ids"])) + [1] * len(r["ids"]) for r in batch])
+        return {"input_ids": torch.tensor([[pad] * (width - len(r["ids"])) + r["ids"] for r in batch]),
+                "attention_mask": mask, "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
+                "labels": torch.tensor([r["labels"] for r in batch])}
+
+    def last_position(model, inputs):   # its logits only: a large vocabulary (Gemma's 262k) costs little then
+        try:
+            return model(**inputs, logits_to_keep=1)
+        except TypeError:
+            return model(**inputs)
+    right = torch.tensor(accuracy(model, rows, left_padded, batch_size, forward=last_position,
+                                  readout=lambda out: out.logits[:, -1, first].argmax(-1))["correct"])
     return right.tolist() if per_item else float(right.float().mean())
 
 
-@torch.no_grad()
 def sample_texts(model, tokenizer, prompts: list[str], new_tokens: int = 40, seed: int = 0, **generate_kwargs) -> list[str]:
-    """Continuations of each prompt (prompt excluded), generated with the attention mask and pad token set."""
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    out = []
-    torch.manual_seed(seed)
-    with evaluating(model) as device:
-        for p in prompts:
-            enc = tokenizer(p, return_tensors="pt").to(device)
-            gen = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=pad,
-                                 **generate_kwargs)
-            out.append(tokenizer.decode(gen[0, enc["input_ids"].shape[1]:], skip_special_tokens=True))
+    """Continuations of each prompt (prompt excluded), one prompt at a time (no padding), generated with the
+    attention mask and pad token set."""
+    from .generation import generate_batched
+    ids = generate_batched(model, tokenizer, prompts, batch_size=1, seed=seed, add_special_tokens=True, desc=None,
+                           max_new_tokens=new_tokens, min_new_tokens=new_tokens, **generate_kwargs)
     model.eval()   # as before: the model is left in eval mode
-    return out
+    return [tokenizer.decode(g, skip_special_tokens=True) for g in ids]
 
 
 def bits_per_character(perplexity: float, scored_tokens: int, characters: int) -> float:
@@ -146,7 +138,7 @@ def pareto_front(costs, qualities, higher_is_better: bool = True) -> list[int]:
     return front
 
 
-def plot_tradeoff(frame, cost: str, quality: str, higher_is_better: bool = True, ax=None, label: str = "model"):
+def plot_tradeoff(frame, cost: str, quality: str, *, higher_is_better: bool = True, ax=None, label: str = "model"):
     """Quality against cost on log axes, each model named, the Pareto front drawn as a line."""
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()

@@ -4,11 +4,11 @@ The notebook implements the ideas (masking, the loss, label alignment, pooling);
 this module does the plumbing around them, one call each:
 
     blocks = mlm_blocks(corpus["validation"], tokenizer, block_size=128)
-    mlm_perplexity(model, blocks, tokenizer, mask_fn, loss_fn)  # exp(mean masked-token NLL), fixed masks
+    mlm_perplexity(model, blocks, tokenizer, mask_fn=mask_fn, loss_fn=loss_fn)  # exp(mean masked-token NLL), fixed masks
     fill_mask(model, tokenizer, ["The capital of X is [MASK] ."])
-    train_mlm(model, blocks, tokenizer, mask_fn, loss_fn, config)  # domain-adaptive MLM with shared.train
-    finetune_ner(spec, data, tokenizer, align_fn, config)      # token classification, seqeval F1
-    finetune_sentiment(spec, data, tokenizer, pool_fn, method, config)   # pooled head, accuracy
+    train_mlm(model, blocks, tokenizer, mask_fn=mask_fn, loss_fn=loss_fn, config=config)  # domain-adaptive MLM
+    finetune_ner(spec, data, tokenizer, align_fn=align_fn, config=config)      # token classification, seqeval F1
+    finetune_sentiment(spec, data, tokenizer, pool_fn=pool_fn, method="cls", config=config)   # pooled head, accuracy
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ class MaskedOnlyMLM(nn.Module):
         return MaskedLMOutput(loss=self.loss_fn(logits[None], labels[where][None]), logits=logits)
 
 
-def mlm_perplexity(model, blocks, tokenizer, mask_fn, loss_fn=None, mlm_probability: float = 0.15,
+def mlm_perplexity(model, blocks, tokenizer, *, mask_fn, loss_fn=None, mlm_probability: float = 0.15,
                    batch_size: int = 32, seed: int = 0) -> dict:
     """exp(mean negative log-likelihood of the masked tokens), with the same masks every call (seed).
 
@@ -170,7 +170,7 @@ def fill_mask(model, tokenizer, sentences: list[str], k: int = 5) -> list[list[t
     return out
 
 
-def train_mlm(model, blocks, tokenizer, mask_fn, loss_fn, config: TrainConfig, mlm_probability: float = 0.15):
+def train_mlm(model, blocks, tokenizer, *, mask_fn, loss_fn, config: TrainConfig, mlm_probability: float = 0.15):
     """Domain-adaptive MLM: continue the MLM objective on the course corpus with shared.train, masking with
     `mask_fn` and minimising `loss_fn` (a2: the student's mask_tokens and mlm_loss).
 
@@ -231,7 +231,7 @@ class PooledClassifier(nn.Module):
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 
-def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, profile=None, max_length: int = 128,
+def finetune_ner(spec: str, data, tokenizer, *, align_fn, config: TrainConfig, profile=None, max_length: int = 128,
                  **align_kwargs) -> dict:
     """Replace the MLM head with a token-classification head (one logit per tag) and fine-tune.
 
@@ -252,7 +252,7 @@ def finetune_ner(spec: str, data, tokenizer, align_fn, config: TrainConfig, prof
             "model": res.model}
 
 
-def finetune_sentiment(spec: str, data, tokenizer, pool_fn, method: str, config: TrainConfig, profile=None,
+def finetune_sentiment(spec: str, data, tokenizer, *, pool_fn, method: str, config: TrainConfig, profile=None,
                        max_length: int = 128) -> dict:
     """A pooled classification head on the encoder (its MLM head dropped), fine-tuned; dev accuracy."""
     from accelerate.utils import set_seed
@@ -264,4 +264,4 @@ def finetune_sentiment(spec: str, data, tokenizer, pool_fn, method: str, config:
     encoder = load_model(AutoModel, spec, **({"add_pooling_layer": False} if no_pooler else {}))
     num_labels = data["train"].features["label"].num_classes
     model = PooledClassifier(encoder, num_labels, pool_fn, method)
-    return finetune_classifier(model, data, tokenizer, config, profile, max_length)
+    return finetune_classifier(model, data, tokenizer, config, profile=profile, max_length=max_length)

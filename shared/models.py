@@ -26,6 +26,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
+from . import env
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 SMOKE_VERSION = "v1"  # bump when the smoke recipe changes, so caches are rebuilt
@@ -40,7 +42,7 @@ class ModelNotAvailable(OSError):
 
 
 def course_cache() -> Path:
-    path = Path(os.environ.get("COURSE_CACHE") or Path.home() / ".cache" / "nlp-course")
+    path = Path(env.text(env.CACHE) or Path.home() / ".cache" / "nlp-course")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -74,7 +76,7 @@ def _publish(tmp: Path, final: Path) -> Path:
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    host = urlparse(env.text(env.HUB_ENDPOINT, "https://huggingface.co")).hostname or "huggingface.co"
     try:
         socket.create_connection((host, 443), timeout=timeout).close()
         return True
@@ -102,7 +104,7 @@ def resolve(spec: str) -> str:
     if not rest:  # a hub id such as "gpt2" or "HuggingFaceTB/SmolLM2-135M-Instruct"
         if Path(spec).is_dir():
             return spec
-        if not _hub_cached(spec) and (os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable()):
+        if not _hub_cached(spec) and (env.hub_offline() or not _hub_reachable()):
             raise ModelNotAvailable(_offline_hint(spec))
         return spec
     if kind == "package":
@@ -161,7 +163,6 @@ def set_dropout(model, p: float):
 def load_model(auto_class, spec: str, **kwargs):
     """`auto_class.from_pretrained` on the resolved spec, e.g. load_model(AutoModelForMaskedLM, spec), placed on
     the course's device with fp32 weights (shared.device: a checkpoint stored in bf16 is loaded in fp32)."""
-    import torch
     from transformers.utils import logging as hf_logging
 
     from .device import WEIGHTS_DTYPE, place

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import torch
-from tqdm.auto import tqdm
-
 from .metrics import squad_pair
-from .train import TrainConfig, cap_steps, evaluating, train
+from .train import TrainConfig, cap_steps, train
 
 SCORES = {"sentiment": "accuracy", "qa": "F1", "ner": "entity F1", "person": "exact match"}
 
@@ -59,32 +56,20 @@ def train_in_order(model, dataset, config: TrainConfig, collate_fn, profile=None
     return train(model, dataset.select_columns(cols), config, collate_fn=collate_fn)
 
 
-def generate_answers(model, tokenizer, sources: list[str], max_new_tokens: int = 16, batch_size: int = 16,
+def generate_answers(model, tokenizer, sources: list[str], *, max_new_tokens: int = 16, batch_size: int = 16,
                      desc: str = "generating") -> list[str]:
     """Greedy answers to each source. Causal models get left padding (the answer follows the prompt)
     and keep only the first line of what they generate. A source longer than the model's positions
     allow is cut: a causal prompt from the left (its question and "Answer:" come last), an
     encoder-decoder's from the right."""
+    from .generation import generate_batched
     causal = not model.config.is_encoder_decoder
-    side, cut = tokenizer.padding_side, tokenizer.truncation_side
-    tokenizer.padding_side = tokenizer.truncation_side = "left" if causal else "right"
     positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
     max_length = min(512, positions - max_new_tokens) if causal and positions else 512
-    out = []
-    try:
-        with evaluating(model) as device:
-            for s in tqdm(range(0, len(sources), batch_size), desc=desc, leave=False):
-                enc = tokenizer(sources[s:s + batch_size], return_tensors="pt", padding=True, truncation=True,
-                                max_length=max_length).to(device)
-                gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                     pad_token_id=tokenizer.pad_token_id)
-                if causal:
-                    gen = gen[:, enc["input_ids"].shape[1]:]
-                out.extend(text.strip().split("\n")[0].strip()
-                           for text in tokenizer.batch_decode(gen, skip_special_tokens=True))
-    finally:
-        tokenizer.padding_side, tokenizer.truncation_side = side, cut
-    return out
+    ids = generate_batched(model, tokenizer, sources, batch_size=batch_size, side="left" if causal else "right",
+                           add_special_tokens=True, max_length=max_length, desc=desc, max_new_tokens=max_new_tokens,
+                           do_sample=False)
+    return [text.strip().split("\n")[0].strip() for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
 
 def _norm(s: str) -> str:

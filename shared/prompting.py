@@ -1,7 +1,8 @@
 """In-context classification and decoder classifiers for a4, around the notebook's own functions.
 
-    icl_sweep(model, tokenizer, train, dev, build_prompt, label_word_logprobs,
-              contextual_calibration, template, label_words, shots=(0, 1, 4, 8), seeds=(0, 1, 2))
+    icl_sweep(model, tokenizer, train, dev, build_prompt_fn=build_prompt, logprob_fn=label_word_logprobs,
+              calibrate_fn=contextual_calibration, template=template, label_words=label_words,
+              shots=(0, 1, 4, 8), seeds=(0, 1, 2))
         -> one row per (shots, seed): accuracy with and without calibration (and each sentence's 0/1,
            "correct" and "calibrated_correct", for paired tests), and the mean probability of each
            label before and after calibration
@@ -117,7 +118,7 @@ class SharedPrefix(nn.Module):
 
 
 @torch.no_grad()
-def icl_sweep(model, tokenizer, train, dev, build_prompt_fn, logprob_fn, calibrate_fn, template: dict,
+def icl_sweep(model, tokenizer, train, dev, *, build_prompt_fn, logprob_fn, calibrate_fn, template: dict,
               label_words: list[str], shots=(0, 1, 4, 8), seeds=(0, 1, 2), content_free=CONTENT_FREE,
               batch_size: int = 8) -> list[dict]:
     """Option 1 (label words from the LM head) at several shot counts and random example draws.

@@ -7,8 +7,8 @@ back into answer text, and the SQuAD metric that scores the result); this module
         windows of each dev example, keeping its id and the context offsets
         (None for question and special tokens) for postprocessing
     predict_logits(model, features, collate)      -> (start_logits, end_logits) arrays
-    evaluate_qa(model, tok, dev, postprocess_fn, (exact_match, f1), ...)  -> {"exact_match", "f1"}
-    QARun + run_qa(...)                            one training run, evaluated and logged
+    evaluate_qa(model, tok, dev, postprocess_fn=, metric_fns=(exact_match, f1), ...)  -> {"exact_match", "f1"}
+    QARun + run_qa(run, data, prepare_train_fn=, ...)    one training run, evaluated and logged
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def predict_logits(model, features, tokenizer, batch_size: int = 64):
     return pad(starts), pad(ends)
 
 
-def evaluate_qa(model, tokenizer, dev, postprocess_fn: Callable, metric_fns: tuple[Callable, Callable],
+def evaluate_qa(model, tokenizer, dev, *, postprocess_fn: Callable, metric_fns: tuple[Callable, Callable],
                 max_length: int, doc_stride: int, n_best: int = 20, max_answer_length: int = 30) -> dict:
     """EM/F1 (percent) of `model` on the examples `dev`, decoding with the student's postprocess_fn and
     scoring with the student's metric: metric_fns = (exact_match, f1), each (prediction, gold answers) -> [0, 1]."""
@@ -125,7 +125,7 @@ def _tag(run: QARun) -> dict:
     return tag
 
 
-def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callable,
+def run_qa(run: QARun, data, *, prepare_train_fn: Callable, postprocess_fn: Callable,
            metric_fns: tuple[Callable, Callable], profile,
            log: ExperimentLog | None = None, output_dir: str = "runs/a1", time_only: bool = False) -> dict:
     """Train `run` on data["train"], evaluate EM/F1 on data["validation"], log and return the row.
@@ -166,7 +166,8 @@ def run_qa(run: QARun, data, prepare_train_fn: Callable, postprocess_fn: Callabl
     else:
         res = train(model, feats, cfg, collate_fn=DataCollatorWithPadding(tok))
         model, steps, seconds, history = res.model, res.steps, res.seconds, res.history
-    scores = evaluate_qa(model, tok, data["validation"], postprocess_fn, metric_fns, max_length, stride)
+    scores = evaluate_qa(model, tok, data["validation"], postprocess_fn=postprocess_fn, metric_fns=metric_fns,
+                         max_length=max_length, doc_stride=stride)
     row = {"run": run.name, **scores, "train_examples": len(train_ex) if steps else 0, "train_features": len(feats),
            "steps": steps, "train_seconds": round(seconds, 1),
            "total_seconds": round(time.perf_counter() - t0, 1), "history": history}

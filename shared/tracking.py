@@ -112,7 +112,7 @@ def plot_history(history: dict, metrics: tuple[str, ...] = (), title: str = "", 
     return ax
 
 
-def plot_runs(frame, x: str, y: str, hue: str | None = None, logx: bool = False, title: str = "", ax=None):
+def plot_runs(frame, x: str, y: str, *, hue: str | None = None, logx: bool = False, title: str = "", ax=None):
     """One metric against one setting over logged runs (a line per `hue` value)."""
     import matplotlib.pyplot as plt
     if ax is None:
@@ -135,7 +135,7 @@ def plot_runs(frame, x: str, y: str, hue: str | None = None, logx: bool = False,
     return ax
 
 
-def compare_seeds(frame, by: str | list[str], value: str, title: str = "", ax=None, plot: bool = True):
+def compare_seeds(frame, by: str | list[str], value: str, *, title: str = "", ax=None, plot: bool = True):
     """Mean, standard deviation and standard error (std/sqrt(runs)) of `value` per arm over the runs
     (seeds) of each arm, best mean first.
 
@@ -396,7 +396,7 @@ class Experiment:
     """One question (e.g. "which lever helps?"): its arms, the comparisons between them, and the bounds
     that make a number meaningful (floor: a trivial baseline; ceiling: the best possible score)."""
 
-    def __init__(self, name: str, metric: str, margin: float, higher_is_better: bool = True,
+    def __init__(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                  floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
                  ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None,
                  seed_df: float | None = None):
@@ -413,7 +413,7 @@ class Experiment:
         self.comparisons: list[dict] = []
         self._items: dict[str, tuple[np.ndarray, str]] = {}   # name -> (per-item scores, kind); not saved
 
-    def arm(self, name: str, values=None, items=None, kind: str = "score", item_runs: int = 1,
+    def arm(self, name: str, *, values=None, items=None, kind: str = "score", item_runs: int = 1,
             seeds=None, fixed: bool = False) -> dict:
         """Record an arm: `values` one number per run (seed); `items` optionally the per-item scores of one
         run (or averaged over `item_runs` runs), which allow a paired test; kind "accuracy" (items are 0/1),
@@ -597,8 +597,9 @@ class Experiment:
     @classmethod
     def from_dict(cls, d: dict) -> "Experiment":
         """An experiment as saved in a results file (its arms' per-item scores are not saved: no new comparisons)."""
-        exp = cls(d["name"], d["metric"], d["margin"], d["higher_is_better"], d["floor"], d.get("floor_label", ""),
-                  d["ceiling"], d.get("ceiling_label", ""), d.get("why_margin", ""), d.get("seed_sd"), d.get("seed_df"))
+        exp = cls(d["name"], d["metric"], margin=d["margin"], higher_is_better=d["higher_is_better"], floor=d["floor"],
+                  floor_label=d.get("floor_label", ""), ceiling=d["ceiling"], ceiling_label=d.get("ceiling_label", ""),
+                  why_margin=d.get("why_margin", ""), seed_sd=d.get("seed_sd"), seed_df=d.get("seed_df"))
         exp.arms = {name: dict(arm) for name, arm in d["arms"].items()}
         exp.comparisons = [dict(c) for c in d["comparisons"]]
         return exp
@@ -664,8 +665,9 @@ class Results:
         their item noise (see Experiment.compare), or "each arm" where every arm has seeds of its own and
         they spread differently: each comparison then adds its two arms' own spreads. seed_df: how many runs
         minus one a numeric seed_sd comes from, so that its uncertainty widens the interval (Student's t)."""
-        self.experiments[name] = Experiment(name, metric, margin, higher_is_better, floor, floor_label,
-                                            ceiling, ceiling_label, why_margin, seed_sd, seed_df)
+        self.experiments[name] = Experiment(name, metric, margin=margin, higher_is_better=higher_is_better, floor=floor,
+                                            floor_label=floor_label, ceiling=ceiling, ceiling_label=ceiling_label,
+                                            why_margin=why_margin, seed_sd=seed_sd, seed_df=seed_df)
         return self.experiments[name]
 
     def to_dict(self) -> dict:

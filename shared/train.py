@@ -56,11 +56,12 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
+from . import env
 from .device import autocast, device, place, precision
 
 STATE_FILE = "trainer_state.json"
 WEIGHTS_FILE = "model.pt"
-CHECKPOINTS_ENV = "COURSE_CHECKPOINTS"   # a folder (e.g. on Google Drive) for every run's checkpoints
+CHECKPOINTS_ENV = env.CHECKPOINTS   # a folder (e.g. on Google Drive) for every run's checkpoints
 
 
 class CheckpointError(RuntimeError):
@@ -104,19 +105,19 @@ class TrainConfig:
         """The folder holding this run's checkpoint folders (see the module docstring)."""
         if self.checkpoint_dir:
             return Path(self.checkpoint_dir)
-        if os.environ.get(CHECKPOINTS_ENV):
-            return Path(os.environ[CHECKPOINTS_ENV]) / Path(self.output_dir).as_posix().lstrip("/")
+        if env.text(CHECKPOINTS_ENV):
+            return Path(env.text(CHECKPOINTS_ENV)) / Path(self.output_dir).as_posix().lstrip("/")
         return Path(self.output_dir) / "checkpoints"
 
     def save_seconds(self) -> float | None:
         """Seconds of training between checkpoints when they go by time (save_every=None and COURSE_CHECKPOINTS set)."""
-        if self.save_every is not None or not os.environ.get(CHECKPOINTS_ENV):
+        if self.save_every is not None or not env.text(CHECKPOINTS_ENV):
             return None
-        return 60 * _minutes(self.save_minutes, "COURSE_CHECKPOINT_MINUTES", 10.0)
+        return 60 * _minutes(self.save_minutes, env.CHECKPOINT_MINUTES, 10.0)
 
     def final_seconds(self) -> float:
         """Training seconds from which a run's final weights go to COURSE_CHECKPOINTS (Drive), not the local disk."""
-        return 60 * _minutes(self.keep_final_minutes, "COURSE_KEEP_FINAL_MINUTES", 3.0)
+        return 60 * _minutes(self.keep_final_minutes, env.KEEP_FINAL_MINUTES, 3.0)
 
     def local_root(self) -> Path:
         """Where a short run's final weights stay when COURSE_CHECKPOINTS holds the checkpoints."""
@@ -135,17 +136,12 @@ class TrainConfig:
 
 def _under_checkpoints_env(root: Path) -> bool:
     """Whether `root` lies in the COURSE_CHECKPOINTS folder (Drive, on Colab)."""
-    env = os.environ.get(CHECKPOINTS_ENV)
-    return bool(env) and Path(env).resolve() in [root.resolve(), *root.resolve().parents]
+    folder = env.text(CHECKPOINTS_ENV)
+    return bool(folder) and Path(folder).resolve() in [root.resolve(), *root.resolve().parents]
 
 
-def _minutes(value: float | None, env: str, default: float) -> float:
-    if value is not None:
-        return float(value)
-    try:
-        return float(os.environ.get(env, default))
-    except ValueError:
-        raise ValueError(f"{env} must be a number of minutes, not {os.environ[env]!r}.") from None
+def _minutes(value: float | None, variable: str, default: float) -> float:
+    return float(value) if value is not None else env.number(variable, default, "a number of minutes")
 
 
 @dataclass
@@ -278,7 +274,7 @@ class _Loop:
 def _prepare(model, train_dataset, config: TrainConfig, eval_dataset, collate_fn) -> _Loop:
     mixed = precision() if config.mixed_precision == "auto" else config.mixed_precision
     # Several processes without a GPU (torchrun on a CPU machine): Accelerate needs cpu=True to use gloo.
-    multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
+    multi_cpu = not torch.cuda.is_available() and int(env.text(env.WORLD_SIZE, "1")) > 1
     acc = Accelerator(mixed_precision=mixed, gradient_accumulation_steps=config.grad_accum, cpu=multi_cpu,
                       step_scheduler_with_optimizer=False,
                       dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+from shared.models import REPO as ROOT
+
 THRESHOLD = 0.8
 MIN_NODES = 40      # smaller functions (one-line helpers) are too generic to call copies
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from shared.models import REPO   # light: imports no torch, transformers or datasets
+
 _TMP = Path(tempfile.mkdtemp(prefix="nlp-course-tests-"))
 
 # Set before anything imports transformers, datasets or matplotlib.

@@ -235,8 +235,7 @@ def test_data_generators_need_only_the_standard_library_and_datasets():
     """data/ is self-contained: its generators import nothing of the course's (shared/, autograder/)."""
     import ast
     import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[1] / "data"
+    from shared.models import DATA as root
     local = {p.stem for p in root.rglob("*.py")}
     allowed = set(sys.stdlib_module_names) | {"datasets"} | local
     for path in sorted(root.rglob("*.py")):

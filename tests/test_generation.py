@@ -49,13 +49,13 @@ def test_preference_pairs_order_by_the_judge_and_drop_ties():
 def test_kl_of_a_policy_from_itself_is_zero_and_best_of_n_kl_bound_is_the_formula():
     model, tok = _smoke()
     judge = lambda texts: torch.full((len(texts),), 0.5)  # noqa: E731
-    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge, _seq_logps, new_tokens=4, samples=3)
+    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge=judge, seq_logps_fn=_seq_logps, new_tokens=4, samples=3)
     assert abs(point["kl"]) < 1e-5 and point["reward"] == 0.5 and point["samples"] == 6   # 2 prompts, 3 samples each
     assert len(point["kl_items"]) == 2                                                    # one item per prompt
     by_prompt = lambda texts: torch.tensor([1.0 if t.startswith("the film") else 0.0 for t in texts])  # noqa: E731
-    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], by_prompt, _seq_logps, new_tokens=4, samples=3)
+    point = gen.reward_and_kl(model, model, tok, ["the film", "a"], judge=by_prompt, seq_logps_fn=_seq_logps, new_tokens=4, samples=3)
     assert point["reward_items"] == [1.0, 0.0], "a prompt's items are its own samples' mean, in the prompts' order"
-    rows = gen.best_of_n(model, tok, ["the film", "a"], judge, {"judge": judge}, ns=(1, 4), new_tokens=3)
+    rows = gen.best_of_n(model, tok, ["the film", "a"], judge=judge, pickers={"judge": judge}, ns=(1, 4), new_tokens=3)
     assert [r["n"] for r in rows] == [1, 4] and rows[0]["kl_bound"] == 0 and "kl" not in rows[0]   # a bound, not a KL
     assert abs(rows[1]["kl_bound"] - (math.log(4) - 3 / 4)) < 1e-12
 
@@ -64,7 +64,7 @@ def test_best_of_n_picks_by_each_picker_and_scores_by_the_judge():
     model, tok = _smoke()
     judge = lambda texts: torch.tensor([float(len(t)) for t in texts])            # noqa: E731  longer is better
     shortest = lambda texts: torch.tensor([-float(len(t)) for t in texts])        # noqa: E731  a picker that disagrees
-    rows = gen.best_of_n(model, tok, ["the film", "a", "i expected"], judge, {"judge": judge, "short": shortest},
+    rows = gen.best_of_n(model, tok, ["the film", "a", "i expected"], judge=judge, pickers={"judge": judge, "short": shortest},
                          ns=(1, 2, 4), new_tokens=4, seed=3)
     by = {(r["picked by"], r["n"]): r for r in rows}
     assert by[("judge", 1)]["items"] == by[("short", 1)]["items"]                 # n = 1: the same first sample
@@ -124,7 +124,7 @@ def test_a_reward_model_on_texts_learns_a_preference_and_reports_held_out_accura
 
     def bt(c, r):
         return -torch.nn.functional.logsigmoid(c - r).mean()
-    res = gen.train_reward_model(rm, pairs[:6], tok, bt, TrainConfig(output_dir=str(tmp_path / "rm"), max_steps=30,
+    res = gen.train_reward_model(rm, pairs[:6], tok, loss_fn=bt, config=TrainConfig(output_dir=str(tmp_path / "rm"), max_steps=30,
                                  batch_size=3, lr=1e-2, eval_every=10, progress=False, save_every=0), held_out=pairs[6:])
     assert [e["step"] for e in res.history["eval"]] == [10, 20, 30]
     assert res.history["eval"][-1]["held_out_accuracy"] == gen.pairwise_accuracy(res.model, pairs[6:], tok) == 1.0
@@ -147,8 +147,8 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
     def dpo(pc, pr, rc, rr, beta):
         return -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean(), None, None
     seen = []
-    run = gen.train_dpo(model, with_ref, tok, _seq_logps, dpo, 0.1,
-                        TrainConfig(output_dir=str(tmp_path / "dpo"), max_steps=2, batch_size=2, lr=1e-3, progress=False,
+    run = gen.train_dpo(model, with_ref, tok, seq_logps_fn=_seq_logps, loss_fn=dpo, beta=0.1,
+                        config=TrainConfig(output_dir=str(tmp_path / "dpo"), max_steps=2, batch_size=2, lr=1e-3, progress=False,
                                     save_every=0, eval_every=1),
                         evaluate_fn=lambda policy: seen.append(policy) or {"n": len(seen)})
     assert run.steps == 2 and run.model is not model
@@ -168,9 +168,9 @@ def test_a_dpo_run_resumed_from_its_final_weights_measures_its_end_point_again(t
         return -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean(), None, None
     config = TrainConfig(output_dir=str(tmp_path / "dpo"), max_steps=2, batch_size=2, lr=1e-3, progress=False,
                          save_every=1, eval_every=1)
-    first = gen.train_dpo(model, pairs, tok, _seq_logps, dpo, 0.1, config, evaluate_fn=lambda p: {"openings": 64})
+    first = gen.train_dpo(model, pairs, tok, seq_logps_fn=_seq_logps, loss_fn=dpo, beta=0.1, config=config, evaluate_fn=lambda p: {"openings": 64})
     assert [e["openings"] for e in first.history["eval"]] == [64, 64]
-    again = gen.train_dpo(model, pairs, tok, _seq_logps, dpo, 0.1, config, evaluate_fn=lambda p: {"openings": 128})
+    again = gen.train_dpo(model, pairs, tok, seq_logps_fn=_seq_logps, loss_fn=dpo, beta=0.1, config=config, evaluate_fn=lambda p: {"openings": 128})
     assert again.resumed_from_final, "the second run should load the first one's final weights"
     assert [e["openings"] for e in again.history["eval"]] == [64, 128], "the end point is today's evaluation"
     assert all(torch.equal(v, again.model.state_dict()[k]) for k, v in first.model.state_dict().items())
@@ -203,3 +203,17 @@ def test_worked_examples_teach_each_problem_both_ways_without_calculator_marks()
         assert direct == [f"{q}\nDIRECT\n{answer}"] and answer.startswith("#### ")
         assert steps == [f"{q}\nSTEPS\n" + re.sub(r"<<[^>]*>>", "", a).strip()] and "<<" in a   # marks gone, all else kept
         assert steps[0].endswith(answer) and steps[0].count("\n") >= 3
+
+
+def test_the_generation_and_accuracy_helpers_give_the_outputs_of_the_snapshot(tmp_path):
+    """Every generation loop (solve, decode_many, sample_continuations, multitask.generate_answers, lm.sample_texts)
+    and accuracy loop (classify.evaluate_accuracy, lm.zero_shot_sentiment, `python -m shared`'s) gives, on the smoke
+    models, the texts, ids, scores and random state after it that tests/fixtures/snapshots/generation.json holds:
+    taken before the loops became one helper each (tests/snapshot_generation.py writes it)."""
+    import json
+
+    from snapshot_generation import SNAPSHOT, snapshot
+    expected, now = json.loads(SNAPSHOT.read_text()), snapshot(str(tmp_path))
+    for name in expected:
+        assert now[name] == expected[name], name
+    assert now.keys() == expected.keys()

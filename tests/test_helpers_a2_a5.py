@@ -53,8 +53,8 @@ def test_mlm_perplexity_uses_the_same_masks_every_call():
     tok = load_tokenizer("smoke:bert")
     model = load_model(AutoModelForMaskedLM, "smoke:bert")
     blocks = mlm_blocks(load_local("corpus")["validation"], tok, block_size=32, max_blocks=4)
-    a = mlm_perplexity(model, blocks, tok, _mask_all_but_special, seed=1)
-    b = mlm_perplexity(model, blocks, tok, _mask_all_but_special, seed=1)
+    a = mlm_perplexity(model, blocks, tok, mask_fn=_mask_all_but_special, seed=1)
+    b = mlm_perplexity(model, blocks, tok, mask_fn=_mask_all_but_special, seed=1)
     assert a == b and a["masked_tokens"] > 0 and a["perplexity"] == pytest.approx(math.exp(a["nll"]))
 
 
@@ -361,7 +361,7 @@ def test_per_item_scores_match_the_totals():
     def every_word(ids, special, tok_, p, g):   # every non-special token masked: each block's count is known
         chosen = ~special.bool() & (ids != tok_.pad_token_id)
         return ids.masked_fill(chosen, tok_.mask_token_id), ids.masked_fill(~chosen, -100)
-    r = mlm_perplexity(model, blocks, tok, every_word, seed=1)
+    r = mlm_perplexity(model, blocks, tok, mask_fn=every_word, seed=1)
     assert len(r["block_nll"]) == len(blocks) and len(r["masked_ids"]) == r["masked_tokens"]
     per_block = [sum(1 for x in b["special_tokens_mask"] if x == 0) for b in blocks]   # every non-special token masked
     assert math.exp(sum(n * c for n, c in zip(r["block_nll"], per_block)) / sum(per_block)) == pytest.approx(r["perplexity"])

@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,18 @@ def test_env_then_argument_then_offline_flag(monkeypatch):
     assert profile_name() == "offline"
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     assert profile_name() == "full"
+
+
+def test_hf_hub_offline_is_read_one_way_for_the_profile_and_the_hub(monkeypatch):
+    from shared import env
+    for value in ("1", "true", "True", "YES", "on"):
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+        assert env.hub_offline() and profile_name() == "offline", value
+        with pytest.raises(ModelNotAvailable, match="offline profile"):
+            resolve("openai-community/gpt2")
+    for value in ("0", "", "false", "no"):
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+        assert not env.hub_offline() and profile_name() == "full", value
 
 
 def test_unknown_profile_names_the_choices():
@@ -70,7 +81,7 @@ NAME_BRANCH = re.compile(r"""(profile|p)\.name\s*(==|!=|\bin\b|\bnot in\b)|\[\s*
 
 def _code_sources():
     import nbformat
-    root = Path(__file__).resolve().parents[1]
+    from shared.models import REPO as root
     for path in sorted((root / "shared").rglob("*.py")) + sorted((root / "autograder").rglob("*.py")):
         yield path.relative_to(root), path.read_text()
     for path in sorted((root / "solutions").rglob("*.ipynb")) + sorted((root / "notebooks").rglob("*.ipynb")):
@@ -108,7 +119,33 @@ def test_settings_are_a_copy_and_unknown_assignments_are_named():
         smoke.settings("a9")
 
 
+def test_the_profiles_have_a_block_for_each_assignment_in_solutions():
+    """shared/profiles.py's ASSIGNMENTS is where tools/ and tests/ find the assignments: one block per solutions/
+    folder (a1_qa_finetuning -> a1), in the same order."""
+    from autograder.course import assignments
+    from shared.profiles import ASSIGNMENTS
+    assert list(ASSIGNMENTS) == [name.split("_")[0] for name in assignments()]
+
+
 def test_task_caps_fall_back_to_the_profile_wide_caps():
     assert get_profile("smoke").caps("qa") == (32, 16)
     assert get_profile("full").caps("qa") == (20_000, 2_000)
     assert get_profile("full").caps("ner") == (None, None)
+
+
+def test_every_profile_gives_the_settings_of_the_snapshot():
+    """Each profile's fields, caps, models and settings(a), to the type and key order, as
+    tests/fixtures/snapshots/profiles.json holds them (taken before the settings moved into one block per
+    assignment; tests/snapshot_profiles.py writes it again when a setting changes on purpose). A new assignment's
+    settings are not in it: they are compared from the next snapshot on."""
+    import json
+
+    from snapshot_profiles import SNAPSHOT, snapshot
+    expected, now = json.loads(SNAPSHOT.read_text()), snapshot()
+    for name in expected:
+        if name != "lm.SIZES":
+            settings = now[name]["settings"]
+            assert expected[name]["settings"].keys() <= settings.keys(), name
+            now[name]["settings"] = {a: settings[a] for a in expected[name]["settings"]}
+        assert now[name] == expected[name], name
+    assert now.keys() == expected.keys()

@@ -38,8 +38,8 @@ def test_same_run_twice_gives_the_same_result(a1_functions, smoke_profile, tmp_p
     from tests import reference_squad_v1 as squad_v1
     score = (lambda p, g: squad_v1.max_over_ground_truths(squad_v1.exact_match_score, p, g),
              lambda p, g: squad_v1.max_over_ground_truths(squad_v1.f1_score, p, g))
-    a = run_qa(run, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / "a"))
-    b = run_qa(run, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / "b"))
+    a = run_qa(run, data, prepare_train_fn=prep, postprocess_fn=post, metric_fns=score, profile=smoke_profile, output_dir=str(tmp_path / "a"))
+    b = run_qa(run, data, prepare_train_fn=prep, postprocess_fn=post, metric_fns=score, profile=smoke_profile, output_dir=str(tmp_path / "b"))
     assert a["f1"] == b["f1"] and a["history"]["train"] == b["history"]["train"]
 
 
@@ -75,7 +75,7 @@ def test_data_seed_holds_the_questions_while_the_seed_changes_the_head(a1_functi
     run = QARun(name="r", model="smoke:bert", train_examples=8, lr=1e-3, max_length=64, doc_stride=16)
     runs = {"s0": run, "s1": run.but(seed=1), "s1 d0": run.but(seed=1, data_seed=0), "s0 d1": run.but(data_seed=1)}
     for key, r in runs.items():
-        out = run_qa(r, data, prep, post, score, smoke_profile, output_dir=str(tmp_path / key.replace(" ", "-")))
+        out = run_qa(r, data, prepare_train_fn=prep, postprocess_fn=post, metric_fns=score, profile=smoke_profile, output_dir=str(tmp_path / key.replace(" ", "-")))
         assert out["train_examples"] == 8
     s0, s1, s1d0, s0d1 = drawn
     assert s1d0 == s0 != s1 == s0d1
@@ -103,6 +103,6 @@ def test_a_large_batch_is_accumulated_in_micro_batches(a1_functions, smoke_profi
     for batch in (16, MICRO_BATCH, 128, 48):
         with pytest.raises(Stop):
             run_qa(QARun(name="r", model="smoke:bert", train_examples=8, batch_size=batch, max_length=64,
-                         doc_stride=16), data, prep, post, (None, None), smoke_profile, output_dir=str(tmp_path))
+                         doc_stride=16), data, prepare_train_fn=prep, postprocess_fn=post, metric_fns=(None, None), profile=smoke_profile, output_dir=str(tmp_path))
     assert seen == [(16, 1), (MICRO_BATCH, 1), (MICRO_BATCH, 4), (24, 2)]
     assert [micro_batches(b) for b in (1, 33, 37, 96)] == [1, 3, 1, 3]   # 37 is prime: one pass, not 37 of 1

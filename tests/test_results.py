@@ -12,12 +12,12 @@ import json
 import math
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from shared.models import REPO as ROOT
+
 sys.path.insert(0, str(ROOT / "tools"))
 RESULTS = sorted((ROOT / "docs" / "results").glob("*.json"))
 KEYS = {"assignment", "profile", "seconds", "machine", "commit", "experiments"}

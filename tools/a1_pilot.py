@@ -46,8 +46,8 @@ def main(changes: list[dict]) -> None:
     out = tempfile.mkdtemp(prefix="a1-pilot-")
     try:
         for change in changes:
-            r = run_qa(base.but(**change), data, g["prepare_train_features"], g["postprocess_predictions"],
-                       (g["exact_match"], g["f1"]), profile, output_dir=out)
+            r = run_qa(base.but(**change), data, prepare_train_fn=g["prepare_train_features"], postprocess_fn=g["postprocess_predictions"],
+                       metric_fns=(g["exact_match"], g["f1"]), profile=profile, output_dir=out)
             print("RESULT", change, {k: r[k] for k in ("exact_match", "f1", "steps", "train_seconds", "total_seconds")},
                   flush=True)
     finally:

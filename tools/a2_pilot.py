@@ -41,7 +41,7 @@ def main(runs: list[dict]) -> None:
             cfg = TrainConfig(output_dir=f"{out}/{i}", epochs=run.get("epochs", 1), batch_size=16, lr=run["lr"],
                               seed=run["seed"], log_every=50, progress=False, dropout=g["DROPOUT"])
             t0 = time.perf_counter()
-            r = finetune_sentiment(g["MODEL"], sent, g["tokenizer"], g["pool"], run["method"], cfg, profile)
+            r = finetune_sentiment(g["MODEL"], sent, g["tokenizer"], pool_fn=g["pool"], method=run["method"], config=cfg, profile=profile)
             print("RESULT", run, round(r["accuracy"], 4), r["steps"], round(time.perf_counter() - t0, 1), flush=True)
     finally:
         shutil.rmtree(out, ignore_errors=True)

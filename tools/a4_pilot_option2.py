@@ -46,6 +46,6 @@ for spec in sys.argv[1:]:
          "lib": lambda: load_model(AutoModelForSequenceClassification, MODEL, num_labels=2, pad_token_id=tok.pad_token_id)}[kind]()
     cfg = TrainConfig(output_dir=f"/tmp/a4p/o2-{kind}", max_steps=steps, batch_size=bs, lr=lr, seed=0, log_every=10, progress=False)
     t0 = time.time()
-    r = finetune_classifier(m, {"train": data["train"], "validation": dev}, tok, cfg, profile)
+    r = finetune_classifier(m, {"train": data["train"], "validation": dev}, tok, cfg, profile=profile)
     losses = [round(e["loss"], 3) for e in r["history"]["train"]]
     print(spec, "acc", round(r["accuracy"], 3), "s", round(time.time() - t0), "loss", losses[:2], losses[-3:], flush=True)

@@ -19,7 +19,7 @@ from shared.profiles import ASSIGNMENTS  # noqa: E402
 
 R, ex = load_results("a5_multitask_instruction")
 assert R["profile"] == "offline", R["profile"]
-S = ASSIGNMENTS["offline"]["a5"]                          # the settings the recording ran with (shared/profiles.py)
+S = ASSIGNMENTS["a5"].offline   # the settings the recording ran with (shared/profiles.py)
 tasks = S["tasks"]
 small = next(iter(S["train_caps"]))                      # the task kept small on purpose
 large = next(t for t in tasks if t != small)

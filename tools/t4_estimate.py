@@ -82,7 +82,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shared.profiles import get_profile  # noqa: E402
+from shared.models import REPO  # noqa: E402
+from shared.profiles import ASSIGNMENTS, get_profile  # noqa: E402
 
 ENDS = (0, 1)                                     # low, high
 TFLOPS = (12.2e12, 8.1e12)                        # fp16 (autocast, mixed-precision training)
@@ -96,10 +97,15 @@ CHECKPOINT_EVERY, FINAL_ON_DRIVE = 600.0, 180.0   # seconds of training (a run's
 KEEP_CHECKPOINTS = 2                              # alive at once a run (the older written over in place)
 OVERHEAD, RUN_OVERHEAD = (180.0, 300.0), (5.0, 15.0)
 LIMIT_MINUTES, DRIVE_GB = 45, 15
-PARAMS = {"distilbert": 66e6, "bert-base": 110e6, "gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6,
-          "t5-small": 60e6, "smollm2-135m": 135e6}
-LAYERS = {"distilbert": 6, "bert-base": 12, "gpt2": 12, "gpt2-medium": 24, "gpt2-large": 36,
-          "t5-small": 6, "smollm2-135m": 30}      # t5-small: its decoder's (decoding runs the decoder)
+# the full profile's models (shared/profiles.py): the name printed, parameters, layers (t5-small: its decoder's,
+# which decoding runs)
+MODELS = {"distilbert/distilbert-base-uncased": ("distilbert", 66e6, 6),
+          "google-bert/bert-base-uncased": ("bert-base", 110e6, 12),
+          "openai-community/gpt2": ("gpt2", 124e6, 12), "openai-community/gpt2-medium": ("gpt2-medium", 355e6, 24),
+          "openai-community/gpt2-large": ("gpt2-large", 774e6, 36), "google-t5/t5-small": ("t5-small", 60e6, 6),
+          "HuggingFaceTB/SmolLM2-135M-Instruct": ("smollm2-135m", 135e6, 30)}
+PARAMS = {name: n for name, n, _ in MODELS.values()}
+LAYERS = {name: layers for name, _, layers in MODELS.values()}
 # hub data sets' published sizes (examples) and assumed tokens per example (batch-padded: upper bounds)
 SQUAD_TRAIN_WINDOWS = 88_524 / 87_599             # run_qa's features (windows) per question at 384/128
 SQUAD_DEV_WINDOWS = 10_784 / 10_570
@@ -113,23 +119,42 @@ BENCH_PROMPT_TOKENS = 8                           # a3's PROMPT, "The town was f
 
 
 def _source(path: str):
-    return ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
+    return ast.parse((REPO / path).read_text())
+
+
+def _model(p, role: str) -> str:
+    """The name (MODELS) of the model the profile gives a role."""
+    return MODELS[p.model(role)][0]
+
+
+def _config(assignment: str) -> dict:
+    """The Config cell of the assignment's solution notebook: each NAME = literal it sets (the notebook's knobs)."""
+    import json
+    path = next((REPO / "solutions").glob(f"{assignment}_*/{assignment}_*.ipynb"))
+    cell = next("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                if c["cell_type"] == "code" and "".join(c["source"]).startswith("PROFILE ="))
+    out = {}
+    for node in ast.parse(cell).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+    return out
 
 
 def _default(path: str, function: str, argument: str):
     """A keyword's default in the repo's source, read without importing it (no torch needed here)."""
     fn = next(n for n in ast.walk(_source(path)) if isinstance(n, ast.FunctionDef) and n.name == function)
-    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
-    return ast.literal_eval(dict(zip(names, fn.args.defaults))[argument])
+    positional = list(zip([a.arg for a in fn.args.args][len(fn.args.args) - len(fn.args.defaults):], fn.args.defaults))
+    keywords = [(a.arg, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None]
+    return ast.literal_eval(dict(positional + keywords)[argument])
 
 
 def _scratch_models(vocab: int = 2_000, positions: int = 128) -> None:
-    """a3's from-scratch GPT-2 shapes (shared/lm.py SIZES) into PARAMS and LAYERS; tied embeddings."""
-    node = next(n for n in ast.walk(_source("shared/lm.py")) if isinstance(n, ast.Assign)
-                and getattr(n.targets[0], "id", "") == "SIZES")
-    for key, call in zip(node.value.keys, node.value.values):     # "tiny": dict(n_embd=64, n_layer=2, ...)
-        shape = {kw.arg: kw.value.value for kw in call.keywords}
-        size, d, layers = key.value, shape["n_embd"], shape["n_layer"]
+    """a3's from-scratch GPT-2 shapes (shared/profiles.py, a3's block) into PARAMS and LAYERS; tied embeddings."""
+    for size, shape in ASSIGNMENTS["a3"].shapes.items():          # "tiny": dict(n_embd=64, n_layer=2, ...)
+        d, layers = shape["n_embd"], shape["n_layer"]
         PARAMS[f"scratch-{size}"] = (vocab + positions) * d + layers * (12 * d * d + 13 * d) + 2 * d
         LAYERS[f"scratch-{size}"] = layers
 
@@ -192,125 +217,132 @@ def a1(p) -> Work:
     for lever, values in s["levers"].items():                       # each lever's values but the baseline's
         runs += [{**base, lever: v or n_train} for v in values if (v or n_train) != base[lever]]
     runs += [base, {**base, "train examples": 1000}]                # from scratch; the solution's improved run
-    for model, run in [("distilbert", r) for r in runs] + [("bert-base", base)]:   # + the larger encoder
+    encoder, larger = _model(p, "encoder"), _model(p, "encoder_large")
+    for model, run in [(encoder, r) for r in runs] + [(larger, base)]:   # + the larger encoder
         steps = run["epochs"] * math.ceil(run["train examples"] * SQUAD_TRAIN_WINDOWS / run["batch size"])
         w.train(model, steps, run["batch size"] * s["max_length"])
         w.forward(model, math.ceil(n_eval * SQUAD_DEV_WINDOWS / 64), 64 * s["max_length"])
-    w.forward("distilbert", math.ceil(n_eval * SQUAD_DEV_WINDOWS / 64), 64 * s["max_length"])   # untrained
+    w.forward(encoder, math.ceil(n_eval * SQUAD_DEV_WINDOWS / 64), 64 * s["max_length"])   # untrained
     return w
 
 
 def a2(p) -> Work:
-    s, w = p.settings("a2"), Work()
-    batch, ft_epochs = 16, 2                                        # the solution's Config cell
+    s, w, c, mlm = p.settings("a2"), Work(), _config("a2"), _model(p, "mlm")
+    batch, ft_epochs = c["BATCH_SIZE"], c["FT_EPOCHS"]              # the solution's Config cell
     sst_steps = math.ceil(p.caps("sentiment")[0] / batch)           # an epoch of the capped SST-2 training split
     head = 768 * 768 + 3 * 768 + 30_522                             # the MLM head: transform, norm, vocabulary bias
     for trained in (head, None):                                    # head only, then the whole network
-        w.train("distilbert", s["mlm_steps"], batch * s["block_size"], trained)
-    w.forward("distilbert", 3 * math.ceil(s["eval_blocks"] / 32), 32 * s["block_size"])   # before, head, after
+        w.train(mlm, s["mlm_steps"], batch * s["block_size"], trained)
+    w.forward(mlm, 3 * math.ceil(s["eval_blocks"] / 32), 32 * s["block_size"])   # before, head, after
     for _start in ("original", "MLM-adapted"):                      # 5b: NER and sentiment (cls) per encoder
-        w.train("distilbert", ft_epochs * math.ceil(CONLL_TRAIN / batch), batch * CONLL_TOKENS)
-        w.forward("distilbert", math.ceil(CONLL_DEV / 32), 32 * CONLL_TOKENS)
-        w.train("distilbert", ft_epochs * sst_steps, batch * SST2_TOKENS)
-        w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
+        w.train(mlm, ft_epochs * math.ceil(CONLL_TRAIN / batch), batch * CONLL_TOKENS)
+        w.forward(mlm, math.ceil(CONLL_DEV / 32), 32 * CONLL_TOKENS)
+        w.train(mlm, ft_epochs * sst_steps, batch * SST2_TOKENS)
+        w.forward(mlm, math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
     for _run in range(5 * 3):                                       # 5c, the solution's design: 5 seeds x 3 poolings
-        w.train("distilbert", sst_steps, batch * SST2_TOKENS)       # one epoch each
-        w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
+        w.train(mlm, sst_steps, batch * SST2_TOKENS)                # one epoch each
+        w.forward(mlm, math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
     return w
 
 
 def a3(p) -> Work:
-    s, w = p.settings("a3"), Work()
-    flop_budget, block, prompts, repeats = 6e12, 128, 16, 3         # the notebook's Config cell
+    s, w, c, test_model = p.settings("a3"), Work(), _config("a3"), _model(p, "causal_lm")
+    flop_budget, block, prompts, repeats = c["FLOP_BUDGET"], c["SCRATCH_BLOCK"], len(c["GEN_PROMPTS"]), c["REPEATS"]
     scratch = [f"scratch-{size}" for size in s["scratch_sizes"]]
     for model in scratch:
         w.train(model, int(flop_budget / (6 * PARAMS[model] * 16 * block)), 16 * block)
         w.forward(model, SCRATCH_TOKENS_PER_GPT2 * WIKITEXT2_TEST_TOKENS / (block // 2), block)  # windows, stride/2
-    for spec in s["pretrained"]:
-        w.forward(spec.split("/")[-1], WIKITEXT2_TEST_TOKENS / s["stride"], s["max_length"])
-    for model in scratch + [spec.split("/")[-1] for spec in s["pretrained"]]:
+    pretrained = [MODELS[spec][0] for spec in s["pretrained"]]
+    for model in pretrained:
+        w.forward(model, WIKITEXT2_TEST_TOKENS / s["stride"], s["max_length"])
+    for model in scratch + pretrained:
         w.forward(model, math.ceil(s["zero_shot_examples"] / 16), 16 * (SST2_TOKENS + 8))   # zero-shot prompts
         w.forward(model, repeats + 1, BENCH_PROMPT_TOKENS, fp32=True)   # benchmark_generation: its prefills, fp32
         w.decode(model, (repeats + 1) * s["new_tokens"], fp32=True)     # and its generate calls, fp32
         w.decode(model, 2 * prompts * s["gen_tokens"])                  # sample_texts: 2 decodings, one by one
     w.decode(scratch[-1], 3 * 2 * prompts * s["gen_tokens"])        # 6b's design: 3 settings x 2 seeds, one by one
-    w.decode("gpt2", 2 * 2 * prompts * s["gen_tokens"])             # and 2 settings on the test model
+    w.decode(test_model, 2 * 2 * prompts * s["gen_tokens"])         # and 2 settings on the test model
     return w
 
 
 def a4(p) -> Work:
-    s, w = p.settings("a4"), Work()
+    s, w, lm = p.settings("a4"), Work(), _model(p, "causal_lm")
     dev = SST2_DEV if s["eval_examples"] is None else s["eval_examples"]
     draws = len(s["draws"])
     runs = [k for k in s["shots"] for _ in range(draws if k else 1)]   # icl_sweep: zero-shot once
     runs += [0, 0]                                                  # own attention; the solution's 6c (zero-shot)
     for shots in runs:                                              # single-token label words: one pass (the solution);
         batches = math.ceil(dev / s["batch_size"]) + 1              # + the content-free prompts; fp32: the student's
-        w.forward("gpt2", batches, s["batch_size"] * (SST2_TOKENS + 8), fp32=True)   # label_word_logprobs, and the
-        w.forward("gpt2", 1, shots * (SST2_TOKENS + 8), fp32=True)  # examples once a draw (SharedPrefix)
+        w.forward(lm, batches, s["batch_size"] * (SST2_TOKENS + 8), fp32=True)   # label_word_logprobs, and the
+        w.forward(lm, 1, shots * (SST2_TOKENS + 8), fp32=True)  # examples once a draw (SharedPrefix)
     for trained in (2 * 768, None, None):                           # head only, full, AutoModelForSequenceClassification
-        w.train("gpt2", s["ft_steps"], s["ft_batch"] * SST2_TOKENS, trained)
-        w.forward("gpt2", math.ceil(dev / 64), 64 * SST2_TOKENS)
+        w.train(lm, s["ft_steps"], s["ft_batch"] * SST2_TOKENS, trained)
+        w.forward(lm, math.ceil(dev / 64), 64 * SST2_TOKENS)
     return w
 
 
 def a5(p) -> Work:
-    s, w = p.settings("a5"), Work()
+    s, w, c = p.settings("a5"), Work(), _config("a5")
     tasks, batch, t2t_tokens, instr_tokens = len(s["tasks"]), s["batch_size"], 160, 200   # source + target: assumptions
+    t2t, answer = _model(p, s["t2t_role"]), max(c["ANSWER_TOKENS"][t] for t in s["tasks"])
+    instruct = MODELS["HuggingFaceTB/SmolLM2-135M-Instruct"][0]     # 5b and 5c tune the profile's causal_lm (gpt2):
+    # counted as SmolLM2-135M, more parameters and layers (an upper bound)
     mixtures = len(s["k_values"]) + len(s["temperatures"])
     for steps, scored in [(s["steps"], tasks)] * mixtures + [(s["steps"], 1)] * tasks:   # + single-task
-        w.train("t5-small", steps, batch * t2t_tokens)
-        batches = scored * math.ceil(max(s["eval_examples"].values()) / 16)   # generate_answers: up to 24 new tokens
-        w.forward("t5-small", batches, 16 * t2t_tokens)
-        w.decode("t5-small", batches * 24)
+        w.train(t2t, steps, batch * t2t_tokens)
+        batches = scored * math.ceil(max(s["eval_examples"].values()) / 16)   # generate_answers: up to `answer` new tokens
+        w.forward(t2t, batches, 16 * t2t_tokens)
+        w.decode(t2t, batches * answer)
     ie, evals, design_runs = s["instr_eval"], 2, 6                  # evals: before (chat template), after; the design:
     # 3 runs on sentiment alone and 3 more on sentiment and QA (5b's run is its fourth seed)
     for _run in range(1 + design_runs):                             # instruction tuning, then the design's new runs
-        w.train("smollm2-135m", s["instr_steps"], s["instr_batch"] * instr_tokens)
+        w.train(instruct, s["instr_steps"], s["instr_batch"] * instr_tokens)
     conditions = [ie["sentiment"]] * 2 + [ie["qa"]] * 2 + [ie["person"]]   # the person task: at most this many
     for scored in [conditions] * evals + [[ie["person"]]] * design_runs:   # the design scores the held-out task
         batches = sum(math.ceil(n / 8) for n in scored)
-        w.forward("smollm2-135m", batches, 8 * instr_tokens)
-        w.decode("smollm2-135m", batches * 16)
+        w.forward(instruct, batches, 8 * instr_tokens)
+        w.decode(instruct, batches * 16)
     return w
 
 
 def a6(p) -> Work:
     s, w = p.settings("a6"), Work()
+    lm, solver, encoder = _model(p, "causal_lm"), _model(p, "instruct_lm"), _model(p, "encoder")   # the judge's and
+    # the reward model's encoder
     tokens, gen = 8 + s["new_tokens"], _default("shared/generation.py", "sample_continuations", "batch_size")
-    w.train("gpt2", s["ft_steps"], s["ft_batch"] * s["max_length"])
-    w.forward("gpt2", 5 * s["prompts"] * s["new_tokens"], 4 * tokens, fp32=True)   # the student's generate and
+    w.train(lm, s["ft_steps"], s["ft_batch"] * s["max_length"])
+    w.forward(lm, 5 * s["prompts"] * s["new_tokens"], 4 * tokens, fp32=True)   # the student's generate and
     # beam_search: five settings, no cache, a forward a step
-    w.forward("gpt2", 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # the student's perplexity of each text,
+    w.forward(lm, 2 * 2 * s["ppl_texts"], s["max_length"], fp32=True)   # the student's perplexity of each text,
     # before and after, 2 text sets (pooled from the same passes)
-    w.decode("gpt2", 8 * math.ceil(s["decode_prompts"] / 32) * s["decode_tokens"])   # 2c's statistics: five settings,
+    w.decode(lm, 8 * math.ceil(s["decode_prompts"] / 32) * s["decode_tokens"])   # 2c's statistics: five settings,
     # batched, the 4-beam search counted as four
-    w.train("smollm2-135m", s["cot_steps"], s["cot_batch"] * GSM8K_WORKED)   # both answers taught by example
+    w.train(solver, s["cot_steps"], s["cot_batch"] * GSM8K_WORKED)   # both answers taught by example
     batches = math.ceil(min(s["problems"], GSM8K_TEST) / 16)
-    w.forward("smollm2-135m", 2 * batches, 16 * GSM8K_TOKENS)
-    w.decode("smollm2-135m", batches * (12 + s["cot_tokens"]))           # direct, then the worked solution
-    w.train("distilbert", s["judge_steps"], 16 * SST2_TOKENS)            # the judge
-    w.forward("distilbert", math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
+    w.forward(solver, 2 * batches, 16 * GSM8K_TOKENS)
+    w.decode(solver, batches * (12 + s["cot_tokens"]))           # direct, then the worked solution
+    w.train(encoder, s["judge_steps"], 16 * SST2_TOKENS)            # the judge
+    w.forward(encoder, math.ceil(SST2_DEV / 64), 64 * SST2_TOKENS)
 
     def sample_and_judge(rows: int):
-        w.decode("gpt2", math.ceil(rows / gen) * s["new_tokens"])
-        w.forward("distilbert", math.ceil(rows / 64), 64 * tokens)
+        w.decode(lm, math.ceil(rows / gen) * s["new_tokens"])
+        w.forward(encoder, math.ceil(rows / 64), 64 * tokens)
     pairs = s["pair_prompts"]                                        # an upper bound: close pairs are dropped
     sample_and_judge(2 * pairs)
-    w.train("distilbert", s["rm_steps"], 2 * s["rm_batch"] * tokens)  # the reward model: the profile's encoder
-    w.forward("distilbert", math.ceil(2 * pairs / 64) * 7, 64 * tokens)   # held-out accuracy: before, 5 times along, train
-    w.forward("gpt2", math.ceil(2 * pairs / 16), 16 * tokens)        # reference log-probabilities
+    w.train(encoder, s["rm_steps"], 2 * s["rm_batch"] * tokens)  # the reward model: the profile's encoder
+    w.forward(encoder, math.ceil(2 * pairs / 64) * 7, 64 * tokens)   # held-out accuracy: before, 5 times along, train
+    w.forward(lm, math.ceil(2 * pairs / 16), 16 * tokens)        # reference log-probabilities
     betas, samples = 3, s["eval_samples"]
     sample_and_judge(samples * s["eval_prompts"])                    # the tuned model itself
-    w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)
+    w.forward(lm, 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)
     for _beta in range(betas):                                       # each beta: trained, evaluated twice (a curve)
-        w.train("gpt2", s["dpo_steps"], 2 * s["dpo_batch"] * tokens)
+        w.train(lm, s["dpo_steps"], 2 * s["dpo_batch"] * tokens)
         for _point in range(2):
             sample_and_judge(samples * s["eval_prompts"])
-            w.forward("gpt2", 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)   # policy and reference
+            w.forward(lm, 2 * math.ceil(samples * s["eval_prompts"] / 16), 16 * tokens)   # policy and reference
     rows = max(s["best_of"]) * s["eval_prompts"]                     # best-of-n: the reward model and the judge pick
     sample_and_judge(rows)
-    w.forward("distilbert", math.ceil(rows / 64), 64 * tokens)
+    w.forward(encoder, math.ceil(rows / 64), 64 * tokens)
     return w
 
 
@@ -318,8 +350,10 @@ def main() -> None:
     p, parts, runs = get_profile("full"), "--parts" in sys.argv, "--runs" in sys.argv
     print("| assignment | estimated minutes on a Colab T4, full profile | Drive at the end, GB |\n|---|---|---|")
     total = 0.0
-    for name, fn in [("a1", a1), ("a2", a2), ("a3", a3), ("a4", a4), ("a5", a5), ("a6", a6)]:
-        w = fn(p)
+    for name in ASSIGNMENTS:                                         # each assignment's function below
+        if name not in globals():
+            raise SystemExit(f"tools/t4_estimate.py has no estimate of {name}: write {name}(p) -> Work, as the others.")
+        w = globals()[name](p)
         low, high = w.minutes()
         flag = f" (over {LIMIT_MINUTES})" if high > LIMIT_MINUTES else ""
         total += w.drive_bytes

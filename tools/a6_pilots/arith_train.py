@@ -42,13 +42,13 @@ test = data["test"].select(range(N))
 gold = [ns["extract_answer"](a) for a in test["answer"]]
 t0 = time.time()
 cfg = TrainConfig(output_dir="/tmp/p7/arith", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, resume=False, log_every=10)
-run = gen.finetune_lm(model, tok, texts, ns["lm_batch"], cfg, ML, profile)
+run = gen.finetune_lm(model, tok, texts, batch_fn=ns["lm_batch"], config=cfg, max_length=ML, profile=profile)
 print("train s", round(time.time() - t0), "history", str(run.history)[:600], flush=True)
 m = run.model.eval()
 right = {}
 for style, instr, mt in [("direct", DIRECT, 12), ("cot", COT, int(os.environ.get("COT_TOKENS", 80)))]:
     t0 = time.time()
-    rows = gen.solve(m, tok, test["question"], instr, ns["extract_answer"], max_new_tokens=mt)
+    rows = gen.solve(m, tok, test["question"], instruction=instr, extract_fn=ns["extract_answer"], max_new_tokens=mt)
     right[style] = [r["prediction"] is not None and abs(r["prediction"] - g) < 1e-6 for r, g in zip(rows, gold)]
     print(style, "acc", sum(right[style]) / N, "s", round(time.time() - t0), flush=True)
     for r in rows[:3]:

@@ -30,7 +30,7 @@ trn = pairs[len(pairs) // 4:][:int(os.environ.get("NPAIRS", 10 ** 9))]   # NPAIR
 reviews = load_task("reviews", profile, seed=0)
 EVAL = gen.prompts_from(gen.review_texts(reviews["test"]), 4)[:int(os.environ.get("EP", 80))]
 SP = int(os.environ.get("SP", 4))
-ev = lambda pol: gen.reward_and_kl(pol, lm, tok, EVAL, judge, ns["sequence_logprobs"], S["new_tokens"], samples=SP)
+ev = lambda pol: gen.reward_and_kl(pol, lm, tok, EVAL, judge=judge, seq_logps_fn=ns["sequence_logprobs"], new_tokens=S["new_tokens"], samples=SP)
 t0 = time.time(); ref = ev(lm); print("tuned", round(ref["reward"], 3), round(ref["reward_se"], 3), "eval s", round(time.time() - t0), flush=True)
 t0 = time.time(); pr = gen.reference_logprobs(lm, trn, ns["sequence_logprobs"], tok.pad_token_id); print("ref logps", round(time.time() - t0), flush=True)
 STEPS = int(os.environ.get("STEPS", 24)); LR = float(os.environ.get("LR", 4e-5)); BS = int(os.environ.get("BS", 6))
@@ -38,7 +38,7 @@ res = {"tuned": ref}
 for beta in [float(x) for x in os.environ.get("BETAS", "0.03,0.3,3").split(",")]:
     cfg = TrainConfig(output_dir=f"/tmp/a6p/dpo{beta}", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, eval_every=STEPS // 2, resume=False)
     t0 = time.time()
-    run = gen.train_dpo(lm, pr, tok, ns["sequence_logprobs"], ns["dpo_loss"], beta, cfg, profile, evaluate_fn=ev)
+    run = gen.train_dpo(lm, pr, tok, seq_logps_fn=ns["sequence_logprobs"], loss_fn=ns["dpo_loss"], beta=beta, config=cfg, profile=profile, evaluate_fn=ev)
     pts = [(e["step"], round(e["reward"], 3), round(e["reward_se"], 3), round(e["kl"], 2), round(e["kl_se"], 2), e["seconds"]) for e in run.history["eval"]]
     res[beta] = run.history["eval"]
     print("beta", beta, "total s", round(time.time() - t0), pts, flush=True)

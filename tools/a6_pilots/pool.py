@@ -25,7 +25,7 @@ reviews = load_task("reviews", profile, seed=0)
 if not os.path.exists("/tmp/a6p/lm"):
     lm = load_model(AutoModelForCausalLM, MODEL)
     cfg = TrainConfig(output_dir="/tmp/a6p/domain", max_steps=S["ft_steps"], batch_size=S["ft_batch"], lr=S["ft_lr"], seed=0, save_every=0, progress=False)
-    ft = gen.finetune_lm(lm, tok, gen.review_texts(reviews["train"], S["ft_texts"]), ns["lm_batch"], cfg, S["max_length"], profile)
+    ft = gen.finetune_lm(lm, tok, gen.review_texts(reviews["train"], S["ft_texts"]), batch_fn=ns["lm_batch"], config=cfg, max_length=S["max_length"], profile=profile)
     ft.model.save_pretrained("/tmp/a6p/lm"); print("ft", round(time.time() - t0), flush=True)
 lm = load_model(AutoModelForCausalLM, "/tmp/a6p/lm").eval()
 t1 = time.time()
