@@ -193,3 +193,59 @@ def test_a_worker_with_another_course_repository_refuses_and_the_batch_marks_a_r
             raise worker.WrongCourse("the Dask worker on h has another a1.ipynb")
     result = cluster._outcome(Failed(), source_path(A1), "ada", A1)
     assert "another a1.ipynb" in result.needs_regrade and result.score == 0 and result.cells
+
+
+@pytest.mark.slow   # a real cluster, a kernel
+def test_a_stopped_cluster_batch_ends_the_workers_engines_and_says_how_to_resume(cluster):
+    address, watch, _ = cluster
+    top = Path(tempfile.mkdtemp(prefix="dask-"))
+    os.chmod(top, 0o711)
+
+    def engines(dask_worker=None):   # the grading engines this worker process started
+        import psutil
+        return sum("autograder.grading.engine" in " ".join(c.cmdline()) for c in psutil.Process().children())
+    try:
+        course = top / "course"
+        for student, nb in [("ada", nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("not a1")])),
+                            ("bo", samples.completed())]:
+            path = course / "submitted" / student / A1 / f"{A1}.ipynb"
+            path.parent.mkdir(parents=True)
+            if student == "bo":   # sleeps in its first cell
+                nb.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+            nbformat.write(nb, path)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+        proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", A1, "--course", str(course), "--scheduler",
+                                 address, "--cell-timeout", "300", "--notebook-timeout", "600"], cwd=REPO, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and not (
+                    (course / "grades" / A1 / "ada.json").exists() and sum(watch.run(engines).values())):
+                time.sleep(0.5)
+            assert sum(watch.run(engines).values()) == 1, "bo's engine never started"
+            time.sleep(3)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 130, err
+        assert "stopped by SIGINT: 1 of 2 submissions graded and saved" in err and f"--scheduler {address}" in err, err
+        deadline = time.monotonic() + 30
+        while sum(watch.run(engines).values()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert sum(watch.run(engines).values()) == 0, "a worker kept grading a stopped batch"
+        assert sorted(p.stem for p in (course / "grades" / A1).glob("*.json")) == ["ada"]
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_worker_whose_sandbox_cannot_hide_the_answers_refuses(monkeypatch):
+    from autograder.grading import sandbox, worker
+    monkeypatch.setattr(sandbox, "probe", lambda hide=(): ["not root: solutions/ stays readable"])
+    monkeypatch.setattr(worker, "smoke_models", lambda: None)
+    monkeypatch.setattr(worker, "_prepared", {})
+    refusal = worker.prepare(LIMITS)
+    assert "REFUSING TO GRADE" in refusal and "on the Dask worker at" in refusal
+    assert worker.prepare(Limits(allow_unsandboxed=True)) == ""   # told: grades (and warns in the worker's log)
