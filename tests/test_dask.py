@@ -249,3 +249,19 @@ def test_a_worker_whose_sandbox_cannot_hide_the_answers_refuses(monkeypatch):
     refusal = worker.prepare(LIMITS)
     assert "REFUSING TO GRADE" in refusal and "on the Dask worker at" in refusal
     assert worker.prepare(Limits(allow_unsandboxed=True)) == ""   # told: grades (and warns in the worker's log)
+
+
+def test_a_worker_that_cannot_prepare_is_one_message_before_anything_is_written():
+    from autograder.grading import cluster
+
+    class Client:   # a cluster whose one worker has no autograder to unpickle the task with
+        def scheduler_info(self):
+            return {"workers": {"tcp://10.0.0.9:40000": {}}}
+
+        def submit(self, *args, **kwargs):
+            return None
+
+        def gather(self, futures):
+            raise ModuleNotFoundError("No module named 'autograder'")
+    with pytest.raises(SystemExit, match="could not prepare to grade .*No module named 'autograder'.*repository"):
+        cluster.ready(Client(), LIMITS)

@@ -49,7 +49,12 @@ def ready(client, limits: Limits) -> None:
     workers = list(client.scheduler_info()["workers"])
     futures = [client.submit(prepare, limits, workers=[w], allow_other_workers=False, pure=False,
                              key=f"autograder-prepare-{uuid.uuid4().hex}") for w in workers]
-    refusals = [r for r in client.gather(futures) if r]
+    try:
+        refusals = [r for r in client.gather(futures) if r]
+    except Exception as err:  # noqa: BLE001  (no autograder there, another version of it, ...: one message)
+        raise SystemExit(f"a Dask worker could not prepare to grade ({type(err).__name__}: {str(err)[:200]}): "
+                         f"install the course repository there, at the instructor's commit, with "
+                         f"requirements-instructor.txt. Nothing was graded or written.") from None
     if refusals:
         raise UnsafeSandbox(refusals[0])
 
