@@ -5,7 +5,7 @@
     release --publish DIR   the student distribution (releases, shared/, data/; no solutions) into DIR, tagged
     collect SRC        take an LMS download (a folder or zip) into COURSE/submitted/<student>/<assignment>/
     grade A            autograde every collected submission of A, in parallel, resuming where stopped; writes
-                       COURSE/autograded/ for formgrader's manual grading
+                       COURSE/autograded/ for formgrader's manual grading; --scheduler: on a Dask cluster
     rubric A           the rubrics and model answers of A's written parts
     by-question A Q    grade written question Q for all students on one page (rubric items as buttons)
     feedback A         one HTML report per student from the gradebook (no hidden test source, ever)
@@ -82,14 +82,15 @@ def cmd_grade(args) -> int:
     try:
         students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
         results = grade(Path(args.course), args.assignment, args.workers, limits.from_args(args), force=args.force,
-                        retry_failed=args.retry_failed, students=students)
+                        retry_failed=args.retry_failed, students=students, scheduler=args.scheduler)
     except UnknownStudents as err:   # a --students name with no submission: one message, nothing graded
         print(f"error: {err}", file=sys.stderr)
         return 2
     except GradingStopped as stop:   # Ctrl-C, SIGTERM, SIGHUP: workers and kernels ended, graded work saved
         again = (f"python -m autograder grade {shlex.quote(args.assignment)} --course {shlex.quote(args.course)}"
                  + (" --retry-failed" if args.retry_failed else "")
-                 + (f" --students {shlex.quote(args.students)}" if args.students else ""))
+                 + (f" --students {shlex.quote(args.students)}" if args.students else "")
+                 + (f" --scheduler {shlex.quote(args.scheduler)}" if args.scheduler else ""))
         left = stop.total - stop.graded
         with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)
             print(f"stopped by {stop.signal_name}: {stop.graded} of {stop.total} submissions graded and saved"
@@ -247,6 +248,9 @@ def main(argv=None) -> int:
                     help="grade again only the submissions marked 'needs re-grade' (the grader failed, not them)")
     gr.add_argument("--students", default=None, metavar="A,B,C",
                     help="grade only these students' submissions (names as in the course folder's submitted/)")
+    gr.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="grade on the Dask cluster of this scheduler (tcp://HOST:8786), each submission one task "
+                         "(--workers does not apply); this machine writes the results (docs/grading.md)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),

@@ -11,7 +11,8 @@ from autograder.course import REPO
 
 COLABS = sorted((Path(__file__).parent / "colab").glob("colab-*.txt"))
 RUNTIME = {"ipython", "ipykernel", "jupyter-client", "notebook", "tornado", "pandas", "requests", "numpy"}
-INSTRUCTORS = {"nbgrader", "jupyterlab", "nbconvert", "pytest", "notebook", "ipython", "ipykernel"}
+INSTRUCTORS = {"nbgrader", "jupyterlab", "nbconvert", "pytest", "notebook", "ipython", "ipykernel", "dask",
+               "distributed"}
 
 
 def pins(path: Path) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Step 2, grade: every collected submission of an assignment, in parallel worker processes, resumable.
+"""Step 2, grade: every collected submission of an assignment, in parallel worker processes (worker.py), or
+on a Dask cluster (cluster.py), resumable.
 
 Each result goes into the gradebook, formgrader's autograded notebook and the batch's resume cache
 (grades/<assignment>/<student>.json: write_json). One batch per course and assignment at a time. Ctrl-C,
@@ -7,13 +8,9 @@ see grade()."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,43 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..course import CourseFolder, sha256, source_path
-from ..environment import worker_env
 from ..lms.collect import lms_facts, submissions
 from ..review.autograded import write as write_autograded
 from ..review.gradebook import ensure_gradebook, record
 from .limits import WORKER_GRACE, Limits
-from .results import Result, empty_result
-
-
-class UnsafeSandbox(SystemExit):
-    """Grading refused: the kernel could read what it must not."""
-
-
-def check_sandbox(limits: Limits) -> list[str]:
-    """Refuse to grade where students' code could read the answers, unless the instructor said so."""
-    from .sandbox import probe
-    problems = probe(limits.hide)
-    if not problems:
-        return []
-    listing = "\n".join(f"  - {p}" for p in problems)
-    if not limits.allow_unsandboxed:
-        raise UnsafeSandbox(
-            f"REFUSING TO GRADE: the grading sandbox cannot keep students' code away from the answers:\n{listing}\n"
-            f"A submission could read solutions/ (or the gradebook) and score full marks. Grade as root on Linux "
-            f"(the sandbox needs mount, PID and network namespaces), for example in a container, or pass "
-            f"--unsafe-allow-unsandboxed to grade anyway.")
-    print(f"WARNING: grading WITHOUT a working sandbox (--unsafe-allow-unsandboxed):\n{listing}\n"
-          f"Students' code can read the answers; check suspicious scores by hand.", file=sys.stderr)
-    return problems
-
-
-def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
-    """A worker for one submission, in its own session; it dies with this process, and its working folder
-    (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
-    cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
-           "--parent-pid", str(os.getpid()), *limits.args()]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                            env=worker_env(progress.parent))
+from .results import Result
+from .worker import (UnsafeSandbox, _end, _finished, _lock, _remove, _remove_stale_scratch,  # noqa: F401
+                     _run_worker, _scratch, check_sandbox, smoke_models)
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -119,23 +86,6 @@ class _Stop:
             raise GradingStopped(self.signum)
 
 
-def _lock(path: Path, create: bool = True) -> int | None:
-    """A descriptor holding an exclusive lock on `path` until it is closed or this process ends, however it
-    ends (kill -9 included); None where another process holds it (or, create=False, `path` is gone)."""
-    try:
-        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
-    except OSError:
-        if create:
-            raise
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
 def _only_batch(course: Path, assignment: str) -> int:
     """The lock that makes this the one batch grading `assignment` in `course`, or SystemExit naming the other."""
     path = CourseFolder(course).grades(assignment) / ".lock"   # beside the results
@@ -150,46 +100,15 @@ def _only_batch(course: Path, assignment: str) -> int:
     return fd
 
 
-def _scratch() -> tuple[Path, int]:
-    """This batch's scratch folder (progress files, the workers' working folders) in the temporary folder,
-    marked as in use by the lock on its `owner` file (taken before the name appears)."""
-    folder = Path(tempfile.mkdtemp(prefix="grading-"))
-    os.chmod(folder, 0o711)  # a kernel that runs as nobody must reach its working folder inside
-    fd = _lock(folder / ".owner")
-    os.write(fd, str(os.getpid()).encode())
-    os.rename(folder / ".owner", folder / "owner")
-    return folder, fd
-
-
-def _remove_stale_scratch() -> None:
-    """Remove the scratch folders of batches that ended without cleaning up (kill -9, a power cut)."""
-    for folder in Path(tempfile.gettempdir()).glob("grading-*"):
-        fd = _lock(folder / "owner", create=False)
-        if fd is not None:
-            _remove(folder)
-            os.close(fd)
-
-
-def _remove(folder: Path) -> None:
-    for _ in range(20):   # a kernel killed a moment ago may still hold a file open
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():
-            return
-        time.sleep(0.1)
-
-
-def _end(proc) -> None:
-    """Kill a worker's process group and wait for it; its kernel dies with it (PR_SET_PDEATHSIG)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
           force: bool = False, progress_bar: bool = True, retry_failed: bool = False,
-          students: list[str] | None = None) -> dict[str, Result]:
+          students: list[str] | None = None, scheduler: str | None = None) -> dict[str, Result]:
     """Grade every collected submission of `assignment` (or only those of `students`), `workers` at a time;
     resume where stopped. A name in `students` with no collected submission is refused before anything runs.
+
+    With `scheduler` (a Dask scheduler's address) each submission is one task on that cluster instead
+    (cluster.py: `workers` does not apply); this process still writes every result. An unreachable
+    scheduler, or a worker whose sandbox cannot hide the answers, is refused before anything is written.
 
     A submission whose grading failed through the grader's fault is kept as "needs re-grade" (no
     score); `retry_failed` grades those again, and only those.
@@ -202,31 +121,61 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     course = Path(course).resolve()
     src = source_path(assignment)
     _chosen(course, assignment, students)   # a wrong name: refused before anything is locked or written
-    lock = _only_batch(course, assignment)
+    # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
+    limits = replace(limits, hide=(*limits.hide, str(course), tempfile.gettempdir()))
+    client = _cluster(scheduler, limits) if scheduler else None   # before the lock: a refusal writes nothing
+    try:
+        lock = _only_batch(course, assignment)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     stop, results, total = _Stop(), {}, 0
     try:
         with stop.caught():
             src_sha = sha256(src)
             todo, results = _to_grade(course, assignment, src_sha, force, retry_failed, students)
             total = len(todo) + len(results)
-            _remove_stale_scratch()
-            # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
-            limits = replace(limits, hide=(*limits.hide, str(course), tempfile.gettempdir()))
-            check_sandbox(limits)
-            ensure_gradebook(course, assignment)
-            from shared.models import resolve
-            from shared.profiles import get_profile
-            for spec in sorted(set(get_profile("smoke").models.values())):  # build each smoke model once, before
-                resolve(spec)                                                # the kernels need them
-            _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
-                 stop, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
-                            disable=not progress_bar))
+            bar = lambda: tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",  # noqa: E731
+                               disable=not progress_bar)   # the same bar (rate, ETA) on both paths
+            if client is not None:
+                _on_cluster(client, course, assignment, src, src_sha, todo, results, limits, stop, bar())
+            else:
+                _remove_stale_scratch()
+                check_sandbox(limits)
+                ensure_gradebook(course, assignment)
+                smoke_models()
+                _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
+                     stop, bar())
     except GradingStopped as stopped:
         stopped.graded, stopped.total = len(results), total
         raise
     finally:
         os.close(lock)
+        if client is not None:
+            client.close()
     return dict(sorted(results.items()))
+
+
+def _cluster(scheduler: str, limits: Limits):
+    """A client of the Dask scheduler at `scheduler`, the workers there now ready to grade; or SystemExit."""
+    from . import cluster
+    client = cluster.connect(scheduler)
+    try:
+        cluster.ready(client, limits)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _on_cluster(client, course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict,
+                limits: Limits, stop: _Stop, bar) -> None:
+    """Each submission one task on the cluster (cluster.run); each result saved here as it arrives."""
+    from . import cluster
+    ensure_gradebook(course, assignment)
+    cluster.run(client, assignment, src, src_sha, todo, limits, stop, bar,
+                lambda job, result: _save(course, assignment, src, src_sha, job, result, results, bar))
 
 
 def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict, workers: int,
@@ -248,14 +197,8 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
                     if proc.poll() is None and not over:
                         continue
                     result = _finished(proc, progress, over, src, student, assignment, limits)
-                    record(course, result, lms_facts(nb))
-                    if not result.needs_regrade:
-                        write_autograded(course, src, nb, result)
-                    data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
-                    write_json(CourseFolder(course).result(assignment, student), data)
-                    results[student] = result
+                    _save(course, assignment, src, src_sha, (student, nb, sub_sha), result, results, bar)
                     del running[student]
-                    bar.update(1)
             time.sleep(0.2)
     finally:
         with stop.held():
@@ -265,6 +208,21 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
             os.close(owner)
             with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)
                 bar.close()
+
+
+def _save(course: Path, assignment: str, src: Path, src_sha: str, job: tuple, result: Result, results: dict,
+          bar) -> None:
+    """One submission's result (`job`: student, notebook, its sha256), saved as it comes by the batch's one
+    writer, whichever machine graded it: into `results`, the gradebook, formgrader's autograded notebook
+    (not for a re-grade) and the resume cache grades/<assignment>/<student>.json; the bar moves on."""
+    student, nb, sub_sha = job
+    record(course, result, lms_facts(nb))
+    if not result.needs_regrade:
+        write_autograded(course, src, nb, result)
+    data = result.to_json() | {"submission_sha": sub_sha, "source_sha": src_sha, "complete": True}
+    write_json(CourseFolder(course).result(assignment, student), data)
+    results[student] = result
+    bar.update(1)
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -315,32 +273,4 @@ def _to_grade(course: Path, assignment: str, src_sha: str, force: bool, retry_fa
         todo.append((student, nb, sub_sha))
     return todo, results
 
-
-def _finished(proc, progress: Path, over: bool, src: Path, student: str, assignment: str, limits: Limits) -> Result:
-    """The result of a worker that ended (or ran over time and was killed); its failure is the grader's."""
-    reason, grader_error = None, None
-    if over:
-        _end(proc)
-        reason = f"stopped at the notebook time limit ({limits.notebook_timeout} s)"
-    elif proc.returncode != 0:
-        err = (proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()
-        grader_error = f"the grader's worker failed ({err[-1][:200] if err else proc.returncode})"
-    elif not progress.exists():
-        grader_error = "the grader's worker wrote no result"
-    result = (Result.from_json(json.loads(progress.read_text())) if progress.exists()
-              else _empty_result(src, student, assignment))
-    if grader_error:
-        result.needs_regrade = grader_error
-    elif reason:
-        result.reasons.append(reason + ": tests not reached score 0")
-        for c in result.cells.values():
-            if c.status == "not run":
-                c.status = "failed"
-    return result
-
-
-def _empty_result(src: Path, student: str, assignment: str) -> Result:
-    import nbformat
-
-    return empty_result(nbformat.read(src, as_version=4), student, assignment)
 

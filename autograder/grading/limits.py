@@ -13,6 +13,7 @@ DEMO_CELL_TIMEOUT = CELL_TIMEOUT // 3    # `demo`'s --cell-timeout (20 s): its l
 NBGRADER_CELL_TIMEOUT = 2 * CELL_TIMEOUT
 NBGRADER_COMMAND_TIMEOUT = 900           # seconds for one whole nbgrader command (course.CourseFolder.nbgrader)
 WORKER_GRACE = 60                        # seconds a worker may run past the notebook limit before the batch kills it
+SCHEDULER_CONNECT_TIMEOUT = 10           # seconds `grade --scheduler` waits for the Dask scheduler to answer
 
 
 @dataclass(frozen=True)
