@@ -52,11 +52,13 @@ def check_sandbox(limits: Limits) -> list[str]:
     return problems
 
 
-def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
+def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits,
+                warm: tuple[str, str] | None = None):
     """A worker for one submission, in its own session; it dies with this process, and its working folder
-    (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
+    (its temporary folder) lies in the batch's scratch folder, beside `progress`. With `warm` its kernel is
+    forked from the batch's template (warm.py)."""
     cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
-           "--parent-pid", str(os.getpid()), *limits.args()]
+           "--parent-pid", str(os.getpid()), *limits.args(), *(["--warm", *warm] if warm else [])]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                             env=worker_env(progress.parent))
 
@@ -187,7 +189,7 @@ def _end(proc) -> None:
 
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
           force: bool = False, progress_bar: bool = True, retry_failed: bool = False,
-          students: list[str] | None = None) -> dict[str, Result]:
+          students: list[str] | None = None, warm: bool | None = None) -> dict[str, Result]:
     """Grade every collected submission of `assignment` (or only those of `students`), `workers` at a time;
     resume where stopped. A name in `students` with no collected submission is refused before anything runs.
 
@@ -218,8 +220,9 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             from shared.profiles import get_profile
             for spec in sorted(set(get_profile("smoke").models.values())):  # build each smoke model once, before
                 resolve(spec)                                                # the kernels need them
+            from .warm import default
             _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
-                 stop, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
+                 stop, default() if warm is None else warm, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
                             disable=not progress_bar))
     except GradingStopped as stopped:
         stopped.graded, stopped.total = len(results), total
@@ -230,18 +233,23 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
 
 
 def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict, workers: int,
-         limits: Limits, stop: _Stop, bar) -> None:
+         limits: Limits, stop: _Stop, warm: bool, bar) -> None:
     """The workers, `workers` at a time, each result saved as it comes: into `results`, the gradebook and
     grades/<assignment>/; on any way out, the workers still running are ended and the scratch folder removed."""
     running: dict[str, tuple] = {}
     scratch, owner = _scratch()
+    templates = contextlib.ExitStack()
     try:
+        template = None
+        if warm and todo:
+            from .warm import template as warm_template
+            template = templates.enter_context(warm_template(scratch, worker_env(scratch)))
         while todo or running:
             with stop.held():
                 while todo and len(running) < workers:
                     student, nb, sub_sha = todo.pop(0)
                     progress = scratch / f"{student}.json"
-                    proc = _run_worker(src, nb, student, assignment, progress, limits)
+                    proc = _run_worker(src, nb, student, assignment, progress, limits, template)
                     running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
                 for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
                     over = time.monotonic() - started > limits.notebook_timeout + WORKER_GRACE
@@ -261,6 +269,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
         with stop.held():
             for proc, *_ in running.values():
                 _end(proc)
+            templates.close()
             _remove(scratch)
             os.close(owner)
             with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)

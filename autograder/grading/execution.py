@@ -16,26 +16,34 @@ from .results import Result
 from .limits import Limits
 
 
-def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
+def kernelspec_dir(workdir: Path, limits: Limits, env: dict, warm: tuple[str, str] | None = None) -> Path:
+    """The kernelspec: today's sandbox (cold), or with `warm` (a template's socket and fixed folder) warm.py's
+    launcher, which takes the same arguments and forks the kernel from the template (cold if it cannot)."""
     spec = workdir / ".kernels" / "course-sandbox"
     spec.mkdir(parents=True, exist_ok=True)
     from .sandbox import policy_args
-    argv = [sys.executable, "-m", "autograder.grading.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+    args = ["--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
             "--parent-pid", str(os.getpid()),  # this process starts the kernel; the kernel dies with it
             *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
+    if warm:
+        from .warm import launcher_argv
+        argv = launcher_argv(warm, args)
+    else:
+        argv = [sys.executable, "-m", "autograder.grading.sandbox", *args]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
                                                   "language": "python", "env": env}))
     return spec.parent
 
 
-def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float) -> None:
+def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float,
+            warm: tuple[str, str] | None = None) -> None:
     """Run the assembled steps in a fresh sandboxed kernel, scoring test cells into `result`.
 
     A kernel that cannot start, or dies before any submitted code ran, is the grader's fault:
     result.needs_regrade, never a zero. After that, a dead kernel fails the tests not reached."""
     from nbclient.exceptions import DeadKernelError
     nb = nbformat.v4.new_notebook()
-    client = _client(nb, workdir, limits)
+    client = _client(nb, workdir, limits, warm)
     stash = "_ag" + secrets.token_hex(6)
 
     def run(code: str) -> list:
@@ -71,7 +79,7 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
             c.status = "failed"
 
 
-def _client(nb, workdir: Path, limits: Limits):
+def _client(nb, workdir: Path, limits: Limits, warm: tuple[str, str] | None = None):
     """A notebook client on a kernel started through the sandbox, every cache inside `workdir`."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -81,7 +89,7 @@ def _client(nb, workdir: Path, limits: Limits):
         (workdir / sub).mkdir(exist_ok=True)
     from shared.models import course_cache
     env = kernel_env(workdir, course_cache())
-    ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env))])
+    ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env, warm))])
     km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                             ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
     # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
