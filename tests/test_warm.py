@@ -78,7 +78,8 @@ def test_consecutive_warm_kernels_are_fresh_processes_that_see_nothing_of_the_la
     assert a["torch_seed"] != b["torch_seed"] and a["random"] != b["random"]   # seeds drawn afresh, as at a start
 
 
-def test_without_a_template_the_launcher_starts_a_cold_kernel(tmp_path):
+def test_without_a_template_the_launcher_starts_a_cold_kernel(tmp_path, monkeypatch):
+    monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: a missing template means cold
     source, sub = _submission(tmp_path)
     result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=(str(tmp_path / "no.sock"), str(tmp_path)))
     assert result.score == 1 and not result.needs_regrade

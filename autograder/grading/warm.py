@@ -53,12 +53,13 @@ FRESH_EXIT = 75   # the relay's code for "no kernel ran": the launcher goes cold
 
 # ---------------------------------------------------------------- the batch's side
 
-PATH_ENV = "AUTOGRADER_KERNELS"   # "warm" or "cold": the default path of grade() and grade_in_fresh_dir()
+PATH_ENV = "AUTOGRADER_KERNELS"   # the default path of grade() and grade_in_fresh_dir(): "warm" or "cold";
+# "warm-only" (for tests): warm, and a launcher that cannot start a warm kernel fails instead of going cold
 
 
 def default() -> bool:
     """Whether grading is warm unless told (`grade --cold` / `--warm` decide for one batch)."""
-    return os.environ.get(PATH_ENV, "cold") == "warm"
+    return os.environ.get(PATH_ENV, "cold") in ("warm", "warm-only")
 
 
 
@@ -300,6 +301,8 @@ def launch(sock_path: str, alias: str, rest: list[str]) -> None:
     request = {"workdir": args.workdir, "env": dict(os.environ), "kernel_args": kernel_args,
                "sandbox": {"mem_mb": args.mem_mb, "hide": args.hide, "show": args.show, "write": args.write}}
     why = _run_warm(sock_path, request)
+    if os.environ.get(PATH_ENV) == "warm-only":
+        raise SystemExit(f"[warm] {why} ({PATH_ENV}=warm-only: no cold kernel)")
     print(f"[warm] {why}: a cold kernel instead", file=sys.stderr)
     os.execv(sys.executable, [sys.executable, "-m", "autograder.grading.sandbox", *rest])
 
