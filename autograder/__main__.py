@@ -249,10 +249,10 @@ def main(argv=None) -> int:
                     help="grade only these students' submissions (names as in the course folder's submitted/)")
     kernels = gr.add_mutually_exclusive_group()
     kernels.add_argument("--cold", dest="warm", action="store_false", default=None,
-                         help="every kernel starts and imports on its own (today's path)")
+                         help="every kernel starts and imports on its own (the path before warm kernels)")
     kernels.add_argument("--warm", dest="warm", action="store_true", default=None,
-                         help="every kernel is a fresh fork of one process per batch that imported torch, "
-                              "transformers and shared once (autograder/grading/warm.py)")
+                         help="(the default) every kernel is a fresh fork of one process per batch that imported "
+                              "torch, transformers and shared once (autograder/grading/warm.py)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),

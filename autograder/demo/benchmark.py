@@ -110,10 +110,19 @@ def _ours(tmp: Path, name: str, subs, assignment: str, workers: int, limits: Lim
         dest = CourseFolder(course).submission(student, assignment)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, dest)
-    with PeakMemory() as mem:
-        t0 = time.perf_counter()
-        results = grade(course, assignment, workers=workers, limits=limits, progress_bar=False, warm=warm)
-        seconds = time.perf_counter() - t0
+    from ..grading.warm import PATH_ENV
+    before = os.environ.get(PATH_ENV)
+    os.environ[PATH_ENV] = "warm-only" if warm else "cold"   # a warm kernel that went cold would be a re-grade here
+    try:
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            results = grade(course, assignment, workers=workers, limits=limits, progress_bar=False, warm=warm)
+            seconds = time.perf_counter() - t0
+    finally:
+        if before is None:
+            os.environ.pop(PATH_ENV)
+        else:
+            os.environ[PATH_ENV] = before
     return seconds, results, mem.peak
 
 

@@ -199,7 +199,11 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     One batch grades an assignment of a course at a time (a lock in grades/<assignment>/; a second one
     is refused). Ctrl-C, SIGTERM and SIGHUP stop it cleanly: the workers and their kernels are ended, the
     scratch folder removed, what was graded is kept, and GradingStopped says how much; grading again
-    grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch."""
+    grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch.
+
+    `warm` (default: warm.default(), True unless AUTOGRADER_KERNELS=cold): each kernel is a fresh fork of one
+    template process per batch that imported torch, transformers and shared once (warm.py); False: each kernel
+    starts and imports on its own (cold)."""
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
@@ -221,9 +225,10 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             for spec in sorted(set(get_profile("smoke").models.values())):  # build each smoke model once, before
                 resolve(spec)                                                # the kernels need them
             from .warm import default
+            warm = default() if warm is None else warm
             _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
-                 stop, default() if warm is None else warm, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
-                            disable=not progress_bar))
+                 stop, warm, tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
+                                  disable=not progress_bar))
     except GradingStopped as stopped:
         stopped.graded, stopped.total = len(results), total
         raise

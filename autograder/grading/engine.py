@@ -102,10 +102,10 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
 def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits=Limits(),
                        progress_file=None, warm: tuple[str, str] | bool | None = None) -> Result:
     """`warm`: a template's (socket, fixed folder); True: a template of its own for this one submission (the
-    warm path without its saving, for tests); None: warm.default() decides (True or cold)."""
+    warm path without its saving, for tests); None: cold unless warm.forced()."""
     from . import warm as warm_path
     if warm is None:
-        warm = warm_path.default()
+        warm = warm_path.forced()
     # a short name: the kernel's IPC sockets lie inside, and a socket's path may not pass 107 bytes
     with tempfile.TemporaryDirectory(prefix=f"grade-{student[:20]}-") as tmp:
         os.chmod(tmp, 0o711)  # the sandboxed kernel (user nobody) must reach its working folder inside

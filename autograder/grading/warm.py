@@ -18,7 +18,8 @@ fresh fork of it that no other submission touched.
   folder, fresh seeds, and runs ipykernel's IPKernelApp in-process on the connection file.
 * The launcher forwards SIGINT (jupyter's interrupt on a cell timeout) and SIGTERM to the kernel's process group
   and exits with the kernel's status; when it dies (jupyter's kill, its worker's death: --parent-pid), the relay
-  kills the kernel; when the template dies, relay and kernel die with it (PR_SET_PDEATHSIG).
+  kills the kernel (the launcher dies with its worker, the worker with the batch; the template dies with the
+  batch, but a template lost mid-batch leaves the kernels already forked grading).
 * Whatever stops a warm start before the kernel runs (no template, a refused fork, an environment that differs
   from the template's in what libraries read at import) makes the launcher exec today's cold sandbox instead,
   with the same arguments: a failure of the warm path is never a student's zero.
@@ -53,13 +54,19 @@ FRESH_EXIT = 75   # the relay's code for "no kernel ran": the launcher goes cold
 
 # ---------------------------------------------------------------- the batch's side
 
-PATH_ENV = "AUTOGRADER_KERNELS"   # the default path of grade() and grade_in_fresh_dir(): "warm" or "cold";
-# "warm-only" (for tests): warm, and a launcher that cannot start a warm kernel fails instead of going cold
+PATH_ENV = "AUTOGRADER_KERNELS"   # "cold" or "warm": the default path of grade() (warm when unset); "warm-only"
+# (for tests): warm, and a launcher that cannot start a warm kernel fails instead of going cold
 
 
 def default() -> bool:
-    """Whether grading is warm unless told (`grade --cold` / `--warm` decide for one batch)."""
-    return os.environ.get(PATH_ENV, "cold") in ("warm", "warm-only")
+    """Whether a batch is warm unless told (`grade --cold` / `--warm` decide for one batch)."""
+    return os.environ.get(PATH_ENV, "warm") != "cold"
+
+
+def forced() -> bool:
+    """Whether a lone grading (grade_in_fresh_dir, no batch) is warm too: only when PATH_ENV asks (for tests;
+    a template of its own costs one submission more than it saves)."""
+    return os.environ.get(PATH_ENV) in ("warm", "warm-only")
 
 
 
@@ -148,7 +155,7 @@ def serve(sock_path: str, alias: str, parent_pid: int | None) -> None:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             code = 1
             try:
-                code = _relay(conn, fds, request, alias, os.getppid())
+                code = _relay(conn, fds, request, alias)
             finally:
                 os._exit(code)
         if refusal:
@@ -186,10 +193,10 @@ def _aliased(env: dict, workdir: str, alias: str) -> dict:
     return {k: v.replace(workdir, alias) for k, v in env.items()}
 
 
-def _relay(conn, fds: list[int], request: dict, alias: str, template_pid: int) -> int:
+def _relay(conn, fds: list[int], request: dict, alias: str) -> int:
     """The relay (X): fork the kernel, pass on the launcher's signals, report its start and exit status."""
-    from .sandbox import die_with_parent
-    die_with_parent(lambda: os.getppid() == template_pid)
+    # No death with the template: a template lost mid-batch must not kill the kernels grading; the relay ends
+    # with its launcher (below), which ends with its worker, which ends with the batch.
     ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -250,6 +257,8 @@ def _kernel(fds: list[int], request: dict, alias: str, ready_w: int, relay_pid: 
         raise RuntimeError(f"could not bind the working folder at {alias}: {notes}")
     for note in notes:
         print(f"[sandbox] {note}", file=sys.stderr)
+    import ctypes
+    ctypes.CDLL(None).prctl(15, b"ipykernel", 0, 0, 0)   # PR_SET_NAME: `ps -o comm` names it as a cold kernel
     env = _aliased(request["env"], workdir, alias)
     env["HOME"] = alias if os.environ.get("HOME") == workdir else env.get("HOME", alias)
     os.environ.clear()
