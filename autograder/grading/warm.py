@@ -44,7 +44,8 @@ from pathlib import Path
 
 WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "numpy", "torch", "transformers", "matplotlib.pyplot",
                 "shared", "shared.data", "shared.models", "shared.qa", "shared.tracking", "shared.metrics",
-                "shared.train")
+                "shared.train", "transformers.models.auto.modeling_auto",   # what `from transformers import
+                "transformers.models.auto.tokenization_auto")                # AutoModel..., AutoTokenizer` loads
 # what a library may read at import: a launcher whose environment differs from the template's here goes cold
 IMPORT_READ = ("HF_", "HUGGINGFACE", "TRANSFORMERS", "TORCH", "OMP_", "MKL_", "OPENBLAS", "TOKENIZERS", "COURSE_",
                "MPL", "PYTHON", "NBGRADER", "TQDM", "CUDA", "HOME", "TMPDIR", "IPYTHONDIR", "JE_ARROW", "ARROW")
