@@ -78,6 +78,19 @@ def test_consecutive_warm_kernels_are_fresh_processes_that_see_nothing_of_the_la
     assert a["torch_seed"] != b["torch_seed"] and a["random"] != b["random"]   # seeds drawn afresh, as at a start
 
 
+@pytest.mark.parametrize("path", ["cold", "warm"])
+def test_the_kernel_gets_none_of_the_graders_environment(tmp_path, monkeypatch, path):
+    """Only kernel_env: jupyter_client would otherwise pass the grader's whole environment on (tokens, keys)."""
+    monkeypatch.setenv("INSTRUCTOR_SECRET", "s3cret")
+    source, sub = _submission(tmp_path)
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells[0].source = SOLUTION.replace('"env": os.environ.get("LEAK")', '"env": os.environ.get("INSTRUCTOR_SECRET")')
+    nbformat.write(nb, sub)
+    result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=path == "warm")
+    seen = _seen(result)
+    assert seen["warm"] == (path == "warm") and seen["env"] is None, seen
+
+
 def test_without_a_template_the_launcher_starts_a_cold_kernel(tmp_path, monkeypatch):
     monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: a missing template means cold
     source, sub = _submission(tmp_path)

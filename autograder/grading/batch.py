@@ -248,7 +248,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
         template = None
         if warm and todo:
             from .warm import template as warm_template
-            template = templates.enter_context(warm_template(scratch, worker_env(scratch)))
+            template = templates.enter_context(warm_template(scratch))
         while todo or running:
             with stop.held():
                 while todo and len(running) < workers:

@@ -43,7 +43,7 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
     result.needs_regrade, never a zero. After that, a dead kernel fails the tests not reached."""
     from nbclient.exceptions import DeadKernelError
     nb = nbformat.v4.new_notebook()
-    client = _client(nb, workdir, limits, warm)
+    client, env = _client(nb, workdir, limits, warm)
     stash = "_ag" + secrets.token_hex(6)
 
     def run(code: str) -> list:
@@ -55,7 +55,9 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
     progress = {"started": False, "student_ran": False}   # before submitted code runs, a failure is ours
     dead = None
     try:
-        with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
+        # shut our kernel down here, not at exit; its environment is kernel_env's alone (without env=,
+        # jupyter_client would hand the kernel this worker's whole environment: the grader's, secrets included)
+        with client.setup_kernel(cleanup_kc=True, env=env):
             guard = run(setup_code(stash))
             if any(o.get("output_type") == "error" for o in guard):
                 raise RuntimeError(f"the test guard did not load: {guard[0].get('evalue', '')[:200]}")
@@ -80,7 +82,8 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
 
 
 def _client(nb, workdir: Path, limits: Limits, warm: tuple[str, str] | None = None):
-    """A notebook client on a kernel started through the sandbox, every cache inside `workdir`."""
+    """A notebook client on a kernel started through the sandbox, every cache inside `workdir`; and the kernel's
+    environment (kernel_env), to start it with."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
@@ -93,10 +96,11 @@ def _client(nb, workdir: Path, limits: Limits, warm: tuple[str, str] | None = No
     km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                             ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
     # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
-    return NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
-                          error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
-                                            "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
-                          resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
+    client = NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                                              "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
+                            resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
+    return client, env
 
 
 def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_progress, t0: float,

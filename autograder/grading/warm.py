@@ -71,15 +71,16 @@ def forced() -> bool:
 
 
 
-def template_env(base: dict, alias: Path) -> dict:
-    """The template's environment: what a kernel gets (kernel_env) with its folders at `alias`."""
+def template_env(alias: Path) -> dict:
+    """The template's environment: what a kernel gets (kernel_env, nothing else of the grader's) with its folders
+    at `alias`."""
     from shared.models import course_cache
     from ..environment import kernel_env
-    return dict(base, **kernel_env(alias, course_cache()), **TEMPLATE_ONLY)
+    return dict(kernel_env(alias, course_cache()), **TEMPLATE_ONLY)
 
 
 @contextlib.contextmanager
-def template(folder: Path, env: dict | None = None, timeout: float = 180):
+def template(folder: Path, timeout: float = 180):
     """A template process for the kernels of one batch, its socket and fixed folder in `folder` (the batch's
     scratch folder, hidden from kernels); yields (socket, alias), or None where it could not start (cold
     kernels then). It dies with this process and is ended on leaving."""
@@ -90,7 +91,7 @@ def template(folder: Path, env: dict | None = None, timeout: float = 180):
     cmd = [sys.executable, "-m", "autograder.grading.warm", "serve", "--socket", str(sock), "--alias", str(alias),
            "--parent-pid", str(os.getpid())]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env=template_env(dict(env if env is not None else os.environ), alias))
+                            env=template_env(alias))
     try:
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
