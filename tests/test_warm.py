@@ -97,6 +97,9 @@ def test_without_a_template_the_launcher_starts_a_cold_kernel(tmp_path, monkeypa
     result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=(str(tmp_path / "no.sock"), str(tmp_path)))
     assert result.score == 1 and not result.needs_regrade
     assert not _seen(result)["warm"]
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")      # warm-only: no cold kernel, the grader's failure
+    result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=(str(tmp_path / "no.sock"), str(tmp_path)))
+    assert result.needs_regrade and "kernel" in result.needs_regrade, result
 
 
 def test_the_warm_sandbox_hides_what_the_cold_one_hides(tmp_path):

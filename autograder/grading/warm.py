@@ -2,7 +2,7 @@
 fresh fork of it that no other submission touched.
 
     python -m autograder.grading.warm serve --socket S --alias DIR --parent-pid BATCH      (the template)
-    python -m autograder.grading.warm launch --socket S --alias DIR SANDBOX-ARGS -- -f CONN  (the kernelspec argv)
+    python -m autograder.grading.warm launch --socket S --alias DIR [--warm-only] SANDBOX-ARGS -- -f CONN  (kernelspec)
 
 * The **template** (one per batch, started by `template()`) imports ipykernel, torch, transformers, numpy,
   matplotlib and `shared` (WARM_IMPORTS) with the environment a grading kernel gets, every per-kernel folder
@@ -110,7 +110,8 @@ def template(folder: Path, timeout: float = 180):
 
 def launcher_argv(warm: tuple[str, str], sandbox_args: list[str]) -> list[str]:
     sock, alias = warm
-    return [sys.executable, "-m", "autograder.grading.warm", "launch", "--socket", sock, "--alias", alias,
+    strict = ["--warm-only"] if os.environ.get(PATH_ENV) == "warm-only" else []   # the kernel's env has not PATH_ENV
+    return [sys.executable, "-m", "autograder.grading.warm", "launch", "--socket", sock, "--alias", alias, *strict,
             *sandbox_args]
 
 
@@ -303,7 +304,7 @@ def _fresh_state(workdir: str) -> None:
 # ---------------------------------------------------------------- the launcher (jupyter's "kernel")
 
 
-def launch(sock_path: str, alias: str, rest: list[str]) -> None:
+def launch(sock_path: str, alias: str, rest: list[str], warm_only: bool = False) -> None:
     from .sandbox import die_with_parent, parser
     args = parser().parse_args(rest)
     if args.parent_pid:
@@ -312,7 +313,7 @@ def launch(sock_path: str, alias: str, rest: list[str]) -> None:
     request = {"workdir": args.workdir, "env": dict(os.environ), "kernel_args": kernel_args,
                "sandbox": {"mem_mb": args.mem_mb, "hide": args.hide, "show": args.show, "write": args.write}}
     why = _run_warm(sock_path, request)
-    if os.environ.get(PATH_ENV) == "warm-only":
+    if warm_only:
         raise SystemExit(f"[warm] {why} ({PATH_ENV}=warm-only: no cold kernel)")
     print(f"[warm] {why}: a cold kernel instead", file=sys.stderr)
     os.execv(sys.executable, [sys.executable, "-m", "autograder.grading.sandbox", *rest])
@@ -362,7 +363,8 @@ def main() -> None:
         argv = sys.argv[2:]
         if argv[:1] != ["--socket"] or argv[2:3] != ["--alias"]:
             raise SystemExit("usage: python -m autograder.grading.warm launch --socket S --alias DIR SANDBOX-ARGS")
-        launch(argv[1], argv[3], argv[4:])
+        strict = argv[4:5] == ["--warm-only"]
+        launch(argv[1], argv[3], argv[5:] if strict else argv[4:], strict)
         return
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
