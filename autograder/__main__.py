@@ -82,7 +82,8 @@ def cmd_grade(args) -> int:
     try:
         students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
         results = grade(Path(args.course), args.assignment, args.workers, limits.from_args(args), force=args.force,
-                        retry_failed=args.retry_failed, students=students, scheduler=args.scheduler)
+                        retry_failed=args.retry_failed, students=students, scheduler=args.scheduler,
+                        warm=args.warm)
     except UnknownStudents as err:   # a --students name with no submission: one message, nothing graded
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -251,6 +252,12 @@ def main(argv=None) -> int:
     gr.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="grade on the Dask cluster of this scheduler (tcp://HOST:8786), each submission one task "
                          "(--workers does not apply); this machine writes the results (docs/grading.md)")
+    kernels = gr.add_mutually_exclusive_group()
+    kernels.add_argument("--cold", dest="warm", action="store_false", default=None,
+                         help="every kernel starts and imports on its own (the path before warm kernels)")
+    kernels.add_argument("--warm", dest="warm", action="store_true", default=None,
+                         help="(the default) every kernel is a fresh fork of one process per batch that imported "
+                              "torch, transformers and shared once (autograder/grading/warm.py)")
     gr.set_defaults(func=cmd_grade)
     _after_grading(sub, with_course)
     demo = with_limits(sub.add_parser("demo", help="the whole loop on bundled samples"),

@@ -284,7 +284,8 @@ def test_grading_refuses_without_a_sandbox_unless_told(monkeypatch, capsys):
 def test_no_kernel_outlives_its_grading(tmp_path):
     def kernels():
         out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-        return sum("ipykernel_launcher" in line and "/grade-s-" in line for line in out.splitlines())
+        return sum(("ipykernel_launcher" in line or "autograder.grading.warm" in line) and "/grade-s-" in line
+                   for line in out.splitlines())   # cold kernels; warm ones, their launchers and template
     assert _tiny_course(tmp_path, "def area(r):\n    return 3.14159 * r * r").score == 1
     assert kernels() == 0
 

@@ -27,7 +27,7 @@ A1 = samples.A1
 # (its kernel started): what matters there is which submissions it grades, not their scores.
 FIRST = ["--workers", "2", "--cell-timeout", "300", "--notebook-timeout", "600"]
 AGAIN = ["--workers", "2", "--cell-timeout", "120", "--notebook-timeout", "1"]
-PARTS = ("autograder.grading.engine", "autograder.grading.sandbox", "ipykernel")
+PARTS = ("autograder.grading.engine", "autograder.grading.sandbox", "autograder.grading.warm", "ipykernel")
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +93,15 @@ def run(template):
 
 
 def processes(marker: str) -> dict[int, str]:
-    """The workers, sandbox launchers and kernels alive whose command line names `marker` (a test's folder)."""
+    """The workers, sandbox launchers, warm templates and kernels alive whose command line names `marker` (a test's
+    folder)."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmd += " " + (entry / "comm").read_text().strip()   # a warm kernel: the template's command, named ipykernel
         except OSError:
             continue
         if marker in cmd and any(part in cmd for part in PARTS):

@@ -102,7 +102,8 @@ def _only_batch(course: Path, assignment: str) -> int:
 
 def grade(course: Path, assignment: str, workers: int | None = None, limits: Limits = Limits(),
           force: bool = False, progress_bar: bool = True, retry_failed: bool = False,
-          students: list[str] | None = None, scheduler: str | None = None) -> dict[str, Result]:
+          students: list[str] | None = None, scheduler: str | None = None,
+          warm: bool | None = None) -> dict[str, Result]:
     """Grade every collected submission of `assignment` (or only those of `students`), `workers` at a time;
     resume where stopped. A name in `students` with no collected submission is refused before anything runs.
 
@@ -116,7 +117,12 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     One batch grades an assignment of a course at a time (a lock in grades/<assignment>/; a second one
     is refused). Ctrl-C, SIGTERM and SIGHUP stop it cleanly: the workers and their kernels are ended, the
     scratch folder removed, what was graded is kept, and GradingStopped says how much; grading again
-    grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch."""
+    grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch.
+
+    `warm` (default: warm.default(), True unless AUTOGRADER_KERNELS=cold): each kernel is a fresh fork of one
+    template process per batch that imported torch, transformers and shared once (warm.py); False: each kernel
+    starts and imports on its own (cold). On a cluster the workers' kernels start cold (a worker preload of the
+    template is not built yet)."""
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
@@ -141,12 +147,7 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             if client is not None:
                 _on_cluster(client, course, assignment, src, src_sha, todo, results, limits, stop, bar())
             else:
-                _remove_stale_scratch()
-                check_sandbox(limits)
-                ensure_gradebook(course, assignment)
-                smoke_models()
-                _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits,
-                     stop, bar())
+                _locally(course, assignment, src, src_sha, todo, results, workers, limits, stop, warm, bar())
     except GradingStopped as stopped:
         stopped.graded, stopped.total = len(results), total
         raise
@@ -155,6 +156,18 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
         if client is not None:
             client.close()
     return dict(sorted(results.items()))
+
+
+def _locally(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict,
+             workers: int | None, limits: Limits, stop: _Stop, warm: bool | None, bar) -> None:
+    """On this machine: stale scratch removed, the sandbox checked, the smoke models built, then the workers."""
+    from .warm import default
+    _remove_stale_scratch()
+    check_sandbox(limits)
+    ensure_gradebook(course, assignment)
+    smoke_models()
+    _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits, stop,
+         default() if warm is None else warm, bar)
 
 
 def _cluster(scheduler: str, limits: Limits):
@@ -179,18 +192,23 @@ def _on_cluster(client, course: Path, assignment: str, src: Path, src_sha: str, 
 
 
 def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict, workers: int,
-         limits: Limits, stop: _Stop, bar) -> None:
+         limits: Limits, stop: _Stop, warm: bool, bar) -> None:
     """The workers, `workers` at a time, each result saved as it comes: into `results`, the gradebook and
     grades/<assignment>/; on any way out, the workers still running are ended and the scratch folder removed."""
     running: dict[str, tuple] = {}
     scratch, owner = _scratch()
+    templates = contextlib.ExitStack()
     try:
+        template = None
+        if warm and todo:
+            from .warm import template as warm_template
+            template = templates.enter_context(warm_template(scratch))
         while todo or running:
             with stop.held():
                 while todo and len(running) < workers:
                     student, nb, sub_sha = todo.pop(0)
                     progress = scratch / f"{student}.json"
-                    proc = _run_worker(src, nb, student, assignment, progress, limits)
+                    proc = _run_worker(src, nb, student, assignment, progress, limits, template)
                     running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
                 for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
                     over = time.monotonic() - started > limits.notebook_timeout + WORKER_GRACE
@@ -204,6 +222,7 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
         with stop.held():
             for proc, *_ in running.values():
                 _end(proc)
+            templates.close()
             _remove(scratch)
             os.close(owner)
             with contextlib.suppress(OSError):   # the terminal may be gone (SIGHUP)

@@ -31,6 +31,7 @@ Trust nothing in the submission but the student's answers:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -50,8 +51,10 @@ from .sandbox import die_with_parent
 
 
 def grade_notebook(source_path: Path, submission_path: Path, student: str, assignment: str,
-                   workdir: Path, limits: Limits = Limits(), progress_file: Path | None = None) -> Result:
-    """Grade one submission; never raises for anything the submission does."""
+                   workdir: Path, limits: Limits = Limits(), progress_file: Path | None = None,
+                   warm: tuple[str, str] | None = None) -> Result:
+    """Grade one submission; never raises for anything the submission does. With `warm` (a template's socket
+    and fixed folder: warm.py) its kernel is forked from that template."""
     t0 = time.perf_counter()
     source_nb = nbformat.read(source_path, as_version=4)
     result = empty_result(source_nb, student, assignment)
@@ -88,7 +91,7 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
     try:
         steps, result.answers, notes = assemble(source_nb, student_nb)
         result.reasons += notes
-        execute(steps, result, workdir, limits, save_progress, t0)
+        execute(steps, result, workdir, limits, save_progress, t0, warm)
     except Exception as err:  # noqa: BLE001  (a fault of the grader, never of the submission)
         result.needs_regrade = f"the grading engine failed: {type(err).__name__}: {str(err)[:300]}"
     result.seconds = time.perf_counter() - t0
@@ -97,13 +100,21 @@ def grade_notebook(source_path: Path, submission_path: Path, student: str, assig
 
 
 def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits=Limits(),
-                       progress_file=None) -> Result:
+                       progress_file=None, warm: tuple[str, str] | bool | None = None) -> Result:
+    """`warm`: a template's (socket, fixed folder); True: a template of its own for this one submission (the
+    warm path without its saving, for tests); None: cold unless warm.forced()."""
+    from . import warm as warm_path
+    if warm is None:
+        warm = warm_path.forced()
     # a short name: the kernel's IPC sockets lie inside, and a socket's path may not pass 107 bytes
     with tempfile.TemporaryDirectory(prefix=f"grade-{student[:20]}-") as tmp:
         os.chmod(tmp, 0o711)  # the sandboxed kernel (user nobody) must reach its working folder inside
         workdir = Path(tmp) / "work"
-        return grade_notebook(Path(source_path), Path(submission_path), student, assignment, workdir, limits,
-                              progress_file)
+        with contextlib.ExitStack() as stack:
+            if warm is True:
+                warm = stack.enter_context(warm_path.template(Path(tmp)))
+            return grade_notebook(Path(source_path), Path(submission_path), student, assignment, workdir, limits,
+                                  progress_file, warm or None)
 
 
 def main() -> int:
@@ -117,12 +128,15 @@ def main() -> int:
     for name in ["source", "submission", "student", "assignment", "progress"]:
         p.add_argument(name)
     p.add_argument("--parent-pid", type=int, default=None, help="the batch's process id: end when it ends")
+    p.add_argument("--warm", nargs=2, metavar=("SOCKET", "FOLDER"), default=None,
+                   help="fork the kernel from the batch's template (warm.py) at SOCKET, its fixed folder FOLDER")
     grading_limits.add_arguments(p)
     a = p.parse_args()
     if a.parent_pid:
         die_with_parent(lambda: os.getppid() == a.parent_pid)
     limits = grading_limits.from_args(a)
-    grade_in_fresh_dir(a.source, a.submission, a.student, a.assignment, limits, progress_file=Path(a.progress))
+    grade_in_fresh_dir(a.source, a.submission, a.student, a.assignment, limits, progress_file=Path(a.progress),
+                       warm=tuple(a.warm) if a.warm else False)
     return 0
 
 

@@ -16,26 +16,34 @@ from .results import Result
 from .limits import Limits
 
 
-def kernelspec_dir(workdir: Path, limits: Limits, env: dict) -> Path:
+def kernelspec_dir(workdir: Path, limits: Limits, env: dict, warm: tuple[str, str] | None = None) -> Path:
+    """The kernelspec: today's sandbox (cold), or with `warm` (a template's socket and fixed folder) warm.py's
+    launcher, which takes the same arguments and forks the kernel from the template (cold if it cannot)."""
     spec = workdir / ".kernels" / "course-sandbox"
     spec.mkdir(parents=True, exist_ok=True)
     from .sandbox import policy_args
-    argv = [sys.executable, "-m", "autograder.grading.sandbox", "--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
+    args = ["--workdir", str(workdir), "--mem-mb", str(limits.mem_mb),
             "--parent-pid", str(os.getpid()),  # this process starts the kernel; the kernel dies with it
             *policy_args(workdir, limits.hide), "--", "-f", "{connection_file}"]
+    if warm:
+        from .warm import launcher_argv
+        argv = launcher_argv(warm, args)
+    else:
+        argv = [sys.executable, "-m", "autograder.grading.sandbox", *args]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grading sandbox",
                                                   "language": "python", "env": env}))
     return spec.parent
 
 
-def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float) -> None:
+def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float,
+            warm: tuple[str, str] | None = None) -> None:
     """Run the assembled steps in a fresh sandboxed kernel, scoring test cells into `result`.
 
     A kernel that cannot start, or dies before any submitted code ran, is the grader's fault:
     result.needs_regrade, never a zero. After that, a dead kernel fails the tests not reached."""
     from nbclient.exceptions import DeadKernelError
     nb = nbformat.v4.new_notebook()
-    client = _client(nb, workdir, limits)
+    client, env = _client(nb, workdir, limits, warm)
     stash = "_ag" + secrets.token_hex(6)
 
     def run(code: str) -> list:
@@ -47,7 +55,9 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
     progress = {"started": False, "student_ran": False}   # before submitted code runs, a failure is ours
     dead = None
     try:
-        with client.setup_kernel(cleanup_kc=True):  # shut our kernel down here, not at exit
+        # shut our kernel down here, not at exit; its environment is kernel_env's alone (without env=,
+        # jupyter_client would hand the kernel this worker's whole environment: the grader's, secrets included)
+        with client.setup_kernel(cleanup_kc=True, env=env):
             guard = run(setup_code(stash))
             if any(o.get("output_type") == "error" for o in guard):
                 raise RuntimeError(f"the test guard did not load: {guard[0].get('evalue', '')[:200]}")
@@ -71,8 +81,9 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
             c.status = "failed"
 
 
-def _client(nb, workdir: Path, limits: Limits):
-    """A notebook client on a kernel started through the sandbox, every cache inside `workdir`."""
+def _client(nb, workdir: Path, limits: Limits, warm: tuple[str, str] | None = None):
+    """A notebook client on a kernel started through the sandbox, every cache inside `workdir`; and the kernel's
+    environment (kernel_env), to start it with."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
@@ -81,14 +92,15 @@ def _client(nb, workdir: Path, limits: Limits):
         (workdir / sub).mkdir(exist_ok=True)
     from shared.models import course_cache
     env = kernel_env(workdir, course_cache())
-    ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env))])
+    ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env, warm))])
     km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                             ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
     # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
-    return NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
-                          error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
-                                            "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
-                          resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
+    client = NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                                              "evalue": f"cell ran past {limits.cell_timeout} s and was stopped"},
+                            resources={"metadata": {"path": str(workdir)}}, shutdown_kernel="immediate")
+    return client, env
 
 
 def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_progress, t0: float,

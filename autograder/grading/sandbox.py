@@ -98,8 +98,9 @@ def _mount(libc, src, target: str, fstype, flags: int, data=None) -> int:
     return 0 if libc.mount(enc(src), enc(target), enc(fstype), flags, enc(data)) == 0 else ctypes.get_errno()
 
 
-def _hide_and_show(libc, hide: list[str], show: list[str], write: list[str]) -> list[str]:
-    """Cover `hide` with empty tmpfs mounts, then bind `show` (read-only) and `write` back inside them."""
+def _hide_and_show(libc, hide: list[str], show: list[str], write: list[str], alias: dict | None = None) -> list[str]:
+    """Cover `hide` with empty tmpfs mounts, then bind `show` (read-only) and `write` back inside them, and each
+    folder of `alias` (a value) at its key too (inside a covered folder: the warm kernels' fixed folder)."""
     notes = []
     keep = {p: os.open(p, os.O_PATH) for p in sorted(set(show) | set(write), key=len) if os.path.exists(p)}
     covered = []
@@ -116,6 +117,14 @@ def _hide_and_show(libc, hide: list[str], show: list[str], write: list[str]) -> 
             err = _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         if err:
             notes.append(f"{path} could not be bound back (errno {err})")
+    for target, source in (alias or {}).items():
+        if not _under(target, covered) or source not in keep:
+            notes.append(f"{source} not bound at {target} (outside a covered folder)")
+            continue
+        os.makedirs(target, exist_ok=True)
+        err = _mount(libc, f"/proc/self/fd/{keep[source]}", target, None, MS_BIND | MS_REC)
+        if err:
+            notes.append(f"{source} could not be bound at {target} (errno {err})")
     for path in sorted(hide, key=len):  # a hidden folder inside one that was bound back: hide it again
         if _under(path, keep) and os.path.isdir(path):
             err = _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
@@ -215,7 +224,7 @@ def _become_init_of_new_namespaces(libc, parent_alive) -> tuple[list[str], objec
 
 
 def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], write: list[str],
-                 parent_alive=lambda: True) -> list[str]:
+                 parent_alive=lambda: True, alias: dict | None = None) -> list[str]:
     _limit(resource.RLIMIT_AS, mem_mb * 2**20)
     _limit(resource.RLIMIT_FSIZE, 512 * 2**20)
     if os.geteuid() != 0:
@@ -226,7 +235,7 @@ def apply_limits(workdir: str, mem_mb: int, hide: list[str], show: list[str], wr
     notes, parent_alive = _become_init_of_new_namespaces(libc, parent_alive)
     if not notes:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-        notes += _hide_and_show(libc, hide, show, write)
+        notes += _hide_and_show(libc, hide, show, write, alias)
         err = _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         if err:
             notes.append(f"other processes stay visible in /proc (mount failed: errno {err})")
@@ -285,7 +294,8 @@ def probe(hide: tuple[str, ...] = ()) -> list[str]:
             return [f"the sandbox probe failed: {(proc.stderr.strip().splitlines() or ['no output'])[-1][:300]}"]
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    """The sandbox's options (shared with warm.py's launcher, which takes the same)."""
     p = argparse.ArgumentParser()
     p.add_argument("--workdir", required=True)
     p.add_argument("--mem-mb", type=int, default=DEFAULT.mem_mb)
@@ -296,7 +306,11 @@ def main() -> None:
     p.add_argument("--parent-pid", type=int, default=None,
                    help="the process that launches the kernel: the kernel dies with it, whatever kills it")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
-    args = p.parse_args()
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
     parent_alive = (lambda: os.getppid() == args.parent_pid) if args.parent_pid else (lambda: True)
     if args.parent_pid:
         die_with_parent(parent_alive)

@@ -47,11 +47,13 @@ def check_sandbox(limits: Limits) -> list[str]:
     return problems
 
 
-def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits):
+def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits,
+                warm: tuple[str, str] | None = None):
     """A worker for one submission, in its own session; it dies with this process, and its working folder
-    (its temporary folder) lies in the batch's scratch folder, beside `progress`."""
+    (its temporary folder) lies in the batch's scratch folder, beside `progress`. With `warm` its kernel is
+    forked from the batch's template (warm.py)."""
     cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
-           "--parent-pid", str(os.getpid()), *limits.args()]
+           "--parent-pid", str(os.getpid()), *limits.args(), *(["--warm", *warm] if warm else [])]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                             env=worker_env(progress.parent))
 

@@ -1,0 +1,127 @@
+"""The warm path (autograder/grading/warm.py): kernels forked from one template per batch are fresh processes,
+never reused, under the same sandbox. tests/test_grading.py's hard cases run on it with
+AUTOGRADER_KERNELS=warm (see docs/grading.md)."""
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import warm
+from autograder.grading.engine import grade_in_fresh_dir
+from autograder.grading.limits import Limits
+
+pytestmark = pytest.mark.slow  # kernels
+
+LIMITS = Limits(cell_timeout=10, notebook_timeout=120, mem_mb=6144, hide=(tempfile.gettempdir(),))
+
+# the first student leaves state everywhere a next kernel could find it; the test reads what this kernel sees
+SOLUTION = """
+import os, sys
+def seen():
+    stat = open('/proc/self/stat').read().rsplit(')', 1)[1].split()
+    return {"start": stat[19], "global": "LEAK" in globals(), "file": os.path.exists("leak.txt"),
+            "env": os.environ.get("LEAK"), "warm": "autograder.grading.warm" in sys.modules,
+            "home": os.environ.get("HOME"), "user": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(),
+            "tmp": __import__("tempfile").gettempdir(), "torch_seed": __import__("torch").initial_seed(),
+            "random": __import__("random").random(), "hf_home": os.environ.get("HF_HOME")}
+print("SEEN", __import__("json").dumps(seen()))
+LEAK = 1
+open("leak.txt", "w").write("x")
+os.environ["LEAK"] = "1"
+"""
+TEST = "assert seen() is not None"
+
+
+def _submission(tmp_path: Path) -> tuple[Path, Path]:
+    meta = lambda gid, **kw: {"nbgrader": {"grade_id": gid, "schema_version": 3, "task": False, "locked": False,  # noqa: E731
+                                           "solution": False, "grade": False, **kw}}
+    src = nbformat.v4.new_notebook()
+    src.cells = [nbformat.v4.new_code_cell("def seen():\n    ### BEGIN SOLUTION\n    return {}\n    ### END SOLUTION",
+                                           metadata=meta("seen", solution=True)),
+                 nbformat.v4.new_code_cell(TEST, metadata=meta("test_seen", grade=True, locked=True, points=1))]
+    sub = nbformat.v4.new_notebook()
+    sub.cells = [nbformat.v4.new_code_cell(SOLUTION, metadata=meta("seen", solution=True)),
+                 nbformat.v4.new_code_cell(TEST, metadata=meta("test_seen", grade=True, locked=True, points=1))]
+    nbformat.write(src, tmp_path / "source.ipynb")
+    nbformat.write(sub, tmp_path / "sub.ipynb")
+    return tmp_path / "source.ipynb", tmp_path / "sub.ipynb"
+
+
+def _seen(result) -> dict:
+    text = "".join(o.get("text", "") for outs in result.outputs.values() for o in outs)
+    return json.loads(text.split("SEEN ", 1)[1].splitlines()[0])
+
+
+def test_consecutive_warm_kernels_are_fresh_processes_that_see_nothing_of_the_last(tmp_path):
+    source, sub = _submission(tmp_path)
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        with warm.template(folder) as template:
+            assert template, "the template did not start"
+            first, second = (grade_in_fresh_dir(source, sub, name, "tiny", LIMITS, warm=template)
+                             for name in ("first", "second"))
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+    a, b = _seen(first), _seen(second)
+    assert a["warm"] and b["warm"], "the kernels were not forked from the template"
+    assert first.score == second.score == 1
+    assert a["start"] != b["start"] or a["random"] != b["random"]   # two processes (start time, fresh seed)
+    assert not (b["global"] or b["file"] or b["env"]), b            # nothing of the first one's state
+    assert a["pid"] == b["pid"] == 1                                # each the first process of its own namespace
+    assert a["cwd"] != b["cwd"] and a["home"] == b["home"]          # own folder; the fixed path to it
+    assert a["user"] != 0 and a["tmp"].startswith(a["home"]) and a["hf_home"].startswith(a["home"])
+    assert a["torch_seed"] != b["torch_seed"] and a["random"] != b["random"]   # seeds drawn afresh, as at a start
+
+
+@pytest.mark.parametrize("path", ["cold", "warm"])
+def test_the_kernel_gets_none_of_the_graders_environment(tmp_path, monkeypatch, path):
+    """Only kernel_env: jupyter_client would otherwise pass the grader's whole environment on (tokens, keys)."""
+    monkeypatch.setenv("INSTRUCTOR_SECRET", "s3cret")
+    source, sub = _submission(tmp_path)
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells[0].source = SOLUTION.replace('"env": os.environ.get("LEAK")', '"env": os.environ.get("INSTRUCTOR_SECRET")')
+    nbformat.write(nb, sub)
+    result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=path == "warm")
+    seen = _seen(result)
+    assert seen["warm"] == (path == "warm") and seen["env"] is None, seen
+
+
+def test_without_a_template_the_launcher_starts_a_cold_kernel(tmp_path, monkeypatch):
+    monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: a missing template means cold
+    source, sub = _submission(tmp_path)
+    result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=(str(tmp_path / "no.sock"), str(tmp_path)))
+    assert result.score == 1 and not result.needs_regrade
+    assert not _seen(result)["warm"]
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")      # warm-only: no cold kernel, the grader's failure
+    result = grade_in_fresh_dir(source, sub, "s", "tiny", LIMITS, warm=(str(tmp_path / "no.sock"), str(tmp_path)))
+    assert result.needs_regrade and "kernel" in result.needs_regrade, result
+
+
+def test_the_warm_sandbox_hides_what_the_cold_one_hides(tmp_path):
+    """sandbox.py's self-check, run in a kernel forked from the template."""
+    probe = ("from autograder.grading import sandbox\n"
+             "import json, sys\n"
+             "def seen():\n    return 1\n"
+             "print('SEEN', json.dumps({'problems': sandbox._self_check(HIDE, SHOW, WRITE), "
+             "'warm': 'autograder.grading.warm' in sys.modules}))\n")
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        workdir_policy = __import__("autograder.grading.sandbox", fromlist=["policy"]).policy(folder / "x", LIMITS.hide)
+        code = (f"import os\nHIDE, SHOW = {workdir_policy['hide']!r}, {workdir_policy['show']!r}\n"
+                "WRITE = [os.getcwd(), os.environ['HOME']]   # its own folder, and the fixed path to it\n" + probe)
+        source, sub = _submission(tmp_path)
+        nb = nbformat.read(sub, as_version=4)
+        nb.cells[0].source = code
+        nbformat.write(nb, sub)
+        with warm.template(folder) as template:
+            result = grade_in_fresh_dir(source, sub, "probe", "tiny", LIMITS, warm=template)
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+    seen = _seen(result)
+    assert seen["warm"] and seen["problems"] == [], seen
