@@ -201,9 +201,10 @@ def test_a_stopped_cluster_batch_ends_the_workers_engines_and_says_how_to_resume
     top = Path(tempfile.mkdtemp(prefix="dask-"))
     os.chmod(top, 0o711)
 
-    def engines(dask_worker=None):   # the grading engines this worker process started
+    def engines(dask_worker=None):   # the grading engines this worker process started (cold, or warm launchers)
         import psutil
-        return sum("autograder.grading.engine" in " ".join(c.cmdline()) for c in psutil.Process().children())
+        return sum("autograder.grading.engine" in c.cmdline() or c.cmdline()[2:4] == ["autograder.grading.warm", "engine"]
+                   for c in psutil.Process().children())
     try:
         course = top / "course"
         for student, nb in [("ada", nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("not a1")])),

@@ -125,3 +125,97 @@ def test_the_warm_sandbox_hides_what_the_cold_one_hides(tmp_path):
         subprocess.run(["rm", "-rf", str(folder)])
     seen = _seen(result)
     assert seen["warm"] and seen["problems"] == [], seen
+
+
+def _template_processes(flag: str = "--engines") -> list:
+    """This test's templates of one kind (the engines' or, with --alias, the kernels')."""
+    import psutil
+    return [p for p in psutil.Process().children(recursive=True) if "serve" in p.cmdline() and flag in p.cmdline()]
+
+
+def _worker(tmp_path: Path, sub: Path, source: Path, engines: str | None, warm_kernels=None):
+    from autograder.grading.worker import _run_worker
+    progress = tmp_path / "s.json"
+    return _run_worker(source, sub, "s", "tiny", progress, LIMITS, warm_kernels, engines), progress
+
+
+def test_a_warm_engine_grades_as_a_cold_one_and_each_is_a_fork_of_the_engines_template(tmp_path, monkeypatch):
+    """Each submission's worker (engine.py) forked from the engines' template: graded alike; its process is the
+    template's descendant while it runs, and gone after; with warm-only, a launcher that could not fork it fails."""
+    import time
+
+    import psutil
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")   # the launcher fails rather than start a cold engine
+    source, sub = _submission(tmp_path)
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        with warm.templates(folder) as (kernels, engines):
+            assert kernels and engines, "a template did not start"
+            [template] = _template_processes()
+            results = []
+            for _ in range(2):
+                proc, progress = _worker(folder, sub, source, engines, kernels)
+                forks = {}
+                while proc.poll() is None:   # the engine (and the relay) below the template, while it grades
+                    forks |= {p.pid: p for p in template.children(recursive=True)}
+                    time.sleep(0.01)
+                stderr = proc.stderr.read().decode()
+                assert proc.returncode == 0, stderr
+                _, alive = psutil.wait_procs(list(forks.values()), timeout=10)
+                assert not alive, f"an engine outlived its submission: {alive}"
+                results.append((json.loads(progress.read_text()), set(forks)))
+                progress.unlink()
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+    (first, forks1), (second, forks2) = results
+    assert first["score"] == second["score"] == 1, (first, second)
+    assert forks1 and forks2 and not forks1 & forks2   # two fresh processes, never one reused
+
+
+def test_without_the_engines_template_the_launcher_starts_a_cold_engine(tmp_path, monkeypatch):
+    source, sub = _submission(tmp_path)
+    monkeypatch.delenv(warm.PATH_ENV, raising=False)
+    proc, progress = _worker(tmp_path, sub, source, str(tmp_path / "no.sock"))
+    proc.wait()
+    assert proc.returncode == 0 and "a cold engine instead" in proc.stderr.read().decode()
+    assert json.loads(progress.read_text())["score"] == 1
+    progress.unlink()
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")   # no cold engine: the grader's failure, marked for re-grade
+    proc, progress = _worker(tmp_path, sub, source, str(tmp_path / "no.sock"))
+    proc.wait()
+    assert proc.returncode != 0 and "no cold engine" in proc.stderr.read().decode()
+    assert not progress.exists()
+
+
+def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkeypatch):
+    """The batch ends a worker as it ends a cold one (its process group, SIGKILL): the forked engine and its kernel
+    go with it."""
+    import time
+
+    import psutil
+    from autograder.grading.worker import _end
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")
+    source, sub = _submission(tmp_path)
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells[0].source = "import time\nwhile True:\n    time.sleep(0.05)\n"
+    nbformat.write(nb, sub)
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        with warm.templates(folder) as (kernels, engines):
+            [template], [kernel_template] = _template_processes(), _template_processes("--alias")
+            proc, _ = _worker(folder, sub, source, engines, kernels)
+            deadline = time.monotonic() + 60
+            kernel = []
+            while not kernel and time.monotonic() < deadline:   # until the kernel runs the loop
+                kernel = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "ipykernel"
+                          and kernel_template in p.parents()]
+                time.sleep(0.1)
+            engine = template.children(recursive=True)
+            assert kernel and engine, "the warm engine's kernel never started"
+            _end(proc)
+            gone, alive = psutil.wait_procs([*engine, *kernel], timeout=10)
+            assert not alive, alive
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])

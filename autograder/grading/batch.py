@@ -120,16 +120,18 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
     grades the rest. Scratch folders of batches killed outright (kill -9) are removed by the next batch.
 
     `warm` (default: warm.default(), True unless AUTOGRADER_KERNELS=cold): each kernel is a fresh fork of one
-    template process per batch that imported torch, transformers and shared once (warm.py); False: each kernel
-    starts and imports on its own (cold). On a cluster the workers' kernels start cold (a worker preload of the
-    template is not built yet)."""
+    template process per batch that imported torch, transformers and shared once, and each submission's worker
+    process a fork of another that imported the grading engine's libraries (warm.py); False: each starts and
+    imports on its own (cold). On a cluster each worker process keeps templates of its own (worker.warm_here)."""
     from tqdm.auto import tqdm
     course = Path(course).resolve()
     src = source_path(assignment)
     _chosen(course, assignment, students)   # a wrong name: refused before anything is locked or written
     # the workers' working folders lie in the scratch folder, itself in the temporary folder: hide both
     limits = replace(limits, hide=(*limits.hide, str(course), tempfile.gettempdir()))
-    client = _cluster(scheduler, limits) if scheduler else None   # before the lock: a refusal writes nothing
+    from .warm import default
+    warm = default() if warm is None else warm
+    client = _cluster(scheduler, limits, warm) if scheduler else None   # before the lock: a refusal writes nothing
     try:
         lock = _only_batch(course, assignment)
     except BaseException:
@@ -145,7 +147,7 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
             bar = lambda: tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",  # noqa: E731
                                disable=not progress_bar)   # the same bar (rate, ETA) on both paths
             if client is not None:
-                _on_cluster(client, course, assignment, src, src_sha, todo, results, limits, stop, bar())
+                _on_cluster(client, course, assignment, src, src_sha, todo, results, limits, stop, warm, bar())
             else:
                 _locally(course, assignment, src, src_sha, todo, results, workers, limits, stop, warm, bar())
     except GradingStopped as stopped:
@@ -161,21 +163,20 @@ def grade(course: Path, assignment: str, workers: int | None = None, limits: Lim
 def _locally(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict,
              workers: int | None, limits: Limits, stop: _Stop, warm: bool | None, bar) -> None:
     """On this machine: stale scratch removed, the sandbox checked, the smoke models built, then the workers."""
-    from .warm import default
     _remove_stale_scratch()
     check_sandbox(limits)
     ensure_gradebook(course, assignment)
     smoke_models()
     _run(course, assignment, src, src_sha, todo, results, max(1, workers or os.cpu_count() or 1), limits, stop,
-         default() if warm is None else warm, bar)
+         warm, bar)
 
 
-def _cluster(scheduler: str, limits: Limits):
+def _cluster(scheduler: str, limits: Limits, warm: bool):
     """A client of the Dask scheduler at `scheduler`, the workers there now ready to grade; or SystemExit."""
     from . import cluster
     client = cluster.connect(scheduler)
     try:
-        cluster.ready(client, limits)
+        cluster.ready(client, limits, warm)
     except BaseException:
         client.close()
         raise
@@ -183,12 +184,12 @@ def _cluster(scheduler: str, limits: Limits):
 
 
 def _on_cluster(client, course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict,
-                limits: Limits, stop: _Stop, bar) -> None:
+                limits: Limits, stop: _Stop, warm: bool, bar) -> None:
     """Each submission one task on the cluster (cluster.run); each result saved here as it arrives."""
     from . import cluster
     ensure_gradebook(course, assignment)
     cluster.run(client, assignment, src, src_sha, todo, limits, stop, bar,
-                lambda job, result: _save(course, assignment, src, src_sha, job, result, results, bar))
+                lambda job, result: _save(course, assignment, src, src_sha, job, result, results, bar), warm)
 
 
 def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, results: dict, workers: int,
@@ -199,16 +200,16 @@ def _run(course: Path, assignment: str, src: Path, src_sha: str, todo: list, res
     scratch, owner = _scratch()
     templates = contextlib.ExitStack()
     try:
-        template = None
+        template = engines = None
         if warm and todo:
-            from .warm import template as warm_template
-            template = templates.enter_context(warm_template(scratch))
+            from . import warm as warm_path
+            template, engines = templates.enter_context(warm_path.templates(scratch))
         while todo or running:
             with stop.held():
                 while todo and len(running) < workers:
                     student, nb, sub_sha = todo.pop(0)
                     progress = scratch / f"{student}.json"
-                    proc = _run_worker(src, nb, student, assignment, progress, limits, template)
+                    proc = _run_worker(src, nb, student, assignment, progress, limits, template, engines)
                     running[student] = (proc, progress, sub_sha, time.monotonic(), nb)
                 for student, (proc, progress, sub_sha, started, nb) in list(running.items()):
                     over = time.monotonic() - started > limits.notebook_timeout + WORKER_GRACE

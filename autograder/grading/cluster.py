@@ -2,7 +2,8 @@
 
 The instructor's side (connect, ready, run) sends each submission's bytes and its assignment's name, never a
 path of this machine, to worker.grade_submission on a Dask worker, which grades it as the local batch does (a
-fresh engine process, the same limits and sandbox, a scratch folder of its own there). The instructor's
+fresh engine process, the same limits and sandbox; warm by default, forked from templates that the worker
+process starts once and keeps: worker.warm_here). The instructor's
 process stays the batch's one writer: each Result is saved as it arrives (batch._save), so resuming,
 --students and --retry-failed work as on one machine. Dask is imported here only, and this module only with
 --scheduler: students and the fast lane never need it.
@@ -43,11 +44,11 @@ def connect(address: str):
                          f"reaches its port. Nothing was graded or written.") from None
 
 
-def ready(client, limits: Limits) -> None:
-    """Prepare every worker there now (sandbox check, smoke models); SystemExit if one cannot hide the answers.
-    Workers that join later prepare on their first task."""
+def ready(client, limits: Limits, warm: bool = False) -> None:
+    """Prepare every worker there now (sandbox check, smoke models; with `warm`, its templates: worker.warm_here);
+    SystemExit if one cannot hide the answers. Workers that join later prepare on their first task."""
     workers = list(client.scheduler_info()["workers"])
-    futures = [client.submit(prepare, limits, workers=[w], allow_other_workers=False, pure=False,
+    futures = [client.submit(prepare, limits, warm, workers=[w], allow_other_workers=False, pure=False,
                              key=f"autograder-prepare-{uuid.uuid4().hex}") for w in workers]
     try:
         refusals = [r for r in client.gather(futures) if r]
@@ -59,9 +60,11 @@ def ready(client, limits: Limits) -> None:
         raise UnsafeSandbox(refusals[0])
 
 
-def run(client, assignment: str, src: Path, src_sha: str, todo: list, limits: Limits, stop, bar, save) -> None:
-    """Every submission of `todo` (student, notebook, its sha256) one task; `save(job, result)` as each arrives,
-    inside `stop.held()`. On any way out the tasks not finished are cancelled and their engines ended."""
+def run(client, assignment: str, src: Path, src_sha: str, todo: list, limits: Limits, stop, bar, save,
+        warm: bool = False) -> None:
+    """Every submission of `todo` (student, notebook, its sha256) one task, warm or cold on the worker;
+    `save(job, result)` as each arrives, inside `stop.held()`. On any way out the tasks not finished are cancelled
+    and their engines ended."""
     from distributed import Event, as_completed
 
     batch = uuid.uuid4().hex[:12]
@@ -70,7 +73,7 @@ def run(client, assignment: str, src: Path, src_sha: str, todo: list, limits: Li
     try:
         for student, nb, sub_sha in todo:
             future = client.submit(grade_submission, assignment, student, nb.read_bytes(), src_sha, limits,
-                                   stopping.name, key=f"grade-{student}-{batch}", pure=False)
+                                   stopping.name, warm, key=f"grade-{student}-{batch}", pure=False)
             futures[future] = (student, nb, sub_sha)
         for future in as_completed(list(futures), loop=client.loop):   # this client: it is no default one
             with stop.held():

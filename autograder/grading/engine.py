@@ -118,7 +118,7 @@ def grade_in_fresh_dir(source_path, submission_path, student, assignment, limits
 
 
 def main() -> int:
-    """One grading job in its own process (the batch's worker):
+    """One grading job in its own process (the batch's worker, or a fork of the engines' template: warm.py):
     `python -m autograder.grading.engine SOURCE SUBMISSION STUDENT ASSIGNMENT PROGRESS`.
 
     Writes the result (and partial results while it runs) to PROGRESS as JSON, so the batch keeps whatever

@@ -85,15 +85,16 @@ def _client(nb, workdir: Path, limits: Limits, warm: tuple[str, str] | None = No
     """A notebook client on a kernel started through the sandbox, every cache inside `workdir`; and the kernel's
     environment (kernel_env), to start it with."""
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
+
+    from .kernels import GradingKernelManager
     workdir.mkdir(parents=True, exist_ok=True)
     for sub in ["hf", "mpl", "ipython", "tmp"]:
         (workdir / sub).mkdir(exist_ok=True)
     from shared.models import course_cache
     env = kernel_env(workdir, course_cache())
     ksm = KernelSpecManager(kernel_dirs=[str(kernelspec_dir(workdir, limits, env, warm))])
-    km = AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
+    km = GradingKernelManager(kernel_name="course-sandbox", kernel_spec_manager=ksm, transport="ipc",
                             ip=str(workdir / "k"), connection_file=str(workdir / "kernel.json"))
     # On a cell timeout: interrupt the kernel and take the cell as failed (instead of waiting on).
     client = NotebookClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True, interrupt_on_timeout=True,

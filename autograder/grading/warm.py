@@ -3,6 +3,8 @@ fresh fork of it that no other submission touched.
 
     python -m autograder.grading.warm serve --socket S --alias DIR --parent-pid BATCH      (the template)
     python -m autograder.grading.warm launch --socket S --alias DIR [--warm-only] SANDBOX-ARGS -- -f CONN  (kernelspec)
+    python -m autograder.grading.warm serve --engines --socket S --parent-pid BATCH        (the engines' template)
+    python -m autograder.grading.warm engine --socket S [--warm-only] -- ENGINE-ARGS       (a submission's worker)
 
 * The **template** (one per batch, started by `template()`) imports ipykernel, torch, transformers, numpy,
   matplotlib and `shared` (WARM_IMPORTS) with the environment a grading kernel gets, every per-kernel folder
@@ -23,6 +25,13 @@ fresh fork of it that no other submission touched.
 * Whatever stops a warm start before the kernel runs (no template, a refused fork, an environment that differs
   from the template's in what libraries read at import) makes the launcher exec today's cold sandbox instead,
   with the same arguments: a failure of the warm path is never a student's zero.
+
+* The **engines' template** does the same for each submission's worker process (engine.py, which grades the
+  submission and starts its kernel): it imports the engine's libraries (ENGINE_IMPORTS: nbformat, nbclient,
+  jupyter_client; about a second) once per batch, with the workers' environment, and forks each submission's
+  engine on a request of the `engine` launcher, a small process that stands in for it (its exit status, its
+  process group, its stderr). The engine is not sandboxed (it runs the sandbox); it runs no submitted code.
+  A launcher that cannot start a forked engine execs today's `python -m autograder.grading.engine` instead.
 
 Not the same as cold: the kernel shares the template's hash seed (PYTHONHASHSEED is fixed at interpreter
 start), and pyarrow's jemalloc runs without its background thread (it would be a thread in the template).
@@ -49,6 +58,9 @@ WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "numpy", "torch", "
 # what a library may read at import: a launcher whose environment differs from the template's here goes cold
 IMPORT_READ = ("HF_", "HUGGINGFACE", "TRANSFORMERS", "TORCH", "OMP_", "MKL_", "OPENBLAS", "TOKENIZERS", "COURSE_",
                "MPL", "PYTHON", "NBGRADER", "TQDM", "CUDA", "HOME", "TMPDIR", "IPYTHONDIR", "JE_ARROW", "ARROW")
+ENGINE_IMPORTS = ("autograder.grading.engine", "autograder.grading.execution", "autograder.grading.sandbox",
+                  "autograder.grading.warm", "nbformat", "nbclient", "nbclient.exceptions", "jupyter_client.manager",
+                  "jupyter_client.kernelspec", "autograder.grading.kernels", "zmq.asyncio", "shared.models")
 TEMPLATE_ONLY = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}   # no jemalloc thread in the template
 FRESH_EXIT = 75   # the relay's code for "no kernel ran": the launcher goes cold
 
@@ -84,35 +96,65 @@ def template(folder: Path, timeout: float = 180):
     """A template process for the kernels of one batch, its socket and fixed folder in `folder` (the batch's
     scratch folder, hidden from kernels); yields (socket, alias), or None where it could not start (cold
     kernels then). It dies with this process and is ended on leaving."""
+    with templates(folder, engines=False, timeout=timeout) as (kernels, _):
+        yield kernels
+
+
+@contextlib.contextmanager
+def templates(folder: Path, engines: bool = True, timeout: float = 180):
+    """The kernels' template (as template()) and, with `engines`, the engines' template of one batch, started
+    together, their sockets in `folder` (the batch's scratch folder: the workers' environment is
+    worker_env(folder)); yields ((socket, alias) or None, the engines' socket or None): None where that template
+    could not start (cold kernels, cold engines then). They die with this process and are ended on leaving."""
+    from ..environment import worker_env
     folder = Path(folder)
     sock, alias = folder / "warm.sock", folder / "warm" / "work"
     for sub in ["hf", "mpl", "ipython", "tmp"]:
         (alias / sub).mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "autograder.grading.warm", "serve", "--socket", str(sock), "--alias", str(alias),
-           "--parent-pid", str(os.getpid())]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env=template_env(alias))
+    specs = [(["--socket", str(sock), "--alias", str(alias)], template_env(alias), "kernels")]
+    if engines:
+        specs.append((["--engines", "--socket", str(folder / "engines.sock")], worker_env(folder), "engines"))
+    procs = []
     try:
-        ready, _, _ = select.select([proc.stdout], [], [], timeout)
-        line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
-        if line != "ready":
-            print(f"[warm] the template did not start ({line or proc.poll()}): cold kernels", file=sys.stderr)
-            yield None
-        else:
-            yield str(sock), str(alias)
+        for args, env, _ in specs:
+            cmd = [sys.executable, "-m", "autograder.grading.warm", "serve", *args, "--parent-pid", str(os.getpid())]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          start_new_session=True, env=env))
+        up = [_ready(proc, timeout, what) for proc, (_, _, what) in zip(procs, specs)]
+        yield ((str(sock), str(alias)) if up[0] else None,
+               str(folder / "engines.sock") if engines and up[1] else None)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+
+
+def _ready(proc, timeout: float, what: str) -> bool:
+    """Whether the template `proc` said it is ready within `timeout` seconds."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
+    if line != "ready":
+        print(f"[warm] the template did not start ({line or proc.poll()}): cold {what}", file=sys.stderr)
+    return line == "ready"
+
+
+def _strict() -> list[str]:
+    return ["--warm-only"] if os.environ.get(PATH_ENV) == "warm-only" else []   # the kernel's env has not PATH_ENV
 
 
 def launcher_argv(warm: tuple[str, str], sandbox_args: list[str]) -> list[str]:
     sock, alias = warm
-    strict = ["--warm-only"] if os.environ.get(PATH_ENV) == "warm-only" else []   # the kernel's env has not PATH_ENV
-    return [sys.executable, "-m", "autograder.grading.warm", "launch", "--socket", sock, "--alias", alias, *strict,
-            *sandbox_args]
+    return [sys.executable, "-m", "autograder.grading.warm", "launch", "--socket", sock, "--alias", alias,
+            *_strict(), *sandbox_args]
+
+
+def engine_argv(sock: str, engine_args: list[str]) -> list[str]:
+    """The command of a submission's worker whose engine is forked from the engines' template at `sock`."""
+    return [sys.executable, "-m", "autograder.grading.warm", "engine", "--socket", sock, *_strict(), "--",
+            *engine_args]
 
 
 # ---------------------------------------------------------------- the template
@@ -122,7 +164,8 @@ def _threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def serve(sock_path: str, alias: str, parent_pid: int | None) -> None:
+def serve(sock_path: str, alias: str | None, parent_pid: int | None) -> None:
+    """The template: kernels' (alias: their fixed folder) or, with alias None, the engines'."""
     from .sandbox import die_with_parent
     if parent_pid:
         die_with_parent(lambda: os.getppid() == parent_pid)
@@ -131,7 +174,7 @@ def serve(sock_path: str, alias: str, parent_pid: int | None) -> None:
     sys.modules.setdefault("autograder.grading.warm", sys.modules["__main__"])   # one module, not two
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name in WARM_IMPORTS:
+        for name in WARM_IMPORTS if alias else ENGINE_IMPORTS:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
     import_env = dict(os.environ)
@@ -181,11 +224,13 @@ def _receive(conn) -> tuple[dict, list[int]]:
     return json.loads(data), list(fds)
 
 
-def _refusal(request: dict, import_env: dict, alias: str) -> str:
-    """Why this launcher's kernel must not be forked from this template ('' when it may)."""
+def _refusal(request: dict, import_env: dict, alias: str | None) -> str:
+    """Why this launcher's kernel (engine) must not be forked from this template ('' when it may)."""
     if _threads() != 1:
         return f"the template runs {_threads()} threads"
-    env = _aliased(request["env"], request["workdir"], alias)
+    if (alias is None) != ("argv" in request):
+        return "a kernel asked of the engines' template, or an engine of a kernels' one"
+    env = _aliased(request["env"], request["workdir"], alias) if alias else request["env"]
     for key in sorted(set(env) | set(import_env)):
         if key.startswith(IMPORT_READ) and key not in TEMPLATE_ONLY and env.get(key) != import_env.get(key):
             return f"the kernel's {key} differs from the template's"
@@ -196,7 +241,7 @@ def _aliased(env: dict, workdir: str, alias: str) -> dict:
     return {k: v.replace(workdir, alias) for k, v in env.items()}
 
 
-def _relay(conn, fds: list[int], request: dict, alias: str) -> int:
+def _relay(conn, fds: list[int], request: dict, alias: str | None) -> int:
     """The relay (X): fork the kernel, pass on the launcher's signals, report its start and exit status."""
     # No death with the template: a template lost mid-batch must not kill the kernels grading; the relay ends
     # with its launcher (below), which ends with its worker, which ends with the batch.
@@ -206,9 +251,13 @@ def _relay(conn, fds: list[int], request: dict, alias: str) -> int:
         os.close(ready_r)
         conn.close()
         try:
-            _kernel(fds, request, alias, ready_w, os.getppid())
+            if alias is None:
+                _engine(fds, request, ready_w, os.getppid())
+            else:
+                _kernel(fds, request, alias, ready_w, os.getppid())
         except BaseException as err:  # noqa: BLE001
-            print(f"[warm] the kernel did not start: {type(err).__name__}: {err}", file=sys.stderr)
+            print(f"[warm] the {'engine' if alias is None else 'kernel'} did not start: {type(err).__name__}: "
+                  f"{err}", file=sys.stderr)
         os._exit(1)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
@@ -281,6 +330,41 @@ def _kernel(fds: list[int], request: dict, alias: str, ready_w: int, relay_pid: 
     os._exit(0)
 
 
+def _engine(fds: list[int], request: dict, ready_w: int, relay_pid: int) -> None:
+    """A submission's engine, forked from the engines' template: the launcher's environment, working folder,
+    stdin/stdout/stderr and arguments, fresh seeds; it dies with the relay (which ends with the launcher)."""
+    os.setpgid(0, 0)
+    from .sandbox import die_with_parent
+    die_with_parent(lambda: os.getppid() == relay_pid)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    import random
+    import tempfile
+    random.seed()
+    tempfile.tempdir = None
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.write(ready_w, b"S")
+    os.close(ready_w)
+    argv = list(request["argv"])
+    if "--parent-pid" in argv:   # the launcher's parent is the batch; this process's, the relay
+        argv[argv.index("--parent-pid") + 1] = str(relay_pid)
+    import runpy
+    sys.argv = [sys.argv[0], *argv]
+    code = 1
+    try:   # as `python -m autograder.grading.engine ARGS` would (its libraries imported already)
+        runpy.run_module("autograder.grading.engine", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def _same(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -319,6 +403,20 @@ def launch(sock_path: str, alias: str, rest: list[str], warm_only: bool = False)
     os.execv(sys.executable, [sys.executable, "-m", "autograder.grading.sandbox", *rest])
 
 
+def launch_engine(sock_path: str, engine_args: list[str], warm_only: bool = False) -> None:
+    """A submission's worker: its engine forked from the engines' template (this process waits on it, passes on
+    signals and exits with its status), or, where that cannot start, today's engine process in its place."""
+    from .sandbox import die_with_parent
+    if "--parent-pid" in engine_args:
+        batch = int(engine_args[engine_args.index("--parent-pid") + 1])
+        die_with_parent(lambda: os.getppid() == batch)
+    why = _run_warm(sock_path, {"argv": engine_args, "env": dict(os.environ), "cwd": os.getcwd()})
+    if warm_only:
+        raise SystemExit(f"[warm] {why} ({PATH_ENV}=warm-only: no cold engine)")
+    print(f"[warm] {why}: a cold engine instead", file=sys.stderr)
+    os.execv(sys.executable, [sys.executable, "-m", "autograder.grading.engine", *engine_args])
+
+
 def _run_warm(sock_path: str, request: dict) -> str:
     """Run the kernel forked from the template and exit with its status; or return why it did not start."""
     try:
@@ -354,7 +452,7 @@ def _run_warm(sock_path: str, request: dict) -> str:
             if kind == "E":
                 code = int(rest)
                 if code == FRESH_EXIT:
-                    return "the warm kernel did not start"
+                    return "the warm process did not start"
                 os._exit(code)
 
 
@@ -366,13 +464,24 @@ def main() -> None:
         strict = argv[4:5] == ["--warm-only"]
         launch(argv[1], argv[3], argv[5:] if strict else argv[4:], strict)
         return
+    if sys.argv[1:2] == ["engine"]:   # engine --socket S [--warm-only] -- ENGINE-ARGS
+        argv = sys.argv[2:]
+        strict = argv[2:3] == ["--warm-only"]
+        rest = argv[3:] if strict else argv[2:]
+        if argv[:1] != ["--socket"] or rest[:1] != ["--"]:
+            raise SystemExit("usage: python -m autograder.grading.warm engine --socket S [--warm-only] -- ENGINE-ARGS")
+        launch_engine(argv[1], rest[1:], strict)
+        return
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
     s.add_argument("--socket", required=True)
-    s.add_argument("--alias", required=True)
+    s.add_argument("--alias", default=None, help="the kernels' fixed folder (a kernels' template)")
+    s.add_argument("--engines", action="store_true", help="the engines' template")
     s.add_argument("--parent-pid", type=int, default=None)
     a = p.parse_args()
+    if a.engines == bool(a.alias):
+        raise SystemExit("serve: either --alias DIR (kernels) or --engines")
     serve(a.socket, a.alias, a.parent_pid)
 
 

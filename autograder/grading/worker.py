@@ -1,7 +1,7 @@
-"""A grading worker: one submission in its own process (`python -m autograder.grading.engine`), started,
-watched and read back, in a scratch folder of its own; what a machine checks and builds before its first
-kernel (the sandbox, the smoke models); and grade_submission, one submission graded on a Dask worker the
-same way (cluster.py), the one seam for another way of grading there (warm workers)."""
+"""A grading worker: one submission in its own process (`python -m autograder.grading.engine`, or a fork of the
+batch's engines' template: warm.py), started, watched and read back, in a scratch folder of its own; what a
+machine checks and builds before its first kernel (the sandbox, the smoke models); and grade_submission, one
+submission graded on a Dask worker the same way (cluster.py), with that worker's own templates (warm_here)."""
 from __future__ import annotations
 
 import contextlib
@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,12 +49,18 @@ def check_sandbox(limits: Limits) -> list[str]:
 
 
 def _run_worker(src: Path, nb: Path, student: str, assignment: str, progress: Path, limits: Limits,
-                warm: tuple[str, str] | None = None):
+                warm: tuple[str, str] | None = None, engines: str | None = None):
     """A worker for one submission, in its own session; it dies with this process, and its working folder
     (its temporary folder) lies in the batch's scratch folder, beside `progress`. With `warm` its kernel is
-    forked from the batch's template (warm.py)."""
-    cmd = [sys.executable, "-m", "autograder.grading.engine", str(src), str(nb), student, assignment, str(progress),
-           "--parent-pid", str(os.getpid()), *limits.args(), *(["--warm", *warm] if warm else [])]
+    forked from the batch's template, with `engines` (that template's socket) the worker's engine from the
+    engines' template (warm.py); the process returned stands for the engine either way."""
+    args = [str(src), str(nb), student, assignment, str(progress), "--parent-pid", str(os.getpid()), *limits.args(),
+            *(["--warm", *warm] if warm else [])]
+    if engines:
+        from .warm import engine_argv
+        cmd = engine_argv(engines, args)
+    else:
+        cmd = [sys.executable, "-m", "autograder.grading.engine", *args]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                             env=worker_env(progress.parent))
 
@@ -152,12 +159,13 @@ class WrongCourse(RuntimeError):
 
 
 _prepared: dict[Limits, str] = {}
-_preparing = threading.Lock()
+_preparing = threading.RLock()
+_warm_here: dict = {}   # this Dask worker process's scratch folder and templates, kept while it lives
 
 
-def prepare(limits: Limits) -> str:
-    """Once per worker process and limits: check the sandbox, build the smoke models. Returns '' when ready,
-    else why this worker refuses to grade."""
+def prepare(limits: Limits, warm: bool = False) -> str:
+    """Once per worker process and limits: check the sandbox, build the smoke models; with `warm`, start this
+    process's templates (warm_here). Returns '' when ready, else why this worker refuses to grade."""
     limits = _here(limits)
     with _preparing:
         if limits not in _prepared:
@@ -167,7 +175,35 @@ def prepare(limits: Limits) -> str:
                 _prepared[limits] = ""
             except UnsafeSandbox as err:
                 _prepared[limits] = f"on the Dask worker at {socket.gethostname()}: {err}"
+        if warm and not _prepared[limits]:
+            warm_here()
         return _prepared[limits]
+
+
+def warm_here() -> tuple[Path, tuple[str, str] | None, str | None]:
+    """This worker process's scratch folder and its templates (warm.py: the kernels' and the engines'), started
+    on the first call and kept until the process ends (they die with it; the next batch on this machine removes
+    the folder): (scratch, kernels' template or None, engines' socket or None). The worker preload of a Dask
+    worker: its submissions' imports are paid once per worker, not once per task."""
+    import atexit
+
+    from . import warm
+    with _preparing:
+        if not _warm_here:
+            scratch, owner = _scratch()
+            stack = contextlib.ExitStack()
+            kernels, engines = stack.enter_context(warm.templates(scratch))
+            _warm_here.update(scratch=scratch, kernels=kernels, engines=engines, stack=stack, owner=owner)
+            atexit.register(_end_warm_here)
+        return _warm_here["scratch"], _warm_here["kernels"], _warm_here["engines"]
+
+
+def _end_warm_here() -> None:
+    if _warm_here:
+        _warm_here["stack"].close()
+        _remove(_warm_here["scratch"])
+        os.close(_warm_here["owner"])
+        _warm_here.clear()
 
 
 def _here(limits: Limits) -> Limits:
@@ -176,12 +212,13 @@ def _here(limits: Limits) -> Limits:
 
 
 def grade_submission(assignment: str, student: str, notebook: bytes, source_sha: str, limits: Limits,
-                     stop_event: str | None = None) -> dict:
-    """The worker's side of one submission (the seam): its Result as JSON. The submission is graded as the
-    local batch grades it (_run_worker, _finished): a fresh engine process, the same limits and
-    sandbox, a scratch folder of its own, removed after. Raises for the grader's failures (no source notebook
-    here, another source, a sandbox that cannot hide the answers): the instructor's side marks the submission
-    for re-grade."""
+                     stop_event: str | None = None, warm: bool = False) -> dict:
+    """The worker's side of one submission: its Result as JSON. The submission is graded as the local batch
+    grades it (_run_worker, _finished): a fresh engine process, the same limits and sandbox; cold, in a scratch
+    folder of its own, removed after; `warm`, in this worker process's scratch folder, engine and kernel forked
+    from its templates (warm_here), its files removed after. Raises for the grader's failures (no source
+    notebook here, another source, a sandbox that cannot hide the answers): the instructor's side marks the
+    submission for re-grade."""
     src = source_notebook(assignment)
     host = socket.gethostname()
     if not src.exists():
@@ -191,25 +228,32 @@ def grade_submission(assignment: str, student: str, notebook: bytes, source_sha:
         raise WrongCourse(f"the Dask worker on {host} has another {src.name} (sha256 {sha256(src)[:12]}, the "
                           f"instructor's {source_sha[:12]}): install the course repository there at the "
                           f"instructor's commit")
-    refusal = prepare(limits)
+    refusal = prepare(limits, warm)
     if refusal:
         raise RuntimeError(refusal)
     limits = _here(limits)
     _remove_stale_scratch()   # a worker killed on this machine left its own (per task: cheap)
-    scratch, owner = _scratch()
+    if warm:
+        scratch, kernels, engines = warm_here()
+        owner, tag = None, f"{student}-{uuid.uuid4().hex[:8]}"   # tasks of one worker may run side by side
+    else:
+        (scratch, owner), kernels, engines, tag = _scratch(), None, None, student
     proc = None
+    nb, progress = scratch / f"{tag}.ipynb", scratch / f"{tag}.json"
     try:
-        nb = scratch / f"{assignment}.ipynb"
         nb.write_bytes(notebook)
-        progress = scratch / f"{student}.json"
-        proc = _run_worker(src, nb, student, assignment, progress, limits)
+        proc = _run_worker(src, nb, student, assignment, progress, limits, kernels, engines)
         over = _wait(proc, limits, stop_event)
         return _finished(proc, progress, over, src, student, assignment, limits).to_json()
     finally:
         if proc is not None and proc.poll() is None:
             _end(proc)
-        _remove(scratch)
-        os.close(owner)
+        if owner is None:
+            for path in (nb, progress, progress.with_suffix(".tmp")):
+                path.unlink(missing_ok=True)
+        else:
+            _remove(scratch)
+            os.close(owner)
 
 
 def _wait(proc, limits: Limits, stop_event: str | None) -> bool:
