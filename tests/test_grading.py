@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from autograder.demo import samples
+from autograder.cells import source_notebook
 from autograder.course import REPO
 from autograder.grading.assembly import split_test
 from autograder.grading.engine import grade_in_fresh_dir
@@ -490,3 +491,22 @@ def test_once_every_written_part_is_graded_the_canvas_import_has_every_students_
         assert penalised[roster[s]] == round(totals[s] * 0.8, 2)
     summary = {r["cell"]: r for r in csv.DictReader(open(paths["summary"]))}
     assert summary["a1_q1"]["graded"] == str(len(samples.EXPECTED)) and summary["a1_q1"]["discrimination"]
+
+
+@pytest.mark.parametrize("path", ["cold", "warm"])
+def test_a_cell_is_stopped_at_the_notebook_limit_not_only_at_its_own(tmp_path, path):
+    """A notebook's time limit stops the cell that runs past it (the kernel is interrupted), not the batch's kill
+    WORKER_GRACE seconds later; the tests after it score 0 and the reason says which limit."""
+    import time
+    nb = samples.completed()
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    sub = tmp_path / "sub.ipynb"
+    nbformat.write(nb, sub)
+    limits = Limits(cell_timeout=300, notebook_timeout=15, mem_mb=6144)
+    started = time.monotonic()
+    result = grade_in_fresh_dir(source_notebook(A1), sub, "sleeper", A1, limits, warm=path == "warm")
+    seconds = time.monotonic() - started
+    assert not result.needs_regrade, result.needs_regrade
+    assert any("notebook time limit (15 s)" in r for r in result.reasons), result.reasons
+    assert not any("ran past 300 s" in r for r in result.reasons), result.reasons
+    assert result.score == 0 and seconds < 15 + 30, (result.score, seconds)

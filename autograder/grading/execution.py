@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import sys
@@ -49,6 +50,8 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
     def run(code: str) -> list:
         cell = nbformat.v4.new_code_cell(code)
         nb.cells.append(cell)
+        # a cell may run to the cell limit or to the notebook's, whichever comes first (not the batch's kill)
+        client.timeout = max(1, min(limits.cell_timeout, math.ceil(limits.notebook_timeout - (time.perf_counter() - t0))))
         client.execute_cell(cell, len(nb.cells) - 1)
         return cell.outputs
 
@@ -108,9 +111,7 @@ def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_prog
                progress: dict) -> None:
     from nbclient.exceptions import CellTimeoutError
     for n, step in enumerate(steps):
-        if time.perf_counter() - t0 > limits.notebook_timeout:
-            result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
-                                  f"tests not reached score 0")
+        if time.perf_counter() - t0 >= limits.notebook_timeout:
             break
         progress["student_ran"] = progress["student_ran"] or step["kind"] in ("solution", "added")
         try:
@@ -125,9 +126,13 @@ def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_prog
                 _run_test(step, run, stash, result, limits.cell_timeout)
                 save_progress()
         except CellTimeoutError:
-            result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
+            if time.perf_counter() - t0 < limits.notebook_timeout:   # else the notebook's limit cut it: below
+                result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
             if step["kind"] == "test":
                 result.cells[step["grade_id"]].status = "failed"
+    if time.perf_counter() - t0 >= limits.notebook_timeout:
+        result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
+                              f"tests not reached score 0")
 
 
 def kept_outputs(outputs: list, text_limit: int = 4000, image_limit: int = 300_000) -> list:
