@@ -3,7 +3,8 @@ processes importing this checkout), one worker killed (SIGKILL) while it grades;
 one result, in the gradebook and the resume cache, with the scores of a local `grade` of the same submissions.
 
 The workers are real separate processes: they read the submissions' bytes from their tasks, not the course
-folder, and grade them in their own scratch folders, as on other machines."""
+folder, and grade them warm (AUTOGRADER_KERNELS=warm-only there: a cold fallback would be a re-grade), with
+templates each worker process keeps, as on other machines."""
 import collections
 import json
 import os
@@ -51,7 +52,7 @@ def _course(top: Path, notebooks: dict[str, Path]) -> Path:
 def cluster(tmp_path):
     """A scheduler and two single-threaded workers on loopback, each in its own session; all ended after."""
     distributed = pytest.importorskip("distributed")
-    env = dict(os.environ, HF_HUB_OFFLINE="1",
+    env = dict(os.environ, HF_HUB_OFFLINE="1", AUTOGRADER_KERNELS="warm-only",   # a cold fallback: a re-grade
                PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
     address = f"tcp://127.0.0.1:{_free_port()}"
     procs = {}
@@ -156,6 +157,11 @@ def test_a_batch_on_a_dask_cluster_loses_a_worker_and_grades_each_submission_onc
             for sub in subs:
                 assert sub.score == expected[sub.student.id].score
         assert (on_cluster / "autograded" / "complete" / A1 / f"{A1}.ipynb").exists()
+
+        def templates(dask_worker=None):   # the worker process's warm templates (worker.warm_here), kept
+            from autograder.grading import worker
+            return bool(worker._warm_here.get("kernels")) and bool(worker._warm_here.get("engines"))
+        assert list(watch.run(templates).values()) == [True], "the surviving worker kept no warm templates"
     finally:
         shutil.rmtree(top, ignore_errors=True)
 

@@ -190,8 +190,10 @@ def main(argv=None) -> None:
     print(f"same scores cold and warm: {same}"
           + ("" if same else ": " + ", ".join(f"{s} {cold[s].score}/{warm[s].score}" for s in cold
                                               if cold[s].score != warm[s].score)))
-    regrade = [s for s, r in {**cold, **warm}.items() if r.needs_regrade]
-    print(f"marked for re-grade (the grader's failures): {len(regrade)}" + (f" ({', '.join(regrade)})" if regrade else ""))
+    for name, results in (("cold", cold), ("warm", warm), ("floor", floor)):
+        regrade = [s for s, r in results.items() if r.needs_regrade]
+        print(f"marked for re-grade (the grader's failures), {name}: {len(regrade)}"
+              + (f" ({', '.join(f'{s}: {results[s].needs_regrade[:120]}' for s in regrade[:5])})" if regrade else ""))
     if nb_subs:
         agree = all(scores_nbg[s] == warm[s].score for s in scores_nbg)
         print(f"same scores from nbgrader on its subset: {agree}")
