@@ -158,10 +158,12 @@ def test_a_batch_on_a_dask_cluster_loses_a_worker_and_grades_each_submission_onc
                 assert sub.score == expected[sub.student.id].score
         assert (on_cluster / "autograded" / "complete" / A1 / f"{A1}.ipynb").exists()
 
-        def templates(dask_worker=None):   # the worker process's warm templates (worker.warm_here), kept
-            from autograder.grading import worker
-            return bool(worker._warm_here.get("kernels")) and bool(worker._warm_here.get("engines"))
-        assert list(watch.run(templates).values()) == [True], "the surviving worker kept no warm templates"
+        def templates(dask_worker=None):   # the worker process's warm templates (worker.warm_here), kept, and
+            from autograder.grading import worker   # nothing left of its tasks in its scratch folder
+            kept = bool(worker._warm_here.get("kernels")) and bool(worker._warm_here.get("engines"))
+            return kept, sorted(p.name for p in worker._warm_here["scratch"].iterdir() if not p.name.startswith(
+                ("warm", "engines.sock", "owner")))
+        assert list(watch.run(templates).values()) == [(True, [])], "no warm templates kept, or tasks' files left"
     finally:
         shutil.rmtree(top, ignore_errors=True)
 

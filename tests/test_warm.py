@@ -219,3 +219,69 @@ def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkey
             assert not alive, alive
     finally:
         subprocess.run(["rm", "-rf", str(folder)])
+
+
+def test_a_forked_engine_that_crashes_leaves_its_traceback_for_the_batch(tmp_path, monkeypatch):
+    """The batch reports a failed worker by its last line of stderr: a forked engine prints it as Python would."""
+    monkeypatch.setenv(warm.PATH_ENV, "warm-only")
+    _, sub = _submission(tmp_path)
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        with warm.templates(folder, engines=True) as (_, engines):
+            proc, _ = _worker(folder, sub, tmp_path / "no-such-source.ipynb", engines)
+            proc.wait()
+            err = proc.stderr.read().decode()
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+    assert proc.returncode == 1 and "Traceback" in err and "no-such-source.ipynb" in err.splitlines()[-1], err
+
+
+def test_a_launcher_whose_started_engine_is_lost_fails_and_grades_nothing_twice(tmp_path, monkeypatch):
+    """Once its engine started, a launcher that loses it (its relay killed) exits as the grader's failure: it
+    never starts a cold engine to grade the submission a second time."""
+    import time
+
+    import psutil
+    monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: the cold fallback is there to be refused
+    source, sub = _submission(tmp_path)
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells[0].source = "import time\nwhile True:\n    time.sleep(0.05)\n"
+    nbformat.write(nb, sub)
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        with warm.templates(folder) as (kernels, engines):
+            [template] = _template_processes()
+            proc, progress = _worker(folder, sub, source, engines, kernels)
+            deadline = time.monotonic() + 60
+            while not progress.exists() and time.monotonic() < deadline:   # the engine runs (it wrote progress)
+                time.sleep(0.1)
+            relays = template.children()
+            assert progress.exists() and relays, "the warm engine never started"
+            for relay in relays:
+                relay.kill()
+            proc.wait(timeout=30)
+            err = proc.stderr.read().decode()
+            psutil.wait_procs(relays, timeout=10)
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+    assert proc.returncode == 1 and "lost the relay" in err and "a cold engine instead" not in err, err
+
+
+def test_a_dask_workers_templates_start_again_when_the_code_changes(monkeypatch):
+    """worker.warm_here keeps one pair of templates per worker process, and starts new ones (a new scratch
+    folder, the old one removed) once the course's code changed there (a `git pull` on the worker)."""
+    from autograder.grading import worker
+    monkeypatch.setattr(worker, "_warm_here", {})
+    version = [1]
+    monkeypatch.setattr(worker, "_code_version", lambda: (version[0],))
+    try:
+        first = worker.warm_here()
+        assert first[1] and first[2], "the templates did not start"
+        assert worker.warm_here() == first                      # kept: the same templates for the next task
+        version[0] = 2
+        second = worker.warm_here()
+        assert second[1] and second[2] and second[0] != first[0] and not first[0].exists()
+    finally:
+        worker._end_warm_here()

@@ -36,6 +36,10 @@ def kernelspec_dir(workdir: Path, limits: Limits, env: dict, warm: tuple[str, st
     return spec.parent
 
 
+class NotebookTimeUp(Exception):
+    """The notebook's time limit is reached: no further cell runs."""
+
+
 def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress, t0: float,
             warm: tuple[str, str] | None = None) -> None:
     """Run the assembled steps in a fresh sandboxed kernel, scoring test cells into `result`.
@@ -47,15 +51,29 @@ def execute(steps, result: Result, workdir: Path, limits: Limits, save_progress,
     client, env = _client(nb, workdir, limits, warm)
     stash = "_ag" + secrets.token_hex(6)
 
+    progress = {"started": False, "student_ran": False, "cut": False}   # before submitted code runs, a failure is ours
+
     def run(code: str) -> list:
+        """One cell, until the cell limit or the notebook's, whichever comes first (not the batch's kill a minute
+        later); NotebookTimeUp when the notebook has no time left; progress["cut"] when its limit stopped one."""
+        left = limits.notebook_timeout - (time.perf_counter() - t0)
+        if left <= 0:
+            progress["cut"] = True
+            raise NotebookTimeUp
+        limit = min(limits.cell_timeout, math.ceil(left))
+        client.timeout = limit
+        client.error_on_timeout = dict(client.error_on_timeout, evalue=f"cell ran past {limit} s and was stopped" + (
+            "" if limit == limits.cell_timeout else f": the notebook's time limit ({limits.notebook_timeout} s)"))
         cell = nbformat.v4.new_code_cell(code)
         nb.cells.append(cell)
-        # a cell may run to the cell limit or to the notebook's, whichever comes first (not the batch's kill)
-        client.timeout = max(1, min(limits.cell_timeout, math.ceil(limits.notebook_timeout - (time.perf_counter() - t0))))
-        client.execute_cell(cell, len(nb.cells) - 1)
+        started = time.perf_counter()
+        try:
+            client.execute_cell(cell, len(nb.cells) - 1)
+        finally:
+            if limit < limits.cell_timeout and time.perf_counter() - started >= limit - 0.5:
+                progress["cut"] = True
         return cell.outputs
 
-    progress = {"started": False, "student_ran": False}   # before submitted code runs, a failure is ours
     dead = None
     try:
         # shut our kernel down here, not at exit; its environment is kernel_env's alone (without env=,
@@ -112,6 +130,7 @@ def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_prog
     from nbclient.exceptions import CellTimeoutError
     for n, step in enumerate(steps):
         if time.perf_counter() - t0 >= limits.notebook_timeout:
+            progress["cut"] = True
             break
         progress["student_ran"] = progress["student_ran"] or step["kind"] in ("solution", "added")
         try:
@@ -125,12 +144,14 @@ def _run_steps(steps, run, stash: str, result: Result, limits: Limits, save_prog
             else:
                 _run_test(step, run, stash, result, limits.cell_timeout)
                 save_progress()
+        except NotebookTimeUp:   # a test cut part-way by the notebook's limit: not finished, it scores 0
+            break
         except CellTimeoutError:
-            if time.perf_counter() - t0 < limits.notebook_timeout:   # else the notebook's limit cut it: below
+            if not progress["cut"]:   # else the notebook's limit cut it: below
                 result.reasons.append(f"a cell ran past {limits.cell_timeout} s and was stopped")
             if step["kind"] == "test":
                 result.cells[step["grade_id"]].status = "failed"
-    if time.perf_counter() - t0 >= limits.notebook_timeout:
+    if progress["cut"]:
         result.reasons.append(f"stopped at the notebook time limit ({limits.notebook_timeout} s): "
                               f"tests not reached score 0")
 

@@ -62,6 +62,9 @@ ENGINE_IMPORTS = ("autograder.grading.engine", "autograder.grading.execution", "
                   "autograder.grading.warm", "nbformat", "nbclient", "nbclient.exceptions", "jupyter_client.manager",
                   "jupyter_client.kernelspec", "autograder.grading.kernels", "zmq.asyncio", "shared.models")
 TEMPLATE_ONLY = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}   # no jemalloc thread in the template
+# an engine's temporary folder is its own (a Dask task's): the engines' libraries read TMPDIR when used, not at
+# import, and the fork forgets the template's (tempfile.tempdir = None)
+ENGINE_UNREAD = ("TMPDIR",)
 FRESH_EXIT = 75   # the relay's code for "no kernel ran": the launcher goes cold
 
 
@@ -116,11 +119,14 @@ def templates(folder: Path, engines: bool = True, timeout: float = 180):
         specs.append((["--engines", "--socket", str(folder / "engines.sock")], worker_env(folder), "engines"))
     procs = []
     try:
-        for args, env, _ in specs:
+        for args, env, what in specs:
             cmd = [sys.executable, "-m", "autograder.grading.warm", "serve", *args, "--parent-pid", str(os.getpid())]
-            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                          start_new_session=True, env=env))
-        up = [_ready(proc, timeout, what) for proc, (_, _, what) in zip(procs, specs)]
+            with open(folder / f"warm-{what}.log", "wb") as log:   # a file, not a pipe nobody reads: it never fills
+                procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                                              env=env))
+        up = [_ready(proc, timeout, what, folder / f"warm-{what}.log") for proc, (_, _, what) in zip(procs, specs)]
+        if not all(up) and os.environ.get(PATH_ENV) == "warm-only":
+            raise RuntimeError(f"[warm] a template did not start ({PATH_ENV}=warm-only: no cold grading)")
         yield ((str(sock), str(alias)) if up[0] else None,
                str(folder / "engines.sock") if engines and up[1] else None)
     finally:
@@ -129,15 +135,16 @@ def templates(folder: Path, engines: bool = True, timeout: float = 180):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             proc.stdout.close()
-            proc.stderr.close()
 
 
-def _ready(proc, timeout: float, what: str) -> bool:
-    """Whether the template `proc` said it is ready within `timeout` seconds."""
+def _ready(proc, timeout: float, what: str, log: Path) -> bool:
+    """Whether the template `proc` said it is ready within `timeout` seconds (if not, the end of its `log`)."""
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
     if line != "ready":
-        print(f"[warm] the template did not start ({line or proc.poll()}): cold {what}", file=sys.stderr)
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+        print(f"[warm] the template did not start ({line or proc.poll()}{': ' + tail[0] if tail else ''}): "
+              f"cold {what}", file=sys.stderr)
     return line == "ready"
 
 
@@ -214,14 +221,19 @@ def serve(sock_path: str, alias: str | None, parent_pid: int | None) -> None:
 
 def _receive(conn) -> tuple[dict, list[int]]:
     data, fds, _, _ = socket.recv_fds(conn, 65536, 3)
-    size = struct.unpack("!I", data[:4])[0]
-    data = data[4:]
-    while len(data) < size:
-        more = conn.recv(size - len(data))
-        if not more:
-            raise ValueError("short request")
-        data += more
-    return json.loads(data), list(fds)
+    try:
+        size = struct.unpack("!I", data[:4])[0]
+        data = data[4:]
+        while len(data) < size:
+            more = conn.recv(size - len(data))
+            if not more:
+                raise ValueError("short request")
+            data += more
+        return json.loads(data), list(fds)
+    except BaseException:
+        for fd in fds:   # the launcher's stdin/stdout/stderr: held here, its reader would never see them close
+            os.close(fd)
+        raise
 
 
 def _refusal(request: dict, import_env: dict, alias: str | None) -> str:
@@ -231,8 +243,9 @@ def _refusal(request: dict, import_env: dict, alias: str | None) -> str:
     if (alias is None) != ("argv" in request):
         return "a kernel asked of the engines' template, or an engine of a kernels' one"
     env = _aliased(request["env"], request["workdir"], alias) if alias else request["env"]
+    unread = TEMPLATE_ONLY if alias else ENGINE_UNREAD
     for key in sorted(set(env) | set(import_env)):
-        if key.startswith(IMPORT_READ) and key not in TEMPLATE_ONLY and env.get(key) != import_env.get(key):
+        if key.startswith(IMPORT_READ) and key not in unread and env.get(key) != import_env.get(key):
             return f"the kernel's {key} differs from the template's"
     return ""
 
@@ -359,6 +372,11 @@ def _engine(fds: list[int], request: dict, ready_w: int, relay_pid: int) -> None
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if not isinstance(done.code, (int, type(None))):
+            print(done.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001  (as Python would: its traceback, for the batch's "worker failed")
+        import traceback
+        traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -433,20 +451,24 @@ def _run_warm(sock_path: str, request: dict) -> str:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    buf = b""
+    buf, started = b"", False
     while True:
         try:
             data = conn.recv(256)
         except OSError as err:
             data = b""
-            if not buf:
+            if not buf and not started:
                 return f"lost the template ({err})"
         if not data:
+            if started:   # it ran (a kernel, or an engine that may have graded): never a second, cold one
+                print("[warm] lost the relay of a started process: the grader's failure", file=sys.stderr)
+                os._exit(1)
             return "the template closed the connection"
         buf += data
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             kind, _, rest = line.decode(errors="replace").partition(" ")
+            started = started or kind == "S"
             if kind == "R":
                 return f"the template refused ({rest})"
             if kind == "E":

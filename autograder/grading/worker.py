@@ -23,6 +23,7 @@ from pathlib import Path
 from ..course import sha256, source_notebook
 from ..environment import worker_env
 from .limits import WORKER_GRACE, Limits
+from .warm import PATH_ENV
 from .results import Result, empty_result
 
 
@@ -181,26 +182,55 @@ def prepare(limits: Limits, warm: bool = False) -> str:
 
 
 def warm_here() -> tuple[Path, tuple[str, str] | None, str | None]:
-    """This worker process's scratch folder and its templates (warm.py: the kernels' and the engines'), started
-    on the first call and kept until the process ends (they die with it; the next batch on this machine removes
-    the folder): (scratch, kernels' template or None, engines' socket or None). The worker preload of a Dask
-    worker: its submissions' imports are paid once per worker, not once per task."""
+    """This worker process's scratch folder and its templates (warm.py: the kernels' and the engines'), started on
+    the first call and kept while the process lives (they die with it; the next batch on this machine removes the
+    folder): (scratch, kernels' template or None, engines' socket or None). The worker preload of a Dask worker:
+    its submissions pay the imports once per worker, not once per task. Started again when the course's code
+    changed since (a `git pull` on the worker), and, a minute on, when one could not start."""
     import atexit
-
-    from . import warm
     with _preparing:
+        version = _code_version()
+        stale = _warm_here and (_warm_here["version"] != version or (
+            None in (_warm_here["kernels"], _warm_here["engines"]) and time.monotonic() - _warm_here["at"] > 60))
+        if stale:
+            _end_warm_here()
         if not _warm_here:
             scratch, owner = _scratch()
-            stack = contextlib.ExitStack()
-            kernels, engines = stack.enter_context(warm.templates(scratch))
-            _warm_here.update(scratch=scratch, kernels=kernels, engines=engines, stack=stack, owner=owner)
-            atexit.register(_end_warm_here)
+            started, keep = threading.Event(), threading.Event()
+            # PR_SET_PDEATHSIG follows the thread that starts a process: one of its own, alive as long as this one
+            threading.Thread(target=_keep_templates, args=(scratch, started, keep), daemon=True,
+                             name="autograder-templates").start()
+            started.wait()
+            _warm_here.update(scratch=scratch, owner=owner, keep=keep, version=version, at=time.monotonic(),
+                              kernels=_warm_here.pop("kernels", None), engines=_warm_here.pop("engines", None))
+            if not _warm_here.get("atexit"):
+                atexit.register(_end_warm_here)
         return _warm_here["scratch"], _warm_here["kernels"], _warm_here["engines"]
+
+
+def _keep_templates(scratch: Path, started: threading.Event, keep: threading.Event) -> None:
+    from . import warm
+    try:
+        with warm.templates(scratch) as (kernels, engines):
+            _warm_here.update(kernels=kernels, engines=engines)
+            started.set()
+            keep.wait()
+    except Exception as err:  # noqa: BLE001  (warm-only: no template; the tasks are re-graded, never zeros)
+        print(f"[warm] this worker's templates did not start: {err}", file=sys.stderr)
+    finally:
+        started.set()
+
+
+def _code_version() -> tuple:
+    """When the course's code (autograder/, shared/) last changed here: templates older than it are stale."""
+    from shared.models import REPO
+    return tuple(max((f.stat().st_mtime_ns for f in (REPO / part).rglob("*.py")), default=0)
+                 for part in ("autograder", "shared"))
 
 
 def _end_warm_here() -> None:
     if _warm_here:
-        _warm_here["stack"].close()
+        _warm_here["keep"].set()   # the templates end as their thread leaves them
         _remove(_warm_here["scratch"])
         os.close(_warm_here["owner"])
         _warm_here.clear()
@@ -234,13 +264,17 @@ def grade_submission(assignment: str, student: str, notebook: bytes, source_sha:
     limits = _here(limits)
     _remove_stale_scratch()   # a worker killed on this machine left its own (per task: cheap)
     if warm:
-        scratch, kernels, engines = warm_here()
-        owner, tag = None, f"{student}-{uuid.uuid4().hex[:8]}"   # tasks of one worker may run side by side
+        shared_scratch, kernels, engines = warm_here()
+        if os.environ.get(PATH_ENV) == "warm-only" and None in (kernels, engines):
+            raise RuntimeError(f"this worker's templates did not start ({PATH_ENV}=warm-only: no cold grading)")
+        # a folder of its own in the worker's (tasks of one worker may run side by side), removed after
+        scratch, owner = shared_scratch / f"{student[:20]}-{uuid.uuid4().hex[:8]}", None
+        scratch.mkdir(mode=0o711)
     else:
-        (scratch, owner), kernels, engines, tag = _scratch(), None, None, student
+        (scratch, owner), kernels, engines = _scratch(), None, None
     proc = None
-    nb, progress = scratch / f"{tag}.ipynb", scratch / f"{tag}.json"
     try:
+        nb, progress = scratch / f"{assignment}.ipynb", scratch / f"{student}.json"
         nb.write_bytes(notebook)
         proc = _run_worker(src, nb, student, assignment, progress, limits, kernels, engines)
         over = _wait(proc, limits, stop_event)
@@ -248,11 +282,8 @@ def grade_submission(assignment: str, student: str, notebook: bytes, source_sha:
     finally:
         if proc is not None and proc.poll() is None:
             _end(proc)
-        if owner is None:
-            for path in (nb, progress, progress.with_suffix(".tmp")):
-                path.unlink(missing_ok=True)
-        else:
-            _remove(scratch)
+        _remove(scratch)
+        if owner is not None:
             os.close(owner)
 
 
@@ -267,7 +298,7 @@ def _wait(proc, limits: Limits, stop_event: str | None) -> bool:
             checked = time.monotonic()
             if _stopped(stop_event):
                 raise RuntimeError("the batch was stopped")
-        time.sleep(0.2)
+        time.sleep(0.05)
     return False
 
 
