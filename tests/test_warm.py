@@ -1,6 +1,7 @@
 """The warm path (autograder/grading/warm.py): kernels forked from one template per batch are fresh processes,
 never reused, under the same sandbox. tests/test_grading.py's hard cases run on it with
 AUTOGRADER_KERNELS=warm (see docs/grading.md)."""
+import contextlib
 import json
 import os
 import subprocess
@@ -127,6 +128,26 @@ def test_the_warm_sandbox_hides_what_the_cold_one_hides(tmp_path):
     assert seen["warm"] and seen["problems"] == [], seen
 
 
+def _looping(tmp_path: Path) -> tuple[Path, Path]:
+    """The source, and a submission whose first cell loops (until its kernel is ended)."""
+    source, sub = _submission(tmp_path)
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells[0].source = "import time\nwhile True:\n    time.sleep(0.05)\n"
+    nbformat.write(nb, sub)
+    return source, sub
+
+
+@contextlib.contextmanager
+def _folder():
+    """A scratch folder with a short path (the kernels' sockets lie inside), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
+    os.chmod(folder, 0o711)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)])
+
+
 def _template_processes(flag: str = "--engines") -> list:
     """This test's templates of one kind (the engines' or, with --alias, the kernels')."""
     import psutil
@@ -196,13 +217,8 @@ def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkey
     import psutil
     from autograder.grading.worker import _end
     monkeypatch.setenv(warm.PATH_ENV, "warm-only")
-    source, sub = _submission(tmp_path)
-    nb = nbformat.read(sub, as_version=4)
-    nb.cells[0].source = "import time\nwhile True:\n    time.sleep(0.05)\n"
-    nbformat.write(nb, sub)
-    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
-    os.chmod(folder, 0o711)
-    try:
+    source, sub = _looping(tmp_path)
+    with _folder() as folder:
         with warm.templates(folder) as (kernels, engines):
             [template], [kernel_template] = _template_processes(), _template_processes("--alias")
             proc, _ = _worker(folder, sub, source, engines, kernels)
@@ -217,23 +233,16 @@ def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkey
             _end(proc)
             gone, alive = psutil.wait_procs([*engine, *kernel], timeout=10)
             assert not alive, alive
-    finally:
-        subprocess.run(["rm", "-rf", str(folder)])
 
 
 def test_a_forked_engine_that_crashes_leaves_its_traceback_for_the_batch(tmp_path, monkeypatch):
     """The batch reports a failed worker by its last line of stderr: a forked engine prints it as Python would."""
     monkeypatch.setenv(warm.PATH_ENV, "warm-only")
     _, sub = _submission(tmp_path)
-    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
-    os.chmod(folder, 0o711)
-    try:
-        with warm.templates(folder, engines=True) as (_, engines):
-            proc, _ = _worker(folder, sub, tmp_path / "no-such-source.ipynb", engines)
-            proc.wait()
-            err = proc.stderr.read().decode()
-    finally:
-        subprocess.run(["rm", "-rf", str(folder)])
+    with _folder() as folder, warm.templates(folder) as (_, engines):
+        proc, _ = _worker(folder, sub, tmp_path / "no-such-source.ipynb", engines)
+        proc.wait()
+        err = proc.stderr.read().decode()
     assert proc.returncode == 1 and "Traceback" in err and "no-such-source.ipynb" in err.splitlines()[-1], err
 
 
@@ -244,13 +253,8 @@ def test_a_launcher_whose_started_engine_is_lost_fails_and_grades_nothing_twice(
 
     import psutil
     monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: the cold fallback is there to be refused
-    source, sub = _submission(tmp_path)
-    nb = nbformat.read(sub, as_version=4)
-    nb.cells[0].source = "import time\nwhile True:\n    time.sleep(0.05)\n"
-    nbformat.write(nb, sub)
-    folder = Path(tempfile.mkdtemp(prefix="warmtest-"))
-    os.chmod(folder, 0o711)
-    try:
+    source, sub = _looping(tmp_path)
+    with _folder() as folder:
         with warm.templates(folder) as (kernels, engines):
             [template] = _template_processes()
             proc, progress = _worker(folder, sub, source, engines, kernels)
@@ -264,8 +268,6 @@ def test_a_launcher_whose_started_engine_is_lost_fails_and_grades_nothing_twice(
             proc.wait(timeout=30)
             err = proc.stderr.read().decode()
             psutil.wait_procs(relays, timeout=10)
-    finally:
-        subprocess.run(["rm", "-rf", str(folder)])
     assert proc.returncode == 1 and "lost the relay" in err and "a cold engine instead" not in err, err
 
 
