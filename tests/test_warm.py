@@ -137,6 +137,20 @@ def _looping(tmp_path: Path) -> tuple[Path, Path]:
     return source, sub
 
 
+def _loop_running(kernel_template, seconds: float = 60) -> list:
+    """The kernels forked from `kernel_template` (processes named ipykernel), once there is one (a looping
+    submission's kernel: it runs until ended); [] after `seconds`."""
+    import time
+
+    import psutil
+    deadline, kernel = time.monotonic() + seconds, []
+    while not kernel and time.monotonic() < deadline:
+        kernel = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "ipykernel"
+                  and kernel_template in p.parents()]
+        time.sleep(0.1)
+    return kernel
+
+
 @contextlib.contextmanager
 def _folder():
     """A scratch folder with a short path (the kernels' sockets lie inside), removed after."""
@@ -212,8 +226,6 @@ def test_without_the_engines_template_the_launcher_starts_a_cold_engine(tmp_path
 def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkeypatch):
     """The batch ends a worker as it ends a cold one (its process group, SIGKILL): the forked engine and its kernel
     go with it."""
-    import time
-
     import psutil
     from autograder.grading.worker import _end
     monkeypatch.setenv(warm.PATH_ENV, "warm-only")
@@ -222,12 +234,7 @@ def test_ending_a_warm_worker_ends_its_forked_engine_and_kernel(tmp_path, monkey
         with warm.templates(folder) as (kernels, engines):
             [template], [kernel_template] = _template_processes(), _template_processes("--alias")
             proc, _ = _worker(folder, sub, source, engines, kernels)
-            deadline = time.monotonic() + 60
-            kernel = []
-            while not kernel and time.monotonic() < deadline:   # until the kernel runs the loop
-                kernel = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "ipykernel"
-                          and kernel_template in p.parents()]
-                time.sleep(0.1)
+            kernel = _loop_running(kernel_template)
             engine = template.children(recursive=True)
             assert kernel and engine, "the warm engine's kernel never started"
             _end(proc)
@@ -249,20 +256,16 @@ def test_a_forked_engine_that_crashes_leaves_its_traceback_for_the_batch(tmp_pat
 def test_a_launcher_whose_started_engine_is_lost_fails_and_grades_nothing_twice(tmp_path, monkeypatch):
     """Once its engine started, a launcher that loses it (its relay killed) exits as the grader's failure: it
     never starts a cold engine to grade the submission a second time."""
-    import time
-
     import psutil
     monkeypatch.delenv(warm.PATH_ENV, raising=False)   # not warm-only: the cold fallback is there to be refused
     source, sub = _looping(tmp_path)
     with _folder() as folder:
         with warm.templates(folder) as (kernels, engines):
-            [template] = _template_processes()
-            proc, progress = _worker(folder, sub, source, engines, kernels)
-            deadline = time.monotonic() + 60
-            while not progress.exists() and time.monotonic() < deadline:   # the engine runs (it wrote progress)
-                time.sleep(0.1)
+            [template], [kernel_template] = _template_processes(), _template_processes("--alias")
+            proc, _ = _worker(folder, sub, source, engines, kernels)
+            _loop_running(kernel_template)   # the engine started, and its kernel runs the loop
             relays = template.children()
-            assert progress.exists() and relays, "the warm engine never started"
+            assert relays, "the warm engine never started"
             for relay in relays:
                 relay.kill()
             proc.wait(timeout=30)

@@ -139,6 +139,20 @@ def _nbgrader(tmp: Path, subs, assignment: str):
     return seconds, {s: plain.scores(assignment, s)["auto_score"] for s, _ in subs}, mem.peak
 
 
+def _agreement(cold: dict, warm: dict, floor: dict, scores_nbg: dict | None) -> None:
+    """Whether the paths agree: the same scores cold and warm (and from nbgrader), and no grader's failure."""
+    same = all(round(cold[s].score, 2) == round(warm[s].score, 2) for s in cold)
+    print(f"same scores cold and warm: {same}"
+          + ("" if same else ": " + ", ".join(f"{s} {cold[s].score}/{warm[s].score}" for s in cold
+                                              if cold[s].score != warm[s].score)))
+    for name, results in (("cold", cold), ("warm", warm), ("floor", floor)):
+        regrade = [s for s, r in results.items() if r.needs_regrade]
+        print(f"marked for re-grade (the grader's failures), {name}: {len(regrade)}"
+              + (f" ({', '.join(f'{s}: {results[s].needs_regrade[:120]}' for s in regrade[:5])})" if regrade else ""))
+    if scores_nbg is not None:
+        print(f"same scores from nbgrader on its subset: {all(scores_nbg[s] == warm[s].score for s in scores_nbg)}")
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--submissions", "-n", type=int, default=20, help="submissions in the batch (default 20)")
@@ -186,17 +200,7 @@ def main(argv=None) -> None:
               f"theirs, scaled to {n}")
     else:
         print("\nnbgrader: skipped (--nbgrader-subset 0)")
-    same = all(round(cold[s].score, 2) == round(warm[s].score, 2) for s in cold)
-    print(f"same scores cold and warm: {same}"
-          + ("" if same else ": " + ", ".join(f"{s} {cold[s].score}/{warm[s].score}" for s in cold
-                                              if cold[s].score != warm[s].score)))
-    for name, results in (("cold", cold), ("warm", warm), ("floor", floor)):
-        regrade = [s for s, r in results.items() if r.needs_regrade]
-        print(f"marked for re-grade (the grader's failures), {name}: {len(regrade)}"
-              + (f" ({', '.join(f'{s}: {results[s].needs_regrade[:120]}' for s in regrade[:5])})" if regrade else ""))
-    if nb_subs:
-        agree = all(scores_nbg[s] == warm[s].score for s in scores_nbg)
-        print(f"same scores from nbgrader on its subset: {agree}")
+    _agreement(cold, warm, floor, scores_nbg if nb_subs else None)
     if nb_subs:
         print(f"ratios of seconds per submission: cold/nbgrader {per(t_cold, n) / per(t_nbg, len(nb_subs)):.2f}, "
               f"warm/nbgrader {per(t_warm, n) / per(t_nbg, len(nb_subs)):.2f}")
