@@ -4,6 +4,7 @@ machine checks and builds before its first kernel (the sandbox, the smoke models
 submission graded on a Dask worker the same way (cluster.py), with that worker's own templates (warm_here)."""
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
@@ -187,7 +188,6 @@ def warm_here() -> tuple[Path, tuple[str, str] | None, str | None]:
     folder): (scratch, kernels' template or None, engines' socket or None). The worker preload of a Dask worker:
     its submissions pay the imports once per worker, not once per task. Started again when the course's code
     changed since (a `git pull` on the worker), and, a minute on, when one could not start."""
-    import atexit
     with _preparing:
         version = _code_version()
         stale = _warm_here and (_warm_here["version"] != version or (
@@ -196,23 +196,22 @@ def warm_here() -> tuple[Path, tuple[str, str] | None, str | None]:
             _end_warm_here()
         if not _warm_here:
             scratch, owner = _scratch()
-            started, keep = threading.Event(), threading.Event()
+            started, keep, up = threading.Event(), threading.Event(), {}
             # PR_SET_PDEATHSIG follows the thread that starts a process: one of its own, alive as long as this one
-            threading.Thread(target=_keep_templates, args=(scratch, started, keep), daemon=True,
+            threading.Thread(target=_keep_templates, args=(scratch, started, keep, up), daemon=True,
                              name="autograder-templates").start()
             started.wait()
             _warm_here.update(scratch=scratch, owner=owner, keep=keep, version=version, at=time.monotonic(),
-                              kernels=_warm_here.pop("kernels", None), engines=_warm_here.pop("engines", None))
-            if not _warm_here.get("atexit"):
-                atexit.register(_end_warm_here)
+                              kernels=up.get("kernels"), engines=up.get("engines"))
         return _warm_here["scratch"], _warm_here["kernels"], _warm_here["engines"]
 
 
-def _keep_templates(scratch: Path, started: threading.Event, keep: threading.Event) -> None:
+def _keep_templates(scratch: Path, started: threading.Event, keep: threading.Event, up: dict) -> None:
+    """Start the templates into `up`, say so (`started`), and keep them until `keep` is set."""
     from . import warm
     try:
         with warm.templates(scratch) as (kernels, engines):
-            _warm_here.update(kernels=kernels, engines=engines)
+            up.update(kernels=kernels, engines=engines)
             started.set()
             keep.wait()
     except Exception as err:  # noqa: BLE001  (warm-only: no template; the tasks are re-graded, never zeros)
@@ -228,6 +227,7 @@ def _code_version() -> tuple:
                  for part in ("autograder", "shared"))
 
 
+@atexit.register
 def _end_warm_here() -> None:
     if _warm_here:
         _warm_here["keep"].set()   # the templates end as their thread leaves them
