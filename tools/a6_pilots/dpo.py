@@ -25,8 +25,11 @@ for i in range(0, len(samples), 2):
     a, b = samples[i], samples[i + 1]
     if abs(a["score"] - b["score"]) < 0.1: continue
     c, r = (a, b) if a["score"] > b["score"] else (b, a)
-    pairs.append({"prompt": c["prompt"], "prompt_ids": c["prompt_ids"], "chosen_ids": c["response_ids"], "rejected_ids": r["response_ids"], "chosen": c["text"], "rejected": r["text"]})
-trn = pairs[len(pairs) // 4:][:int(os.environ.get("NPAIRS", 10 ** 9))]   # NPAIRS: the first N training pairs only (added after the first runs)
+    pairs.append({"prompt": c["prompt"], "prompt_ids": c["prompt_ids"], "chosen_ids": c["response_ids"], "rejected_ids": r["response_ids"], "chosen": c["text"], "rejected": r["text"], "gap": abs(a["score"] - b["score"])})
+trn = pairs[len(pairs) // 4:]
+if os.environ.get("SORT") == "gap":   # the widest judge gaps first (added in a later session)
+    trn = sorted(trn, key=lambda p: -p["gap"])
+trn = trn[:int(os.environ.get("NPAIRS", 10 ** 9))]   # NPAIRS: the first N training pairs only (added after the first runs)
 reviews = load_task("reviews", profile, seed=0)
 EVAL = gen.prompts_from(gen.review_texts(reviews["test"]), 4)[:int(os.environ.get("EP", 80))]
 SP = int(os.environ.get("SP", 4))
@@ -43,7 +46,7 @@ for beta in [float(x) for x in os.environ.get("BETAS", "0.03,0.3,3").split(",")]
     res[beta] = run.history["eval"]
     print("beta", beta, "total s", round(time.time() - t0), pts, flush=True)
     del run
-json.dump({str(k): v for k, v in res.items()}, open("/tmp/a6p/dpo_res.json", "w"))
+json.dump({str(k): v for k, v in res.items()}, open(os.environ.get("OUT", "/tmp/a6p/dpo_res.json"), "w"))
 from shared.tracking import paired_bootstrap
 b = [k for k in res if k != "tuned"]
 fin = {k: np.array(res[k][-1]["reward_items"]) for k in b}
