@@ -1,6 +1,7 @@
 import os, sys, json, time
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); sys.path.insert(0, ".")
 import numpy as np, torch
+if os.environ.get("FLUSH"): torch.set_flush_denormal(True)   # FLUSH=1: denormals to zero (a later session: is large beta slow from them?)
 import shared
 from shared import generation as gen
 from shared.data import load_task
@@ -39,7 +40,7 @@ t0 = time.time(); pr = gen.reference_logprobs(lm, trn, ns["sequence_logprobs"], 
 STEPS = int(os.environ.get("STEPS", 24)); LR = float(os.environ.get("LR", 4e-5)); BS = int(os.environ.get("BS", 6))
 res = {"tuned": ref}
 for beta in [float(x) for x in os.environ.get("BETAS", "0.03,0.3,3").split(",")]:
-    cfg = TrainConfig(output_dir=f"/tmp/a6p/dpo{beta}", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, eval_every=STEPS // 2, resume=False)
+    cfg = TrainConfig(output_dir=f"/tmp/a6p/dpo{beta}", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, eval_every=int(os.environ.get("EVERY", STEPS // 2)), resume=False)
     t0 = time.time()
     run = gen.train_dpo(lm, pr, tok, seq_logps_fn=ns["sequence_logprobs"], loss_fn=ns["dpo_loss"], beta=beta, config=cfg, profile=profile, evaluate_fn=ev)
     pts = [(e["step"], round(e["reward"], 3), round(e["reward_se"], 3), round(e["kl"], 2), round(e["kl_se"], 2), e["seconds"]) for e in run.history["eval"]]
