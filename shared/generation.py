@@ -393,9 +393,6 @@ def train_dpo(start, pairs: list[dict], tokenizer, *, seq_logps_fn, loss_fn, bet
     e.g. reward_and_kl, so that each beta traces a curve."""
     if "ref_chosen" not in pairs[0]:
         raise ValueError("The pairs have no reference log-probabilities: pass them through reference_logprobs first.")
-    # A large beta saturates the sigmoid on pairs already ranked right, and their gradients fall into the
-    # denormal floats, which a CPU handles many times slower: flushed to zero (a no-op on a GPU).
-    torch.set_flush_denormal(True)
     policy = copy.deepcopy(start)
     config = cap_steps(config.but(tag=f"{config.tag} beta={beta}"), profile)
     res = train(_DPO(policy, seq_logps_fn, loss_fn, beta), pairs, config,

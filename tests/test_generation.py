@@ -155,8 +155,6 @@ def test_reference_logprobs_match_an_independent_loop_and_dpo_trains_a_copy(tmp_
     assert [e["n"] for e in run.history["eval"]] == [1, 2] and all(p is run.model for p in seen)   # the policy, each step
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items()), "the starting model must not change"
     assert any(not torch.equal(v, run.model.state_dict()[k]) for k, v in before.items())
-    # denormal floats flushed to zero: a large beta's saturated gradients ran many times slower without it
-    assert torch.tensor([1e-40]).mul(1.0).item() == 0.0
 
 
 def test_a_dpo_run_resumed_from_its_final_weights_measures_its_end_point_again(tmp_path):
