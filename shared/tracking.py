@@ -399,8 +399,9 @@ class Experiment:
     def __init__(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                  floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
                  ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None,
-                 seed_df: float | None = None):
+                 seed_df: float | None = None, reads: str = ""):
         self.name, self.metric, self.margin, self.why_margin = name, metric, float(margin), why_margin
+        self.reads = reads   # how the metric reads where "higher is better" would mislead (a distance, a cost)
         if isinstance(seed_sd, str) and seed_sd != EACH_ARM:
             raise ValueError(f'seed_sd is a number (one spread for every arm), {EACH_ARM!r} or None, not {seed_sd!r}.')
         self.seed_sd = None if seed_sd is None else seed_sd if seed_sd == EACH_ARM else float(seed_sd)
@@ -599,7 +600,8 @@ class Experiment:
         """An experiment as saved in a results file (its arms' per-item scores are not saved: no new comparisons)."""
         exp = cls(d["name"], d["metric"], margin=d["margin"], higher_is_better=d["higher_is_better"], floor=d["floor"],
                   floor_label=d.get("floor_label", ""), ceiling=d["ceiling"], ceiling_label=d.get("ceiling_label", ""),
-                  why_margin=d.get("why_margin", ""), seed_sd=d.get("seed_sd"), seed_df=d.get("seed_df"))
+                  why_margin=d.get("why_margin", ""), seed_sd=d.get("seed_sd"), seed_df=d.get("seed_df"),
+                  reads=d.get("reads", ""))
         exp.arms = {name: dict(arm) for name, arm in d["arms"].items()}
         exp.comparisons = [dict(c) for c in d["comparisons"]]
         return exp
@@ -634,7 +636,7 @@ class Experiment:
         return {"name": self.name, "metric": self.metric, "higher_is_better": self.higher_is_better,
                 "floor": self.floor, "floor_label": self.floor_label, "ceiling": self.ceiling,
                 "ceiling_label": self.ceiling_label, "margin": self.margin, "why_margin": self.why_margin,
-                "seed_sd": self.seed_sd, "seed_df": self.seed_df,
+                "seed_sd": self.seed_sd, "seed_df": self.seed_df, "reads": self.reads,
                 "arms": {name: dict(arm) for name, arm in self.arms.items()},
                 "comparisons": [dict(c) for c in self.comparisons]}
 
@@ -658,16 +660,18 @@ class Results:
     def experiment(self, name: str, metric: str, *, margin: float, higher_is_better: bool = True,
                    floor: float | None = None, floor_label: str = "", ceiling: float | None = None,
                    ceiling_label: str = "", why_margin: str = "", seed_sd: float | str | None = None,
-                   seed_df: float | None = None) -> Experiment:
+                   seed_df: float | None = None, reads: str = "") -> Experiment:
         """Start an experiment (the same name again starts it afresh). margin: the smallest difference that
         would matter, in the metric's units; why_margin: why that size; seed_sd: the run-to-run standard
         deviation measured for this metric (another seed, another model), which paired comparisons add to
         their item noise (see Experiment.compare), or "each arm" where every arm has seeds of its own and
         they spread differently: each comparison then adds its two arms' own spreads. seed_df: how many runs
-        minus one a numeric seed_sd comes from, so that its uncertainty widens the interval (Student's t)."""
+        minus one a numeric seed_sd comes from, so that its uncertainty widens the interval (Student's t).
+        reads: how the metric reads where "higher is better" would mislead (e.g. "higher: farther from the
+        reference" for a distance); higher_is_better still sets which side of the floor counts."""
         self.experiments[name] = Experiment(name, metric, margin=margin, higher_is_better=higher_is_better, floor=floor,
                                             floor_label=floor_label, ceiling=ceiling, ceiling_label=ceiling_label,
-                                            why_margin=why_margin, seed_sd=seed_sd, seed_df=seed_df)
+                                            why_margin=why_margin, seed_sd=seed_sd, seed_df=seed_df, reads=reads)
         return self.experiments[name]
 
     def to_dict(self) -> dict:

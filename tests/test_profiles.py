@@ -149,3 +149,27 @@ def test_every_profile_gives_the_settings_of_the_snapshot():
             now[name]["settings"] = {a: settings[a] for a in expected[name]["settings"]}
         assert now[name] == expected[name], name
     assert now.keys() == expected.keys()
+
+
+DENORMALS = """
+import sys, torch
+if sys.argv[1] == "late":
+    torch.ones(1 << 20).mul(2.0)              # the CPU's worker threads start here, before the flush
+import shared
+shared.setup("smoke", quiet=True)
+print(int((torch.full((1 << 20,), 1e-40).mul(1.0) != 0).sum()))   # split across the worker threads
+"""
+
+
+@pytest.mark.parametrize("when, survive", [("first", False), ("late", True)])
+def test_setup_flushes_denormals_on_every_cpu_thread_when_it_comes_first(when, survive):
+    """A DPO run at a large beta spent most of its time on denormal gradients (docs/benchmarks.md, a6). setup()
+    flushes them; called before any torch work, so the worker threads have it too. "late": the threads started
+    first keep denormals, which is why setup() must come first (and why train_dpo could not do it)."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", DENORMALS, when], capture_output=True, text=True, env=env, check=True)
+    left = int(out.stdout.split()[-1])
+    assert (left > 0) == survive, (when, left)

@@ -207,7 +207,7 @@ def test_results_json_shape_and_round_trip(tmp_path):
     assert (saved["assignment"], saved["profile"]) == ("a1_qa_finetuning", "smoke")
     (e,) = saved["experiments"]
     assert set(e) == {"name", "metric", "higher_is_better", "floor", "floor_label", "ceiling", "ceiling_label",
-                      "margin", "why_margin", "seed_sd", "seed_df", "arms", "comparisons"}
+                      "margin", "why_margin", "seed_sd", "seed_df", "reads", "arms", "comparisons"}
     assert (e["floor"], e["ceiling"], e["margin"], e["higher_is_better"]) == (35.1, 100.0, 5.0, True)
     assert set(e["arms"]["baseline"]) == {"mean", "se", "n", "values"}
     assert set(e["arms"]["one run"]) == {"mean", "se", "n", "values", "items_n"}

@@ -39,7 +39,7 @@ def table(name: str) -> str:
            f"`{r.get('command', '')}`, profile {r['profile']}, **{r['seconds']:.0f} s** for the whole notebook, "
            f"{r.get('date', '')}, commit {r.get('commit', '?')[:12]}, on {r.get('machine', '?')}.", ""]
     for e in r["experiments"]:
-        better = "higher is better" if e["higher_is_better"] else "lower is better"
+        better = e.get("reads") or ("higher is better" if e["higher_is_better"] else "lower is better")
         out += [f"**{e['name']}** ({e['metric']}, {better}). Floor {fmt(e['floor'])} ({e.get('floor_label', '')}); "
                 f"ceiling {fmt(e['ceiling'])} ({e.get('ceiling_label', '')}); margin ±{fmt(e['margin'])} "
                 f"({e.get('why_margin', '')}).", "",

@@ -1,6 +1,7 @@
 import os, sys, json, time
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); sys.path.insert(0, ".")
 import numpy as np, torch
+if os.environ.get("FLUSH"): torch.set_flush_denormal(True)   # FLUSH=1: denormals to zero before any torch work (since then shared.setup() does it)
 import shared
 from shared import generation as gen
 from shared.data import load_task
@@ -38,15 +39,17 @@ t0 = time.time(); ref = ev(lm); print("tuned", round(ref["reward"], 3), round(re
 t0 = time.time(); pr = gen.reference_logprobs(lm, trn, ns["sequence_logprobs"], tok.pad_token_id); print("ref logps", round(time.time() - t0), flush=True)
 STEPS = int(os.environ.get("STEPS", 24)); LR = float(os.environ.get("LR", 4e-5)); BS = int(os.environ.get("BS", 6))
 res = {"tuned": ref}
+secs = {}   # each beta's run: training and its evaluations (added in a later session)
 for beta in [float(x) for x in os.environ.get("BETAS", "0.03,0.3,3").split(",")]:
-    cfg = TrainConfig(output_dir=f"/tmp/a6p/dpo{beta}", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, eval_every=STEPS // 2, resume=False)
+    cfg = TrainConfig(output_dir=f"/tmp/a6p/dpo{beta}", max_steps=STEPS, batch_size=BS, lr=LR, seed=0, save_every=0, progress=False, eval_every=int(os.environ.get("EVERY", STEPS // 2)), resume=False)
     t0 = time.time()
     run = gen.train_dpo(lm, pr, tok, seq_logps_fn=ns["sequence_logprobs"], loss_fn=ns["dpo_loss"], beta=beta, config=cfg, profile=profile, evaluate_fn=ev)
     pts = [(e["step"], round(e["reward"], 3), round(e["reward_se"], 3), round(e["kl"], 2), round(e["kl_se"], 2), e["seconds"]) for e in run.history["eval"]]
     res[beta] = run.history["eval"]
+    secs[str(beta)] = round(time.time() - t0, 1)
     print("beta", beta, "total s", round(time.time() - t0), pts, flush=True)
     del run
-json.dump({str(k): v for k, v in res.items()}, open(os.environ.get("OUT", "/tmp/a6p/dpo_res.json"), "w"))
+json.dump({**{str(k): v for k, v in res.items()}, "run seconds": secs}, open(os.environ.get("OUT", "/tmp/a6p/dpo_res.json"), "w"))
 from shared.tracking import paired_bootstrap
 b = [k for k in res if k != "tuned"]
 fin = {k: np.array(res[k][-1]["reward_items"]) for k in b}
