@@ -43,8 +43,8 @@ def setup(profile: str | None = None, seed: int = 42, quiet: bool = False) -> Pr
                     f"the offline profile's models); then set PROFILE = \"offline\" in the Config cell (small models "
                     f"and the course's data).")
     # Denormal floats to zero on the CPU: a saturated loss (a DPO run at a large beta) leaves gradients there,
-    # which the CPU handles many times slower. Set before any torch work: the CPU's worker threads copy the
-    # setting when they start, and a later call reaches only this thread. GPU kernels are not affected.
+    # which the CPU handles many times slower. Set here, before any torch work, so that every CPU thread has it
+    # whatever thread pool torch uses. GPU kernels are not affected.
     torch.set_flush_denormal(True)
     set_seed(seed)
     if not quiet:
