@@ -27,7 +27,8 @@ KNOWN_GAPS = {
     "a6_generation_preference": "5b's neighbouring β separate in KL, but no DPO grid tried (β 0.01-300, two "
                                 "learning rates, 48 or 338 pairs) decides both reward neighbours; 12 samples per "
                                 "opening left β 0.03 against 3 at [-0.034, 0.027], not a powered null inside "
-                                "±0.03, and about 16 would take a6 past 25 minutes (docs/benchmarks.md)",
+                                "±0.03, and about 16 would take a6 past 25 minutes (docs/benchmarks.md); recorded again at 8cd0da6 "
+                                "after #31, a6 itself took 1,557 s, past 25 minutes (docs/course.md)",
 }
 # Decimals in model answers that are settings or textbook constants, not results (1.5: BERT replaces 10% of its 15%
 # chosen tokens with a random one, 1.5% of all tokens, a2 Q1)
