@@ -151,7 +151,6 @@ def test_every_profile_gives_the_settings_of_the_snapshot():
     assert now.keys() == expected.keys()
 
 
-
 DENORMALS = """
 import sys, torch
 if sys.argv[1] == "setup":
